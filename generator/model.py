@@ -1,0 +1,382 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Model classes built from a validated spec.
+
+Building the model resolves every name the spec uses (dimensions, values,
+resources, states) and reports unknown ones.  The checks that need the whole
+model (reachability, leaks, acquire/release pairing, generated-name
+collisions) live in check.py.
+"""
+
+import itertools
+import re
+import string
+
+IDENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+CTYPE_RE = re.compile(
+    r"^(const )?((struct|enum|union) [a-z_][a-z0-9_]*|[a-z_][a-z0-9_]*"
+    r"( (int|long|char|short))*)( ?\*+)?$")
+INCLUDE_RE = re.compile(r"^[a-z0-9_][a-z0-9_/.-]*\.h$")
+
+C_KEYWORDS = frozenset("""
+    auto break case char const continue default do double else enum extern
+    float for goto if inline int long register restrict return short signed
+    sizeof static struct switch typedef union unsigned void volatile while
+    asm typeof bool true false alignas alignof nullptr static_assert
+    thread_local fallthrough
+""".split())
+
+# Names the generated code itself uses inside functions and macros.
+GENERATOR_NAMES = frozenset({"body", "ret", "src", "h"})
+
+PLACEHOLDERS = ("body", "raw")
+
+
+class Node:
+    """Something with a place in the spec, for error messages."""
+
+    def __init__(self, spec, path):
+        self.spec = spec
+        self.path = tuple(path)
+
+    def error(self, message, key=None):
+        path = self.path + ((key,) if key is not None else ())
+        return self.spec.loc.error(path, message)
+
+
+class Param(Node):
+    def __init__(self, spec, path, d):
+        super().__init__(spec, path)
+        self.name = d["name"]
+        self.type = d["type"]
+        self.doc = d.get("doc", "")
+
+    @property
+    def decl(self):
+        return c_decl(self.type, self.name)
+
+
+class Resource(Node):
+    def __init__(self, spec, path, d):
+        super().__init__(spec, path)
+        self.name = d["name"]
+        self.doc = d["doc"]
+
+
+class Value(Node):
+    """One value of a dimension, e.g. ownership=owned."""
+
+    def __init__(self, spec, path, dim, d):
+        super().__init__(spec, path)
+        self.dim = dim
+        self.name = d["name"]
+        self.doc = d["doc"]
+        self.holds = d.get("holds")
+        self.release = (Code(spec, path + ("release",), d["release"])
+                        if "release" in d else None)
+
+
+class Dimension(Node):
+    def __init__(self, spec, path, d):
+        super().__init__(spec, path)
+        self.name = d["name"]
+        self.doc = d["doc"]
+        self.values = [Value(spec, path + ("values", i), self, v)
+                       for i, v in enumerate(d["values"])]
+        self.by_name = {}
+        for v in self.values:
+            if v.name in self.by_name:
+                raise v.error(f"duplicate value '{v.name}' in dimension "
+                              f"'{self.name}'", "name")
+            self.by_name[v.name] = v
+
+    def value(self, name, node, key):
+        if name not in self.by_name:
+            known = ", ".join(self.by_name)
+            raise node.error(f"unknown value '{name}' for dimension "
+                             f"'{self.name}'; known: {known}", key)
+        return self.by_name[name]
+
+
+class State:
+    """One element of the product of the dimensions."""
+
+    def __init__(self, spec, values):
+        self.spec = spec
+        self.values = tuple(values)          # one Value per dimension
+        self.name = "_".join(v.name for v in values)
+        self.ctype = f"struct {spec.prefix}_{self.name}"
+        self.cname = f"{spec.prefix}_{self.name}"
+        self.incoming = []                    # constructors and steps
+        self.steps = []                       # TransitionSteps from here
+
+    def value_of(self, dim):
+        return self.values[self.spec.dimensions.index(dim)]
+
+    def replace(self, dim, value):
+        vals = list(self.values)
+        vals[self.spec.dimensions.index(dim)] = value
+        return self.spec.state_for(vals)
+
+    @property
+    def held(self):
+        return {v.holds for v in self.values if v.holds}
+
+    @property
+    def releases(self):
+        """Values whose release runs when this state is released, in order."""
+        order = [self.value_of(d) for d in self.spec.release_order]
+        return [v for v in order if v.holds]
+
+    @property
+    def releasable(self):
+        """Whether a release function exists: it holds something, and every
+        value that holds something knows how to give it back."""
+        rel = self.releases
+        return bool(rel) and all(v.release for v in rel)
+
+    def describe(self):
+        return ", ".join(f"{v.dim.name}={v.name}" for v in self.values)
+
+
+class Code(Node):
+    """A C snippet from the spec, with ${body} / ${raw} placeholders."""
+
+    def __init__(self, spec, path, text):
+        super().__init__(spec, path)
+        self.text = text
+        tmpl = string.Template(text)
+        for m in tmpl.pattern.finditer(text):
+            name = m.group("named") or m.group("braced")
+            if m.group("invalid") is not None or name not in PLACEHOLDERS:
+                bad = name or text[m.start():m.start() + 2]
+                raise self.error(f"unknown placeholder '${bad}' in C code; "
+                                 "use ${body} or ${raw}")
+
+    def uses(self, word):
+        return re.search(rf"\b{re.escape(word)}\b", self.text) is not None
+
+    def render(self, body):
+        raw = string.Template(self.spec.raw_expr).substitute(body=body)
+        return string.Template(self.text).substitute(body=body, raw=raw)
+
+
+class Callable(Node):
+    """Common parts of constructors, transitions and operations."""
+
+    def __init__(self, spec, path, d):
+        super().__init__(spec, path)
+        self.name = d["name"]
+        self.summary = d["summary"]
+        self.doc = d.get("doc", "")
+        self.context = d.get("context")
+        self.params = [Param(spec, path + ("params", i), p)
+                       for i, p in enumerate(d.get("params", []))]
+        self.locals = [Param(spec, path + ("locals", i), p)
+                       for i, p in enumerate(d.get("locals", []))]
+        self.errors = d.get("errors", [])
+        self.call = self._code(d, "call")
+        self.then = self._code(d, "then")
+        self.undo = self._code(d, "undo")
+        self.acquires = d.get("acquires", [])
+        self.releases = d.get("releases", [])
+
+    def _code(self, d, key):
+        if key not in d:
+            return None
+        return Code(self.spec, self.path + (key,), d[key])
+
+    @property
+    def fails(self):
+        return bool(self.errors)
+
+
+class Constructor(Callable):
+    def __init__(self, spec, path, d):
+        super().__init__(spec, path, d)
+        self.kind = d["kind"]
+        self.vouch = d.get("vouch")
+        self.target = spec.resolve_state(d["to"], self, "to")
+        self.cname = f"{spec.prefix}_{self.name}"
+
+
+class Transition(Callable):
+    def __init__(self, spec, path, d):
+        super().__init__(spec, path, d)
+        self.dim = spec.dimension(d["dimension"], self, "dimension")
+        self.src = self.dim.value(d["from"], self, "from")
+        self.dst = self.dim.value(d["to"], self, "to")
+        self.cname = f"{spec.prefix}_{self.name}"
+        self.steps = []
+
+
+class TransitionStep:
+    """A transition applied to one concrete source state."""
+
+    def __init__(self, transition, src, dst):
+        self.transition = transition
+        self.src = src
+        self.dst = dst
+        self.cname = f"{src.cname}_{transition.name}"
+
+
+class Operation(Callable):
+    def __init__(self, spec, path, d):
+        super().__init__(spec, path, d)
+        self.kind = d.get("kind", "function")
+        self.returns = d.get("returns")
+        self.expr = d.get("expr")
+        self.expand = d.get("expand")
+        self.cname = f"{spec.prefix}_{self.name}"
+        self.impl = f"__{spec.prefix}_{self.name}"
+        where = d.get("where", {})
+        self.where = {}
+        for dim_name, names in where.items():
+            dim = spec.dimension(dim_name, self, "where")
+            self.where[dim] = {dim.value(n, self, "where") for n in names}
+        self.states = [s for s in spec.states
+                       if all(s.value_of(dim) in vals
+                              for dim, vals in self.where.items())]
+        for key in ("expr", "expand"):
+            if d.get(key) is not None:
+                Code(spec, path + (key,), d[key])
+
+
+class Spec:
+    """The whole resolved spec."""
+
+    def __init__(self, data, loc):
+        self.loc = loc
+        self.file = loc.path
+        self.data = data
+        self.name = data["name"]
+        self.prefix = data["prefix"]
+        self.storage_type = f"struct {self.prefix}"
+        self.summary = data["summary"]
+        self.doc = data.get("doc", "")
+        self.includes = data.get("includes", [])
+        self.fields = [Param(self, ("storage", "fields", i), f)
+                       for i, f in enumerate(data["storage"]["fields"])]
+        self.storage_doc = data["storage"]["doc"]
+        self.raw_type = data["raw"]["type"]
+        self.raw_expr = data["raw"]["expr"]
+        Code(self, ("raw", "expr"), self.raw_expr)
+
+        self.resources = {}
+        for i, r in enumerate(data.get("resources", [])):
+            res = Resource(self, ("resources", i), r)
+            if res.name in self.resources:
+                raise res.error(f"duplicate resource '{res.name}'", "name")
+            self.resources[res.name] = res
+
+        self.dimensions = []
+        for i, d in enumerate(data["dimensions"]):
+            dim = Dimension(self, ("dimensions", i), d)
+            if any(x.name == dim.name for x in self.dimensions):
+                raise dim.error(f"duplicate dimension '{dim.name}'", "name")
+            self.dimensions.append(dim)
+            for v in dim.values:
+                if v.holds is not None and v.holds not in self.resources:
+                    raise v.error(f"unknown resource '{v.holds}'; declare it "
+                                  "under resources:", "holds")
+
+        self.release_order = [self.dimension(n, Node(self, ("release_order", i)))
+                              for i, n in enumerate(data["release_order"])]
+        for i, dim in enumerate(self.release_order):
+            if dim in self.release_order[:i]:
+                raise self.loc.error(("release_order", i), "dimension "
+                                     f"'{dim.name}' appears twice in "
+                                     "release_order")
+        missing = [d.name for d in self.dimensions
+                   if d not in self.release_order]
+        if missing:
+            raise self.loc.error(("release_order",), "release_order must "
+                                 "list every dimension; missing: "
+                                 + ", ".join(missing))
+
+        excluded = set()
+        for i, ex in enumerate(data.get("exclude", [])):
+            node = Node(self, ("exclude", i))
+            combo = dict((k, v) for k, v in ex.items() if k != "why")
+            names = []
+            for dim in self.dimensions:
+                if dim.name not in combo:
+                    raise node.error(f"exclude entry must name a value for "
+                                     f"every dimension; missing "
+                                     f"'{dim.name}'")
+                names.append(dim.value(combo.pop(dim.name), node, dim.name).name)
+            if combo:
+                extra = next(iter(combo))
+                raise node.error(f"unknown dimension '{extra}' in exclude",
+                                 extra)
+            excluded.add(tuple(names))
+
+        self.states = []
+        self._states = {}
+        for combo in itertools.product(*(d.values for d in self.dimensions)):
+            if tuple(v.name for v in combo) in excluded:
+                continue
+            st = State(self, combo)
+            self.states.append(st)
+            self._states[tuple(combo)] = st
+
+        self.constructors = [Constructor(self, ("constructors", i), c)
+                             for i, c in enumerate(data["constructors"])]
+        self.transitions = [Transition(self, ("transitions", i), t)
+                            for i, t in enumerate(data.get("transitions", []))]
+        self.operations = [Operation(self, ("operations", i), o)
+                           for i, o in enumerate(data.get("operations", []))]
+
+        for c in self.constructors:
+            c.target.incoming.append(c)
+        for t in self.transitions:
+            for st in self.states:
+                if st.value_of(t.dim) is not t.src:
+                    continue
+                dst = st.replace(t.dim, t.dst)
+                if dst is None:
+                    continue
+                step = TransitionStep(t, st, dst)
+                t.steps.append(step)
+                st.steps.append(step)
+                dst.incoming.append(step)
+
+    # -- lookups -----------------------------------------------------------
+
+    def dimension(self, name, node, key=None):
+        for d in self.dimensions:
+            if d.name == name:
+                return d
+        known = ", ".join(d.name for d in self.dimensions)
+        raise node.error(f"unknown dimension '{name}'; known: {known}", key)
+
+    def state_for(self, values):
+        return self._states.get(tuple(values))
+
+    def resolve_state(self, ref, node, key):
+        """A state named by {dimension: value}, every dimension given."""
+        vals = []
+        for i, dim in enumerate(self.dimensions):
+            if dim.name not in ref:
+                raise node.error(f"'{key}' must name a value for every "
+                                 f"dimension; missing '{dim.name}'", key)
+            vals.append(dim.value(ref[dim.name], node, key))
+        for k in ref:
+            if k not in [d.name for d in self.dimensions]:
+                self.dimension(k, node, key)
+        st = self.state_for(vals)
+        if st is None:
+            raise node.error("state " + ", ".join(f"{v.dim.name}={v.name}"
+                                                  for v in vals)
+                             + " is excluded by the spec", key)
+        return st
+
+    @property
+    def releasable_states(self):
+        return [s for s in self.states if s.releasable]
+
+
+def c_decl(ctype, name):
+    """``struct page **`` + ``pages`` -> ``struct page **pages``."""
+    if ctype.endswith("*"):
+        return ctype + name
+    return f"{ctype} {name}"

@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Structural validation of a loaded spec against spec.schema.json."""
+
+import json
+import os
+
+import jsonschema
+
+SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "spec.schema.json")
+
+_TYPE_WORDS = {
+    "object": "a mapping", "array": "a list", "string": "a string",
+    "integer": "an integer", "boolean": "true or false",
+}
+
+
+def _schema():
+    with open(SCHEMA_PATH, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _where(path):
+    return "/".join(str(p) for p in path) or "the top level"
+
+
+def _subschema(schema, path):
+    """The (resolved) schema node that describes ``path``."""
+    root = schema
+    node = schema
+    for part in path:
+        while "$ref" in node:
+            node = root["definitions"][node["$ref"].split("/")[-1]]
+        if isinstance(part, int):
+            node = node.get("items", {})
+        else:
+            props = node.get("properties", {})
+            node = props.get(part, node.get("additionalProperties", {}))
+            if node is True or node is False:
+                node = {}
+    while "$ref" in node:
+        node = root["definitions"][node["$ref"].split("/")[-1]]
+    return node
+
+
+def _to_spec_error(err, loc, schema):
+    path = list(err.absolute_path)
+    v = err.validator
+    if v == "additionalProperties":
+        allowed = sorted(_subschema(schema, path).get("properties", {}))
+        extra = [k for k in err.instance if k not in allowed]
+        key = extra[0] if extra else "?"
+        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+        return loc.error(path + [key], f"unknown key '{key}' in "
+                         f"{_where(path)}{hint}", at_key=True)
+    if v == "required":
+        missing = err.message.split("'")[1]
+        return loc.error(path, f"{_where(path)} lacks required key "
+                         f"'{missing}'")
+    if v == "type":
+        want = _TYPE_WORDS.get(err.validator_value, err.validator_value)
+        return loc.error(path, f"{_where(path)} must be {want}")
+    if v == "enum":
+        choices = ", ".join(str(c) for c in err.validator_value)
+        return loc.error(path, f"{_where(path)} must be one of: {choices}")
+    if v == "minLength":
+        return loc.error(path, f"{_where(path)} must not be empty")
+    if v in ("minItems", "minProperties"):
+        return loc.error(path, f"{_where(path)} needs at least "
+                         f"{err.validator_value} entry")
+    if v == "pattern":
+        return loc.error(path, f"{_where(path)} '{err.instance}' does not "
+                         f"match {err.validator_value}")
+    return loc.error(path, f"{_where(path)}: {err.message}")
+
+
+def validate(data, loc):
+    """Raise SpecError for the first structural problem, in file order."""
+    schema = _schema()
+    validator = jsonschema.Draft7Validator(schema)
+    errors = list(validator.iter_errors(data))
+    if not errors:
+        return
+    # Report the error nearest the top of the file, deepest first on ties,
+    # so the user fixes mistakes in reading order.
+    def order(err):
+        line, col = loc.value(err.absolute_path)
+        return (line, col, -len(err.absolute_path))
+    errors = [e for e in _leaves(errors)]
+    raise _to_spec_error(min(errors, key=order), loc, schema)
+
+
+def _leaves(errors):
+    for err in errors:
+        if err.context:
+            yield from _leaves(err.context)
+        else:
+            yield err
