@@ -19,6 +19,20 @@ def check(spec):
     _reachable(spec)
     _leaks(spec)
     _collisions(spec)
+    if spec.kunit is not None:
+        _kunit(spec)
+
+
+def _kunit(spec):
+    from .kunit import Plan
+    spec.plan = Plan(spec)
+    for op in spec.operations:
+        if (op.kind == "iterator" or op.returns) and \
+                op.name not in spec.kunit.get("expect", {}):
+            raise spec.loc.error(("kunit",), f"no kunit.expect for "
+                                 f"operation '{op.name}': say what its "
+                                 "result (r) or loop count (n) must be",
+                                 at_key=True)
 
 
 # -- names and types ---------------------------------------------------------

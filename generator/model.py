@@ -254,6 +254,8 @@ class Spec:
         self.summary = data["summary"]
         self.doc = data.get("doc", "")
         self.includes = data.get("includes", [])
+        self.kunit = data.get("kunit")
+        self.plan = None
         self.fields = [Param(self, ("storage", "fields", i), f)
                        for i, f in enumerate(data["storage"]["fields"])]
         self.storage_doc = data["storage"]["doc"]

@@ -6,6 +6,7 @@ is separate (``write``) and happens only after every spec rendered, so a bad
 spec leaves generated/ untouched.
 """
 
+import json
 import os
 import re
 import string
@@ -14,6 +15,7 @@ import textwrap
 
 import jinja2
 
+from . import cases
 from .model import c_decl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -108,6 +110,19 @@ def code(snippet, body="body", indent=1):
     return "\n".join(out)
 
 
+def code_plain(text, indent=1):
+    """Plain C from a spec (no placeholders), re-indented with tabs."""
+    out = []
+    for raw in text.rstrip("\n").split("\n"):
+        stripped = raw.lstrip(" \t")
+        if not stripped:
+            out.append("")
+            continue
+        col = _cols(raw[:len(raw) - len(stripped)])
+        out.append("\t" * indent + _indent_to(col) + stripped.rstrip())
+    return "\n".join(out)
+
+
 def doc(text, first="", lead=" * ", width=DOC_WIDTH):
     """Wrap prose into kernel-doc comment lines.
 
@@ -136,7 +151,8 @@ def _env():
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False)
     env.globals.update(proto=proto, macro=macro, generic_macro=generic_macro,
-                       code=code, doc=doc, c_decl=c_decl)
+                       code=code, doc=doc, c_decl=c_decl,
+                       code_plain=code_plain)
     env.filters.update(
         format_error=lambda e: f"-{e['code']} if {e['when']}",
         append=lambda s, suffix: s + suffix,
@@ -150,6 +166,8 @@ def _env():
         names=lambda params: [a.name for a in params],
         fill=lambda text, op: _fill(op.spec, text, "body"),
         expand_iter=lambda text, op: _fill(op.spec, text, f"{op.impl}(h)"),
+        kunit_arg=lambda name, plan, op: plan.arg(op, name),
+        cstr=lambda s: s.replace("\\", "\\\\").replace('"', '\\"'),
     )
     return env
 
@@ -168,8 +186,22 @@ def render(specs):
     env = _env()
     files = {}
     for spec in specs:
+        source = _rel(spec.file)
         files[header_path(spec)] = env.get_template("header.h.j2").render(
-            spec=spec, source=_rel(spec.file))
+            spec=spec, source=source)
+        case_tmpl = env.get_template("compile_case.c.j2")
+        manifest = []
+        for case in cases.cases(spec):
+            files[f"compile/{spec.name}/{case.file}"] = case_tmpl.render(
+                spec=spec, case=case, source=source)
+            manifest.append(case.manifest())
+        files[f"compile/{spec.name}/cases.json"] = json.dumps(
+            {"spec": source, "cases": manifest}, indent=1) + "\n"
+        if spec.plan is not None:
+            files[f"kunit/{spec.name}_gen_kunit.c"] = env.get_template(
+                "kunit.c.j2").render(spec=spec, plan=spec.plan, source=source)
+            files[f"kunit/{spec.name}.coverage.json"] = json.dumps(
+                spec.plan.coverage(), indent=1) + "\n"
     return files
 
 

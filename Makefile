@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# typestate-gen: typestate C APIs for the kernel, generated from YAML specs.
+#
+#   make gen            render specs/*.yaml into generated/ (the main job)
+#   make test           everything below that CI runs
+#   make check-gen      fail if generated/ is not what the specs produce
+#   make pytest         the generator's own tests
+#   make style          checkpatch --strict and kernel-doc on generated headers
+#   make compile-fail   build every legal and illegal use with kbuild
+#   make kunit          KUnit on UML with real DMA mapping, KASAN, DMA-API debug
+#
+# Each target installs what it needs from Debian on first use (as root).
+# The kernel tree and build directories are cached outside the repository,
+# in $(TYPESTATE_CACHE) (default ~/.cache/typestate-gen).
+
+PYTHON := /usr/bin/python3
+SPECS := $(wildcard specs/*.yaml)
+HEADERS = $(wildcard generated/include/linux/typestate/*.h)
+
+.PHONY: all gen check-gen test pytest style compile-fail kunit deps-python
+
+all: gen
+
+deps-python:
+	@scripts/deps.sh python
+
+gen: deps-python
+	@$(PYTHON) -m generator gen
+
+check-gen: deps-python
+	@$(PYTHON) -m generator check
+
+pytest: deps-python
+	@$(PYTHON) -m pytest -q -p no:cacheprovider tests
+
+style: deps-python
+	@scripts/deps.sh kernel
+	@scripts/style.sh $(HEADERS)
+
+compile-fail: deps-python
+	@scripts/deps.sh kernel
+	@$(PYTHON) kernel_tests/compile_suite.py "$$(scripts/kernel-tree.sh src)" \
+		"$$(scripts/kernel-build.sh)"
+
+kunit: deps-python
+	@scripts/deps.sh kernel
+	@$(PYTHON) kernel_tests/run_kunit.py
+
+test: check-gen pytest style compile-fail kunit
+	@echo "make test: all passed"

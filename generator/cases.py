@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Compile cases derived from a spec: what must build and what must not.
+
+For every state, each operation, transition and release is either legal
+(the case must compile) or forbidden (it must fail with a diagnostic naming
+the state type and the macro).  Every constructor must compile, every
+releasable state must work with __free(), and no state type may be
+assigned to another.
+"""
+
+
+class Case:
+    """One small translation unit and the verdict kbuild must reach."""
+
+    def __init__(self, name, what, expect, ret, params, body, diag=()):
+        self.name = name
+        self.what = what
+        self.expect = expect            # "pass" or "fail"
+        self.ret = ret
+        self.params = params            # C declarations
+        self.body = body                # lines, without indentation
+        self.diag = list(diag)          # substrings the error must contain
+
+    @property
+    def fn(self):
+        return f"tc_{self.name}"
+
+    @property
+    def file(self):
+        return f"{self.expect}_{self.name}.c"
+
+    def manifest(self):
+        return {"file": self.file, "expect": self.expect, "what": self.what,
+                "diag": self.diag}
+
+
+def _selector(st):
+    return (f"'_Generic' selector of type '{st.ctype} *' is not compatible "
+            "with any association")
+
+
+def _macro(name):
+    return f"in expansion of macro '{name}'"
+
+
+def _use_op(op):
+    args = ", ".join(["h"] + [a.name for a in op.params])
+    call = f"{op.cname}({args})"
+    if op.kind == "iterator":
+        return "int", ["int n = 0;", "", call, "\tn++;", "return n;"]
+    if op.returns:
+        return op.returns["type"], [f"return {call};"]
+    return "void", [f"{call};"]
+
+
+def cases(spec):
+    out = []
+    for st in spec.states:
+        h = f"{st.ctype} *h"
+        for op in spec.operations:
+            ok = st in op.states
+            ret, body = _use_op(op)
+            out.append(Case(
+                f"{op.name}__{st.name}",
+                f"operation {op.cname}() on {st.ctype}", "pass" if ok
+                else "fail", ret, [h] + [a.decl for a in op.params], body,
+                () if ok else (_selector(st), _macro(op.cname))))
+        for t in spec.transitions:
+            ok = any(step.src is st for step in t.steps)
+            args = ", ".join(["h"] + [a.name for a in t.params])
+            out.append(Case(
+                f"{t.name}__{st.name}",
+                f"transition {t.cname}() from {st.ctype}",
+                "pass" if ok else "fail", "void *",
+                [h] + [a.decl for a in t.params],
+                [f"return {t.cname}({args});"],
+                () if ok else (_selector(st), _macro(t.cname))))
+        rel = f"{spec.prefix}_release"
+        out.append(Case(
+            f"release__{st.name}", f"{rel}() of {st.ctype}",
+            "pass" if st.releasable else "fail", "void", [h],
+            [f"{rel}(h);"],
+            () if st.releasable else (_selector(st), _macro(rel))))
+        if st.releasable:
+            out.append(Case(
+                f"free__{st.name}", f"__free({st.cname}) at scope exit",
+                "pass", "void", [f"{st.ctype} *p"],
+                [f"{st.ctype} *h __free({st.cname}) = p;", "",
+                 "if (!h)", "\treturn;"]))
+        for other in spec.states:
+            if other is st:
+                continue
+            out.append(Case(
+                f"assign__{st.name}__to__{other.name}",
+                f"assigning {st.ctype} * to {other.ctype} *", "fail",
+                "void", [h], [f"{other.ctype} *o = h;", "", "(void)o;"],
+                (f"initialization of '{other.ctype} *' from incompatible "
+                 f"pointer type '{st.ctype} *'",)))
+    for c in spec.constructors:
+        args = ", ".join(["body"] + [a.name for a in c.params])
+        out.append(Case(
+            f"ctor__{c.name}", f"constructor {c.cname}()", "pass", "void *",
+            [f"{spec.storage_type} *body"] + [a.decl for a in c.params],
+            [f"return {c.cname}({args});"]))
+    return out

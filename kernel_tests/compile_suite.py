@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Build every generated compile case with kbuild and check its verdict.
+
+    compile_suite.py SRC BUILD [SPEC...]
+
+SRC is a 6.12 source tree, BUILD an x86_64 allmodconfig build directory
+that has been through `make prepare` (kernel-harness.sh sets both up).  The
+cases of each spec, generated/compile/<spec>/, are built as an external
+module directory with the flags real kernel code gets (CONFIG_WERROR=y,
+-Werror=incompatible-pointer-types, ...).  A must-pass case must produce its
+object; a must-fail case must not, and its diagnostics must contain every
+expected string (naming the state type and the macro), so that a failure
+for any other reason is not counted as a rejection.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tree  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GENERATED = os.path.join(ROOT, "generated")
+
+
+def _normalise(text):
+    return text.replace("\u2018", "'").replace("\u2019", "'")
+
+
+def _split_by_case(output, workdir):
+    """Map case file name -> its diagnostics, from -Otarget output."""
+    per_case = {}
+    current = None
+    pat = re.compile(re.escape(workdir) + r"/([\w.-]+\.c)\b")
+    for line in output.splitlines():
+        m = pat.search(line)
+        if m:
+            current = m.group(1)
+        if current:
+            per_case.setdefault(current, []).append(line)
+    return {k: "\n".join(v) for k, v in per_case.items()}
+
+
+def run_spec(src, build, spec_dir, workroot):
+    with open(os.path.join(spec_dir, "cases.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    name = os.path.basename(spec_dir)
+    work = os.path.join(workroot, name)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    for case in manifest["cases"]:
+        shutil.copy(os.path.join(spec_dir, case["file"]), work)
+    with open(os.path.join(work, "Kbuild"), "w", encoding="utf-8") as f:
+        f.write("obj-m += $(patsubst $(src)/%.c,%.o,"
+                "$(wildcard $(src)/*.c))\n")
+    targets = [c["file"][:-2] + ".o" for c in manifest["cases"]]
+    jobs = str(os.cpu_count() or 2)
+    proc = subprocess.run(
+        ["make", "-s", "-k", "-Otarget", f"-j{jobs}", "-C", src, f"O={build}",
+         f"M={work}"] + targets,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    output = _normalise(proc.stdout.decode("utf-8", "replace"))
+    diags = _split_by_case(output, work)
+
+    results = {"pass": [0, 0], "fail": [0, 0]}
+    problems = []
+    for case in manifest["cases"]:
+        built = os.path.exists(os.path.join(work, case["file"][:-2] + ".o"))
+        text = diags.get(case["file"], "")
+        total = results[case["expect"]]
+        total[1] += 1
+        if case["expect"] == "pass":
+            if built:
+                total[0] += 1
+            else:
+                problems.append(f"{name}/{case['file']}: must build "
+                                f"({case['what']}) but failed:\n{text}")
+        else:
+            missing = [d for d in case["diag"] if d not in text]
+            if built:
+                problems.append(f"{name}/{case['file']}: must not build "
+                                f"({case['what']}) but did")
+            elif missing:
+                problems.append(f"{name}/{case['file']}: failed, but not "
+                                f"with the expected diagnostic "
+                                f"{missing[0]!r}:\n{text}")
+            else:
+                total[0] += 1
+    if not diags and proc.returncode and not any(
+            os.path.exists(os.path.join(work, t)) for t in targets):
+        problems.append(f"{name}: kbuild failed before compiling any case:\n"
+                        + output[-3000:])
+    return name, results, problems
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    src, build = argv[1], argv[2]
+    # The cases include <linux/typestate/...> from the tree, as real users
+    # do: install the current headers there first.
+    tree.install_headers(src)
+    names = argv[3:] or sorted(os.listdir(os.path.join(GENERATED, "compile")))
+    workroot = os.path.join(build, "typestate-compile")
+    all_problems = []
+    print("compile-fail suite (kbuild, x86_64 allmodconfig, CONFIG_WERROR=y)")
+    for name in names:
+        spec_dir = os.path.join(GENERATED, "compile", name)
+        name, res, problems = run_spec(src, build, spec_dir, workroot)
+        all_problems += problems
+        print(f"  {name}: rejected as expected {res['fail'][0]}/"
+              f"{res['fail'][1]} must-fail cases, accepted "
+              f"{res['pass'][0]}/{res['pass'][1]} must-pass cases")
+    for p in all_problems:
+        print(f"FAIL: {p}", file=sys.stderr)
+    npass = sum(1 for _ in all_problems)
+    print(f"compile-fail: {'FAILED' if npass else 'ok'} "
+          f"({npass} case(s) wrong)")
+    return 1 if all_problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Run the KUnit suites on UML and judge the whole kernel log.
+
+    run_kunit.py            every typestate suite; then the harness self-test
+    run_kunit.py --no-selftest
+
+KUnit's verdict is not enough: DMA-API debug and KASAN report through the
+kernel log without failing a case.  So the run fails when kunit.py fails, or
+when the log of the run shows a DMA-API error, a KASAN report, or a
+WARNING/BUG/Oops, whatever KUnit said.  The one WARNING every UML boot
+prints (arch/um/drivers/virt-pci.c, um_pci_init) is recognised by its
+location and neither fails the run nor hides another.
+
+The self-test boots the same kernel with harness_selftest_kunit.wrong_unmap=1,
+which makes a test unmap with the wrong direction while every KUnit case
+still passes; the harness must call that run a failure.
+
+Then the coverage the generated suites report is compared with what the
+specs declare (generated/kunit/*.coverage.json); it must be complete.
+"""
+
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tree  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KUNITCONFIG = os.path.join(ROOT, "kernel_tests", ".kunitconfig")
+SUITES = "typestate*"
+SELFTEST = "harness_selftest_typestate*"
+
+# DMA-API debug's two informational lines at boot; any other DMA-API line
+# is a report of a misuse.
+DMA_DEBUG_INFO = re.compile(
+    r"DMA-API: (preallocated \d+ debug entries|debugging enabled by kernel "
+    r"config)\s*$")
+KNOWN_BOOT_WARNING = re.compile(
+    r"WARNING: .*arch/um/drivers/virt-pci\.c:\d+ um_pci_init")
+BAD = [
+    ("DMA-API error", re.compile(r"DMA-API: ")),
+    ("KASAN report", re.compile(r"BUG: KASAN|KASAN: ")),
+    ("WARNING", re.compile(r"WARNING: ")),
+    ("BUG", re.compile(r"\bBUG: |kernel BUG at")),
+    ("Oops", re.compile(r"\bOops\b|general protection fault|Kernel panic")),
+]
+
+
+def sh(cmd):
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE,
+                          text=True).stdout.strip()
+
+
+EXPECT_MARK = re.compile(r"typestate-expect-warning: (.*\S)")
+
+
+def scan_log(text):
+    """Problems in a kernel log: list of (kind, line), and how many known
+    or announced warnings were let through.
+
+    A test that provokes a warning on purpose logs
+    "typestate-expect-warning: REGEX" first; the next WARNING line is
+    excused only if it matches REGEX.
+    """
+    problems = []
+    known = 0
+    expected = None
+    for line in text.splitlines():
+        mark = EXPECT_MARK.search(line)
+        if mark:
+            expected = re.compile(mark.group(1))
+            continue
+        if KNOWN_BOOT_WARNING.search(line):
+            known += 1
+            continue
+        if DMA_DEBUG_INFO.search(line):
+            continue
+        if expected and "WARNING: " in line and expected.search(line):
+            known += 1
+            expected = None
+            continue
+        for kind, pat in BAD:
+            if pat.search(line):
+                problems.append((kind, line.strip()))
+                break
+    return problems, known
+
+
+def kunit(src, build, glob_, extra=()):
+    cmd = [sys.executable, "tools/testing/kunit/kunit.py", "run",
+           f"--kunitconfig={KUNITCONFIG}", f"--build_dir={build}",
+           f"--jobs={os.cpu_count() or 2}", "--timeout=600", *extra, glob_]
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, cwd=src, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, check=False)
+    with open(os.path.join(build, "test.log"), encoding="utf-8",
+              errors="replace") as f:
+        log = f.read()
+    return proc.returncode, proc.stdout, log, time.monotonic() - t0
+
+
+def coverage(log):
+    """Compare 'typestate-cov:' lines in the log with the manifests."""
+    seen = set(re.findall(r"typestate-cov: (\S+ \S+ \S+)", log))
+    ok = True
+    print("state coverage (exercised / declared):")
+    for path in sorted(glob.glob(os.path.join(ROOT, "generated", "kunit",
+                                              "*.coverage.json"))):
+        with open(path, encoding="utf-8") as f:
+            man = json.load(f)
+        parts = []
+        for kind in ("state", "constructor", "transition", "operation",
+                     "release", "failure"):
+            want = {f"{man['spec']} {kind} {item}" for item in man[kind]}
+            got = want & seen
+            parts.append(f"{kind}s {len(got)}/{len(want)}")
+            for miss in sorted(want - got):
+                print(f"  MISSING: {miss}")
+                ok = False
+        print(f"  {man['spec']}: " + ", ".join(parts))
+    return ok
+
+
+def main(argv):
+    selftest = "--no-selftest" not in argv
+    src = sh([os.path.join(ROOT, "scripts", "kernel-tree.sh"), "src"])
+    cache = sh([os.path.join(ROOT, "scripts", "kernel-tree.sh"), "cache"])
+    build = os.path.join(cache, "build-uml")
+    tree.install_headers(src)
+    tree.install_kunit(src)
+
+    rc, out, log, secs = kunit(src, build, SUITES)
+    print(out.rstrip())
+    problems, known = scan_log(log)
+    print(f"kunit: kunit.py exit {rc} in {secs:.0f} s; log scan: "
+          f"{len(problems)} problem(s); {known} known or announced "
+          "warning(s) let through")
+    for kind, line in problems:
+        print(f"  LOG {kind}: {line}")
+    failed = rc != 0 or bool(problems)
+    if not coverage(log):
+        failed = True
+
+    if selftest:
+        src_rc, _, slog, secs = kunit(
+            src, build, SELFTEST,
+            ["--kernel_args=harness_selftest_kunit.wrong_unmap=1"])
+        sproblems, _ = scan_log(slog)
+        dma = [p for p in sproblems if p[0] == "DMA-API error"]
+        verdict = src_rc == 0 and dma
+        print(f"harness self-test (wrong unmap direction, {secs:.0f} s): "
+              f"kunit.py exit {src_rc}, log scan found {len(dma)} DMA-API "
+              f"error(s): {'caught, as it must be' if verdict else 'NOT caught'}")
+        for _, line in dma[:3]:
+            print(f"  {line}")
+        if not verdict:
+            failed = True
+    print("kunit: " + ("FAILED" if failed else "ok"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
