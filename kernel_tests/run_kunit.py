@@ -57,6 +57,7 @@ def sh(cmd):
 
 
 EXPECT_MARK = re.compile(r"typestate-expect-warning: (.*\S)")
+CASE_END = re.compile(r"^\s*(not )?ok \d+ ")
 
 
 def scan_log(text):
@@ -71,6 +72,8 @@ def scan_log(text):
     known = 0
     expected = None
     for line in text.splitlines():
+        if CASE_END.search(line):
+            expected = None         # an announcement lasts one test case
         mark = EXPECT_MARK.search(line)
         if mark:
             expected = re.compile(mark.group(1))
