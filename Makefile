@@ -9,6 +9,9 @@
 #   make style          checkpatch --strict and kernel-doc on generated headers
 #   make compile-fail   build every legal and illegal use with kbuild
 #   make kunit          KUnit on UML with real DMA mapping, KASAN, DMA-API debug
+#   make migrate TREE=<kernel tree> [DIR=drivers/...]
+#                       apply the generated semantic patches to a tree
+#   make migrate-check  migrate a pristine 6.12 drivers/ tree, build what changed
 #
 # Each target installs what it needs from Debian on first use (as root).
 # The kernel tree and build directories are cached outside the repository,
@@ -18,7 +21,8 @@ PYTHON := /usr/bin/python3
 SPECS := $(wildcard specs/*.yaml)
 HEADERS = $(wildcard generated/include/linux/typestate/*.h)
 
-.PHONY: all gen check-gen test pytest style compile-fail kunit deps-python
+.PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
+	migrate migrate-check
 
 all: gen
 
@@ -46,6 +50,14 @@ compile-fail: deps-python
 kunit: deps-python
 	@scripts/deps.sh kernel
 	@$(PYTHON) kernel_tests/run_kunit.py
+
+migrate: deps-python
+	@test -n "$(TREE)" || { echo "usage: make migrate TREE=<kernel tree> [DIR=drivers/...]" >&2; exit 2; }
+	@scripts/deps.sh cocci
+	@$(PYTHON) scripts/migrate.py "$(TREE)" "$(or $(DIR),drivers)"
+
+migrate-check: deps-python
+	@scripts/migrate-check.sh
 
 test: check-gen pytest style compile-fail kunit
 	@echo "make test: all passed"

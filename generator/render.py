@@ -167,9 +167,22 @@ def _env():
         fill=lambda text, op: _fill(op.spec, text, "body"),
         expand_iter=lambda text, op: _fill(op.spec, text, f"{op.impl}(h)"),
         kunit_arg=lambda name, plan, op: plan.arg(op, name),
+        star=_star,
         cstr=lambda s: s.replace("\\", "\\\\").replace('"', '\\"'),
     )
     return env
+
+
+def _star(rule, pos):
+    """The context-mode copy of a report rule: lines that bind the
+    reported position are starred."""
+    out = []
+    for line in rule.rstrip("\n").split("\n"):
+        if re.search(rf"@{re.escape(pos)}\b", line):
+            out.append("*" + line[1:] if line.startswith(" ") else "*" + line)
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _fill(spec, text, body):
@@ -197,6 +210,9 @@ def render(specs):
             manifest.append(case.manifest())
         files[f"compile/{spec.name}/cases.json"] = json.dumps(
             {"spec": source, "cases": manifest}, indent=1) + "\n"
+        if spec.coccinelle is not None:
+            files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
+                "cocci.j2").render(spec=spec, source=source)
         if spec.plan is not None:
             files[f"kunit/{spec.name}_gen_kunit.c"] = env.get_template(
                 "kunit.c.j2").render(spec=spec, plan=spec.plan, source=source)

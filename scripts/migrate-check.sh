@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Verify the migration on real code: extract a pristine linux-source-6.12,
+# apply the generated semantic patches to its drivers/ tree, build every
+# rewritten file with kbuild (x86_64 allmodconfig, CONFIG_WERROR=y), run the
+# migration again to show it changes nothing, and print the summary.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/deps.sh" cocci
+cache=$("$here/kernel-tree.sh" cache)
+tree=$cache/migrate-tree
+build=$cache/build-x86-migrate
+dir=${DIR:-drivers}
+
+rm -rf "$tree" "$tree.tmp"
+mkdir -p "$tree.tmp"
+tar -xf /usr/src/linux-source-6.12.tar.xz -C "$tree.tmp"
+mv "$tree.tmp/linux-source-6.12" "$tree"
+rmdir "$tree.tmp"
+
+if [ ! -f "$build/.typestate-prepared" ]; then
+	echo "migrate-check: preparing $build (x86_64 allmodconfig)"
+	mkdir -p "$build"
+	make -s -C "$tree" O="$build" allmodconfig
+	make -s -C "$tree" O="$build" -j"$(nproc)" prepare
+	touch "$build/.typestate-prepared"
+fi
+
+start=$(date +%s)
+/usr/bin/python3 "$here/migrate.py" "$tree" "$dir" --summary "$cache/migrate-summary.json"
+echo "migrate-check: migration of $dir/ took $(( $(date +%s) - start )) s"
+
+files=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(f for s in d["specs"].values() for f in s["files_migrated"]))' "$cache/migrate-summary.json")
+broken=0
+compiled=0
+for f in $files; do
+	obj=${f%.c}.o
+	if make -s -C "$tree" O="$build" -j"$(nproc)" "$obj" >"$cache/migrate-build.log" 2>&1; then
+		compiled=$((compiled + 1))
+		echo "  CC      $obj: ok"
+	else
+		broken=$((broken + 1))
+		echo "  CC      $obj: BROKEN"
+		tail -20 "$cache/migrate-build.log"
+	fi
+done
+
+( cd "$tree" && /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" >"$cache/migrate-again.log" )
+rerun=$(grep -o '[0-9]* files and [0-9]* functions migrated' "$cache/migrate-again.log" | awk '{s+=$1} END {print s+0}')
+echo "migrate-check: files compiled $compiled, files broken $broken, files changed by a second run $rerun"
+[ "$broken" -eq 0 ] && [ "$rerun" -eq 0 ] && [ -n "$files" ]

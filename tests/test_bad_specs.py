@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The bad-spec corpus: each file in bad_specs/ has exactly one mistake.
+
+Its first line pins the diagnostic::
+
+    # expect: LINE:COL: <substring of the message>
+
+and the generator must print exactly ``<path>:LINE:COL: error: ...`` (one
+line, containing the substring) on stderr, exit with status 2, print no
+Python traceback and write nothing.  A line ``# xfail: <reason>`` anywhere in
+the file marks a known generator bug: the test is then a strict xfail, so it
+starts failing (XPASS) the day the bug is fixed and the marker must go.
+
+Files whose name starts with ``_valid`` are the valid bases the bad specs
+are derived from; they must lint clean and generate a header.
+"""
+
+import glob
+import os
+import re
+
+import pytest
+
+from conftest import (CORPUS, KUNIT, MINIMAL, assert_no_traceback, error_re,
+                      files_under, run_cli, run_gen)
+
+EXPECT_RE = re.compile(r"^# expect: (\d+):(\d+): (.+)$")
+XFAIL_RE = re.compile(r"^# xfail: (.+)$", re.M)
+
+BAD = sorted(p for p in glob.glob(os.path.join(CORPUS, "*.yaml"))
+             if not os.path.basename(p).startswith("_"))
+VALID = sorted(glob.glob(os.path.join(CORPUS, "_valid*.yaml")))
+
+
+def _expectation(path):
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", errors="replace")
+    first = text.split("\n", 1)[0]
+    m = EXPECT_RE.match(first)
+    assert m, f"{path}: first line must be '# expect: LINE:COL: message'"
+    xfail = XFAIL_RE.search(text)
+    return (int(m.group(1)), int(m.group(2)), m.group(3).strip(),
+            xfail.group(1) if xfail else None)
+
+
+def _params():
+    out = []
+    for path in BAD:
+        reason = _expectation(path)[3]
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        out.append(pytest.param(path, id=os.path.basename(path)[:-5],
+                                marks=marks))
+    return out
+
+
+def test_corpus_is_big_enough():
+    assert len(BAD) >= 30
+    assert MINIMAL in VALID and KUNIT in VALID
+
+
+@pytest.mark.parametrize("path", _params())
+def test_bad_spec(path, tmp_path):
+    line, col, message, _ = _expectation(path)
+    out = tmp_path / "out"
+    out.mkdir()
+    res = run_gen(["--out", str(out), "gen", path])
+    assert_no_traceback(res)
+    assert res.rc == 2, f"exit status {res.rc}, stderr: {res.err!r}"
+    assert len(res.err_lines) == 1, f"want one line on stderr, got:\n{res.err}"
+    m = error_re(path).match(res.err_lines[0])
+    assert m, f"not 'path:line:col: error: ...': {res.err_lines[0]!r}"
+    got = (int(m.group(1)), int(m.group(2)))
+    assert got == (line, col), (f"error at {got[0]}:{got[1]}, expected "
+                                f"{line}:{col}: {m.group(3)}")
+    assert message in m.group(3)
+    assert res.out == ""
+    assert files_under(out) == [], "a bad spec must not write anything"
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: os.path.basename(p))
+def test_valid_base_lints_and_generates(path, tmp_path):
+    res = run_gen(["lint", path])
+    assert_no_traceback(res)
+    assert (res.rc, res.err) == (0, "")
+    res = run_gen(["--out", str(tmp_path), "gen", path])
+    assert_no_traceback(res)
+    assert (res.rc, res.err) == (0, "")
+    header = tmp_path / "include/linux/typestate/widget.h"
+    text = header.read_text()
+    assert text.startswith("/* SPDX-License-Identifier: GPL-2.0 */\n")
+    for state in ("idle_slow", "running_slow", "running_fast"):
+        assert text.count(f"\nstruct wdg_{state} {{\n") == 1
+    assert "struct wdg_idle_fast {" not in text          # excluded
+    assert "GEN" in res.out
+
+
+def test_cli_agrees_with_in_process_run(tmp_path):
+    """The real command line: exit 2, one line, no traceback, no output."""
+    for name in ("yaml_syntax", "schema_unknown_key", "leak"):
+        path = os.path.join(CORPUS, name + ".yaml")
+        line, col, message, _ = _expectation(path)
+        res = run_cli(["--out", str(tmp_path), "gen", path])
+        assert res.rc == 2
+        assert "Traceback" not in res.err
+        assert res.err_lines == [res.err_lines[0]]
+        assert res.err_lines[0].startswith(f"{path}:{line}:{col}: error: ")
+        assert message in res.err_lines[0]
+    assert files_under(tmp_path) == []
+    res = run_cli(["lint", MINIMAL])
+    assert (res.rc, res.err) == (0, "")
+
+
+def _two_specs(tmp_path, second):
+    base = open(MINIMAL, encoding="utf-8").read()
+    a = tmp_path / "a.yaml"
+    b = tmp_path / "b.yaml"
+    a.write_text(base)
+    b.write_text(second(base))
+    return str(a), str(b)
+
+
+@pytest.mark.parametrize("key,second,pos", [
+    ("prefix", lambda t: t.replace("name: widget\n", "name: gadget\n", 1),
+     (3, 9)),
+    ("name", lambda t: t.replace("prefix: wdg\n", "prefix: gdg\n", 1),
+     (2, 7)),
+])
+def test_two_specs_with_the_same(tmp_path, key, second, pos):
+    a, b = _two_specs(tmp_path, second)
+    out = tmp_path / "out"
+    out.mkdir()
+    res = run_gen(["--out", str(out), "gen", a, b])
+    assert_no_traceback(res)
+    assert res.rc == 2
+    assert len(res.err_lines) == 1, res.err
+    m = error_re(b).match(res.err_lines[0])
+    assert m, res.err
+    assert (int(m.group(1)), int(m.group(2))) == pos
+    value = "wdg" if key == "prefix" else "widget"
+    assert f"{key} '{value}' is already used by {a}" in m.group(3)
+    assert files_under(out) == []
+    # Each alone is fine.
+    assert run_gen(["lint", a]).rc == 0
+    assert run_gen(["lint", b]).rc == 0
+
+
+def test_missing_spec_file(tmp_path):
+    path = str(tmp_path / "nope.yaml")
+    res = run_gen(["lint", path])
+    assert_no_traceback(res)
+    assert res.rc == 2
+    assert res.err_lines == [f"{path}:1:1: error: cannot read spec: "
+                             "No such file or directory"]
+
+
+def test_one_bad_spec_among_good_ones_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    bad = os.path.join(CORPUS, "leak.yaml")
+    res = run_gen(["--out", str(out), "gen", MINIMAL, bad])
+    assert res.rc == 2 and len(res.err_lines) == 1
+    assert files_under(out) == []
+
+
+# -- known generator bugs that the corpus format cannot express ---------------
+
+def _write(tmp_path, text):
+    p = tmp_path / "spec.yaml"
+    p.write_text(text)
+    return str(p)
+
+
+@pytest.mark.xfail(strict=True, reason="a recursive YAML alias crashes the "
+                   "loader with RecursionError (load._build follows it "
+                   "forever) instead of a spec error")
+def test_recursive_alias_is_a_spec_error(tmp_path):
+    base = open(MINIMAL, encoding="utf-8").read()
+    path = _write(tmp_path, base.replace(
+        "summary: typestate handles for a widget", "summary: &s [*s]", 1))
+    res = run_gen(["lint", path])
+    assert_no_traceback(res)
+    assert res.rc == 2
+    assert len(res.err_lines) == 1
+    m = error_re(path).match(res.err_lines[0])
+    assert m and m.group(1) == "4", res.err
+
+
+@pytest.mark.xfail(strict=True, reason="raw.expr may use ${raw}, which lint "
+                   "accepts but gen crashes on with KeyError: 'raw' "
+                   "(Code.render substitutes only body into raw.expr)")
+def test_raw_expr_using_raw_is_a_spec_error(tmp_path):
+    base = open(MINIMAL, encoding="utf-8").read()
+    path = _write(tmp_path, base.replace("expr: ${body}->w",
+                                         "expr: ${raw}->w", 1))
+    out = tmp_path / "out"
+    out.mkdir()
+    res = run_gen(["--out", str(out), "gen", path])
+    assert_no_traceback(res)
+    assert res.rc == 2
+    assert res.err_lines and error_re(path).match(res.err_lines[0])
+    assert res.err_lines[0].startswith(f"{path}:11:9: error: ")
+    assert files_under(out) == []
+
+
+def test_expect_lines_are_on_the_first_line_only():
+    """Guard the corpus format itself."""
+    for path in BAD:
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").split("\n")
+        assert EXPECT_RE.match(lines[0]), path
+        assert not any(EXPECT_RE.match(x) for x in lines[1:]), path
