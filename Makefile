@@ -6,7 +6,7 @@
 #   make test           everything below that CI runs
 #   make check-gen      fail if generated/ is not what the specs produce
 #   make pytest         the generator's own tests
-#   make style          checkpatch --strict and kernel-doc on generated headers
+#   make style          checkpatch --strict and kernel-doc on all kernel C
 #   make compile-fail   build every legal and illegal use with kbuild
 #   make kunit          KUnit on UML with real DMA mapping, KASAN, DMA-API debug
 #   make migrate TREE=<kernel tree> [DIR=drivers/...]
@@ -20,6 +20,7 @@
 PYTHON := /usr/bin/python3
 SPECS := $(wildcard specs/*.yaml)
 HEADERS = $(wildcard generated/include/linux/typestate/*.h)
+KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
 	migrate migrate-check
@@ -40,7 +41,7 @@ pytest: deps-python
 
 style: deps-python
 	@scripts/deps.sh kernel
-	@scripts/style.sh $(HEADERS)
+	@scripts/style.sh $(HEADERS) $(KERNEL_C)
 
 compile-fail: deps-python
 	@scripts/deps.sh kernel

@@ -146,9 +146,9 @@ class Plan:
             return str(self.k["args"][name])
         return None
 
-    def args(self, callable_, overrides=None):
-        return ", ".join(self.arg(callable_, a.name, overrides)
-                         for a in callable_.params)
+    def arglist(self, callable_, overrides=None):
+        return [self.arg(callable_, a.name, overrides)
+                for a in callable_.params]
 
     def coverage(self):
         spec = self.spec

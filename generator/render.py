@@ -60,6 +60,35 @@ def proto(ret, name, params, prefix="static inline "):
     return "\n".join(lines)
 
 
+def call(head, fn, args, end=";", indent=1):
+    """``head fn(args)end`` as statement lines, wrapped the kernel way.
+
+    Arguments continue aligned to the open parenthesis; when ``head`` (an
+    assignment's left side) leaves too little room, the call moves to the
+    next line, one tab deeper.
+    """
+    tabs = "\t" * indent
+    one = f"{tabs}{head}{fn}({', '.join(args)}){end}"
+    if _cols(one) <= WIDTH:
+        return one
+    lines = []
+    start = f"{tabs}{head}{fn}("
+    if head and _cols(start) > 56:
+        lines.append(f"{tabs}{head.rstrip()}")
+        start = f"{tabs}\t{fn}("
+    line = start
+    align = _cols(start)
+    for i, a in enumerate(args):
+        piece = a + (f"){end}" if i == len(args) - 1 else ",")
+        if line.endswith("(") or _cols(line + " " + piece) <= WIDTH:
+            line += ("" if line.endswith("(") else " ") + piece
+        else:
+            lines.append(line)
+            line = _indent_to(align) + piece
+    lines.append(line)
+    return "\n".join(lines)
+
+
 def macro(head, lines):
     """A multi-line #define with its backslashes aligned on a tab stop.
 
@@ -151,7 +180,7 @@ def _env():
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False)
     env.globals.update(proto=proto, macro=macro, generic_macro=generic_macro,
-                       code=code, doc=doc, c_decl=c_decl,
+                       code=code, doc=doc, c_decl=c_decl, call=call,
                        code_plain=code_plain)
     env.filters.update(
         format_error=lambda e: f"-{e['code']} if {e['when']}",

@@ -166,6 +166,7 @@ static struct kunit_suite dmab_test_suite = {
 	.init = dmab_test_init,
 	.test_cases = dmab_test_cases,
 };
+
 kunit_test_suite(dmab_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the dma_single typestate API");

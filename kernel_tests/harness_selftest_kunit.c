@@ -49,6 +49,7 @@ static struct kunit_suite harness_selftest_suite = {
 	.name = "harness_selftest_typestate",
 	.test_cases = harness_selftest_cases,
 };
+
 kunit_test_suite(harness_selftest_suite);
 
 MODULE_DESCRIPTION("Self-test of the typestate KUnit harness");

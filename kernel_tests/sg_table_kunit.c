@@ -404,6 +404,7 @@ static struct kunit_suite sgt_test_suite = {
 	.exit = sgt_test_exit,
 	.test_cases = sgt_test_cases,
 };
+
 kunit_test_suite(sgt_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the sg_table typestate API");

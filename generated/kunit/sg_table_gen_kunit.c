@@ -224,7 +224,8 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 	struct sgt_borrowed_unmapped *h0 = sgt_borrow_unmapped(&body, &f->borrowed);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
-	struct sgt_borrowed_managed *h1 __free(sgt_borrowed_managed) = sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
+	struct sgt_borrowed_managed *h1 __free(sgt_borrowed_managed) =
+		sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h1);
 	KUNIT_EXPECT_NULL(test, h0);
@@ -323,7 +324,8 @@ static void sgt_gen_state_owned_unmapped(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_unmapped *h0 __free(sgt_owned_unmapped) = sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
+	struct sgt_owned_unmapped *h0 __free(sgt_owned_unmapped) =
+		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
 
@@ -372,7 +374,9 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_managed *h0 __free(sgt_owned_managed) = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
+	struct sgt_owned_managed *h0 __free(sgt_owned_managed) =
+		sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL, 0,
+			       GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
 
@@ -495,7 +499,8 @@ static void sgt_gen_ctor_alloc_from_pages(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_unmapped *h0 = sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
+	struct sgt_owned_unmapped *h0 =
+		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
 
@@ -510,7 +515,8 @@ static void sgt_gen_ctor_alloc_from_vmalloc(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_unmapped *h0 = sgt_alloc_from_vmalloc(&body, f->dev, f->vbuf, 3 * PAGE_SIZE, GFP_KERNEL);
+	struct sgt_owned_unmapped *h0 =
+		sgt_alloc_from_vmalloc(&body, f->dev, f->vbuf, 3 * PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
 
@@ -525,7 +531,8 @@ static void sgt_gen_ctor_new_mapped(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_managed *h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
+	struct sgt_owned_managed *h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE,
+						      DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
 
@@ -560,7 +567,8 @@ static void sgt_gen_step_sgt_owned_unmapped_map(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_unmapped *h0 = sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
+	struct sgt_owned_unmapped *h0 =
+		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
 	struct sgt_owned_managed *h1 = sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
@@ -603,7 +611,8 @@ static void sgt_gen_step_sgt_owned_managed_unmap(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_managed *h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
+	struct sgt_owned_managed *h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE,
+						      DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
 	struct sgt_owned_unmapped *h1 = sgt_unmap(h0);
@@ -650,8 +659,10 @@ static void sgt_gen_fail_new_mapped(struct kunit *test)
 	struct sgt body;
 	void *res;
 
-	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
-	res = sgt_new_mapped(&body, f->narrow_dev, f->pages, 4, 0, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
+	kunit_info(test, "typestate-expect-warning: %s\n",
+		   "kernel/dma/direct\\.h:\\d+ dma_direct_map_sg");
+	res = sgt_new_mapped(&body, f->narrow_dev, f->pages, 4, 0, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL,
+			     0, GFP_KERNEL);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
 	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -EIO);
 	sgt_gen_cov(test, "failure", "new_mapped");
@@ -670,7 +681,8 @@ static void sgt_gen_fail_map__borrowed_unmapped(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
 
 	saved = body;
-	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	kunit_info(test, "typestate-expect-warning: %s\n",
+		   "kernel/dma/direct\\.h:\\d+ dma_direct_map_sg");
 	res = sgt_map(h0, f->narrow_dev, DMA_BIDIRECTIONAL, 0);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
 	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -EIO);
@@ -687,12 +699,14 @@ static void sgt_gen_fail_map__owned_unmapped(struct kunit *test)
 	struct sgt saved;
 	void *res;
 
-	struct sgt_owned_unmapped *h0 = sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
+	struct sgt_owned_unmapped *h0 =
+		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
 
 	saved = body;
-	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	kunit_info(test, "typestate-expect-warning: %s\n",
+		   "kernel/dma/direct\\.h:\\d+ dma_direct_map_sg");
 	res = sgt_map(h0, f->narrow_dev, DMA_BIDIRECTIONAL, 0);
 	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
 	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -EIO);
@@ -731,6 +745,7 @@ static struct kunit_suite sgt_gen_suite = {
 	.exit = sgt_gen_exit,
 	.test_cases = sgt_gen_cases,
 };
+
 kunit_test_suite(sgt_gen_suite);
 
 MODULE_DESCRIPTION("Generated KUnit suite for the sg_table typestate API");
