@@ -37,6 +37,7 @@ check-gen: deps-python
 	@$(PYTHON) -m generator check
 
 pytest: deps-python
+	@scripts/deps.sh cocci
 	@$(PYTHON) -m pytest -q -p no:cacheprovider tests
 
 style: deps-python

@@ -39,6 +39,17 @@ def build_all(paths):
                                      f"used by {other}; each spec needs its "
                                      "own")
             seen[(key, value)] = spec.file
+    names = {}
+    for spec in specs:
+        for name, node, key, what in checks.generated_names(spec):
+            other = names.get(name)
+            if other and other[0] is not spec:
+                where = node or model.Node(spec, ())
+                raise where.error(f"generated name '{name}' for {what} is "
+                                  f"also defined by {other[0].file}; the two "
+                                  "headers could not be included together",
+                                  key)
+            names.setdefault(name, (spec, what))
     return specs
 
 
@@ -48,7 +59,7 @@ def main(argv=None):
     ap.add_argument("command", choices=["gen", "check", "lint"])
     ap.add_argument("--out", default=os.path.join(render.ROOT, "generated"))
     ap.add_argument("specs", nargs="*")
-    args = ap.parse_args(argv)
+    args = ap.parse_intermixed_args(argv)
     paths = args.specs or sorted(glob.glob(os.path.join(render.ROOT, "specs",
                                                         "*.yaml")))
     if not paths:

@@ -195,10 +195,10 @@ def _callables(spec):
 # -- resources -----------------------------------------------------------------
 
 def _resource_names(spec, node, names, key):
-    for name in names:
+    for i, name in enumerate(names):
         if name not in spec.resources:
             raise node.error(f"unknown resource '{name}'; declared: "
-                             + ", ".join(spec.resources), key)
+                             + ", ".join(spec.resources), (key, i))
 
 
 def _fmt(names):

@@ -16,4 +16,5 @@ class SpecError(Exception):
         self.message = message
 
     def __str__(self):
-        return f"{self.path}:{self.line}:{self.col}: error: {self.message}"
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.path}:{self.line}:{self.col}: error: {message}"

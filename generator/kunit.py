@@ -100,7 +100,7 @@ class Plan:
             for key in f["args"]:
                 if key not in [a.name for a in target.params]:
                     raise node.error(f"'{f['name']}' has no parameter "
-                                     f"'{key}'", "args")
+                                     f"'{key}'", ("args", key), at_key=True)
             if hasattr(target, "steps"):
                 for step in target.steps:
                     self.failures.append(Failure(

@@ -44,7 +44,11 @@ def _pos(mark):
     return (mark.line + 1, mark.column + 1)
 
 
-def _build(node, path, loc):
+def _build(node, path, loc, active=()):
+    if id(node) in active:
+        raise SpecError(loc.path, *_pos(node.start_mark),
+                        "recursive YAML alias: a node contains itself")
+    active = active + (id(node),)
     loc._value[path] = _pos(node.start_mark)
     if isinstance(node, yaml.MappingNode):
         out = {}
@@ -58,10 +62,10 @@ def _build(node, path, loc):
                                 f"duplicate key '{key}'; each key may appear "
                                 "once in a mapping")
             loc._key[path + (key,)] = _pos(key_node.start_mark)
-            out[key] = _build(value_node, path + (key,), loc)
+            out[key] = _build(value_node, path + (key,), loc, active)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), loc)
+        return [_build(item, path + (i,), loc, active)
                 for i, item in enumerate(node.value)]
     # Scalars: PyYAML's safe resolver has already decided int/bool/null/str.
     return _SCALAR_LOADER.construct_object(node, deep=True)

@@ -38,9 +38,14 @@ class Node:
         self.spec = spec
         self.path = tuple(path)
 
-    def error(self, message, key=None):
-        path = self.path + ((key,) if key is not None else ())
-        return self.spec.loc.error(path, message)
+    def error(self, message, key=None, at_key=False):
+        """An error at this node, or at ``key`` inside it (a name, or a
+        tuple of names and indexes for deeper nodes)."""
+        if key is None:
+            key = ()
+        elif not isinstance(key, tuple):
+            key = (key,)
+        return self.spec.loc.error(self.path + key, message, at_key=at_key)
 
 
 class Param(Node):
@@ -148,9 +153,13 @@ class Code(Node):
         for m in tmpl.pattern.finditer(text):
             name = m.group("named") or m.group("braced")
             if m.group("invalid") is not None or name not in PLACEHOLDERS:
-                bad = name or text[m.start():m.start() + 2]
-                raise self.error(f"unknown placeholder '${bad}' in C code; "
-                                 "use ${body} or ${raw}")
+                bad = text[m.start():m.end() + (0 if name else 1)]
+                raise self.error(f"unknown placeholder '{bad}' in C code; "
+                                 "use ${body} or ${raw}, or $$ for a '$'")
+
+    def uses_placeholder(self, name):
+        return any((m.group("named") or m.group("braced")) == name
+                   for m in string.Template.pattern.finditer(self.text))
 
     def uses(self, word):
         return re.search(rf"\b{re.escape(word)}\b", self.text) is not None
@@ -231,8 +240,9 @@ class Operation(Callable):
         where = d.get("where", {})
         self.where = {}
         for dim_name, names in where.items():
-            dim = spec.dimension(dim_name, self, "where")
-            self.where[dim] = {dim.value(n, self, "where") for n in names}
+            dim = spec.dimension(dim_name, self, ("where", dim_name), True)
+            self.where[dim] = {dim.value(n, self, ("where", dim_name, i))
+                               for i, n in enumerate(names)}
         self.states = [s for s in spec.states
                        if all(s.value_of(dim) in vals
                               for dim, vals in self.where.items())]
@@ -262,7 +272,10 @@ class Spec:
         self.storage_doc = data["storage"]["doc"]
         self.raw_type = data["raw"]["type"]
         self.raw_expr = data["raw"]["expr"]
-        Code(self, ("raw", "expr"), self.raw_expr)
+        if Code(self, ("raw", "expr"), self.raw_expr).uses_placeholder("raw"):
+            raise self.loc.error(("raw", "expr"), "raw.expr cannot use "
+                                 "${raw}, which it defines; write it with "
+                                 "${body}")
 
         self.resources = {}
         for i, r in enumerate(data.get("resources", [])):
@@ -300,6 +313,10 @@ class Spec:
         for i, ex in enumerate(data.get("exclude", [])):
             node = Node(self, ("exclude", i))
             combo = dict((k, v) for k, v in ex.items() if k != "why")
+            for k in combo:
+                if k not in [d.name for d in self.dimensions]:
+                    raise node.error(f"unknown dimension '{k}' in exclude",
+                                     k, at_key=True)
             names = []
             for dim in self.dimensions:
                 if dim.name not in combo:
@@ -310,7 +327,7 @@ class Spec:
             if combo:
                 extra = next(iter(combo))
                 raise node.error(f"unknown dimension '{extra}' in exclude",
-                                 extra)
+                                 extra, at_key=True)
             excluded.add(tuple(names))
 
         self.states = []
@@ -345,12 +362,13 @@ class Spec:
 
     # -- lookups -----------------------------------------------------------
 
-    def dimension(self, name, node, key=None):
+    def dimension(self, name, node, key=None, at_key=False):
         for d in self.dimensions:
             if d.name == name:
                 return d
         known = ", ".join(d.name for d in self.dimensions)
-        raise node.error(f"unknown dimension '{name}'; known: {known}", key)
+        raise node.error(f"unknown dimension '{name}'; known: {known}", key,
+                         at_key)
 
     def state_for(self, values):
         return self._states.get(tuple(values))
@@ -362,10 +380,10 @@ class Spec:
             if dim.name not in ref:
                 raise node.error(f"'{key}' must name a value for every "
                                  f"dimension; missing '{dim.name}'", key)
-            vals.append(dim.value(ref[dim.name], node, key))
+            vals.append(dim.value(ref[dim.name], node, (key, dim.name)))
         for k in ref:
             if k not in [d.name for d in self.dimensions]:
-                self.dimension(k, node, key)
+                self.dimension(k, node, (key, k), True)
         st = self.state_for(vals)
         if st is None:
             raise node.error("state " + ", ".join(f"{v.dim.name}={v.name}"

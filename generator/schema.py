@@ -57,7 +57,10 @@ def _to_spec_error(err, loc, schema):
         return loc.error(path, f"{_where(path)} lacks required key "
                          f"'{missing}'")
     if v == "type":
-        want = _TYPE_WORDS.get(err.validator_value, err.validator_value)
+        types = err.validator_value
+        if not isinstance(types, list):
+            types = [types]
+        want = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
         return loc.error(path, f"{_where(path)} must be {want}")
     if v == "enum":
         choices = ", ".join(str(c) for c in err.validator_value)
@@ -83,8 +86,16 @@ def validate(data, loc):
     # Report the error nearest the top of the file, deepest first on ties,
     # so the user fixes mistakes in reading order.
     def order(err):
-        line, col = loc.value(err.absolute_path)
-        return (line, col, -len(err.absolute_path))
+        path = list(err.absolute_path)
+        if err.validator == "additionalProperties" and \
+                isinstance(err.instance, dict):
+            allowed = _subschema(schema, path).get("properties", {})
+            extra = [k for k in err.instance if k not in allowed]
+            if extra:
+                line, col = loc.key(path + [extra[0]])
+                return (line, col, -len(path) - 1)
+        line, col = loc.value(path)
+        return (line, col, -len(path))
     errors = [e for e in _leaves(errors)]
     raise _to_spec_error(min(errors, key=order), loc, schema)
 

@@ -32,11 +32,10 @@ start=$(date +%s)
 /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" --summary "$cache/migrate-summary.json"
 echo "migrate-check: migration of $dir/ took $(( $(date +%s) - start )) s"
 
-files=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(f for s in d["specs"].values() for f in s["files_migrated"]))' "$cache/migrate-summary.json")
+objs=$(/usr/bin/python3 "$here/migrate.py" --objects "$tree" "$cache/migrate-summary.json" | sort -u)
 broken=0
 compiled=0
-for f in $files; do
-	obj=${f%.c}.o
+for obj in $objs; do
 	if make -s -C "$tree" O="$build" -j"$(nproc)" "$obj" >"$cache/migrate-build.log" 2>&1; then
 		compiled=$((compiled + 1))
 		echo "  CC      $obj: ok"
@@ -50,4 +49,4 @@ done
 ( cd "$tree" && /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" >"$cache/migrate-again.log" )
 rerun=$(grep -o '[0-9]* files and [0-9]* functions migrated' "$cache/migrate-again.log" | awk '{s+=$1} END {print s+0}')
 echo "migrate-check: files compiled $compiled, files broken $broken, files changed by a second run $rerun"
-[ "$broken" -eq 0 ] && [ "$rerun" -eq 0 ] && [ -n "$files" ]
+[ "$broken" -eq 0 ] && [ "$rerun" -eq 0 ] && [ -n "$objs" ]

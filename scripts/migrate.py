@@ -74,6 +74,12 @@ def main(argv):
     args = [a for a in argv if not a.startswith("--")]
     report_only = "--report-only" in argv
     summary_file = None
+    if "--objects" in argv:
+        summary = json.load(open(args[1], encoding="utf-8"))
+        for spec in summary["specs"].values():
+            for rel in spec["files_migrated"]:
+                print(object_for(args[0], rel))
+        return 0
     if "--summary" in argv:
         summary_file = argv[argv.index("--summary") + 1]
         args.remove(summary_file)
@@ -122,6 +128,29 @@ def main(argv):
         with open(summary_file, "w", encoding="utf-8") as f:
             json.dump(summary, f, indent=1)
     return status
+
+
+def object_for(tree_dir, rel):
+    """The kbuild object that compiles ``rel``: its own, or, for a .c file
+    that another one #includes (e.g. i915's selftests), the includer's."""
+    d, base = os.path.split(rel)
+    obj = base[:-2] + ".o"
+    for mk in ("Makefile", "Kbuild"):
+        path = os.path.join(tree_dir, d, mk)
+        if os.path.exists(path) and re.search(rf"\b{re.escape(obj)}\b",
+                                              _read(path)):
+            return rel[:-2] + ".o"
+    pat = re.compile(rf'#include\s+"([\w./-]*/)?{re.escape(base)}"')
+    parent = d
+    for _ in range(3):
+        parent = os.path.dirname(parent)
+        for dirpath, _, names in os.walk(os.path.join(tree_dir, parent)):
+            for name in names:
+                path = os.path.join(dirpath, name)
+                if name.endswith(".c") and path != os.path.join(tree_dir, rel):
+                    if pat.search(_read(path)):
+                        return os.path.relpath(path, tree_dir)[:-2] + ".o"
+    return rel[:-2] + ".o"
 
 
 def _read(path):

@@ -4,7 +4,9 @@
 /// Patch mode rewrites a function-local struct sg_table whose whole
 /// lifecycle (allocate from pages, dma_map_sgtable(), walk the DMA entries,
 /// read nents, dma_unmap_sgtable(), sg_free_table()) is in one function,
-/// and only when every use of the table is one of those; otherwise the
+/// and wraps a table someone else owns and has mapped (GEM shmem, dma-buf
+/// attachments) in a borrowed-mapping handle for its walks and counts; both
+/// only when every use of the table is one the patch knows, otherwise the
 /// function is left unchanged and listed with the reason. Report mode also
 /// finds unmaps and syncs with nents, DMA walks over orig_nents, tables
 /// freed while mapped, double unmaps and unmaps with another direction than
@@ -23,6 +25,7 @@ virtual report
 @initialize:python@
 @@
 bad = {}
+typed = set()
 
 // A function-local table whose whole lifecycle is in one function.
 @life depends on patch || report || org exists@
@@ -146,7 +149,197 @@ fn(...) {
 ...>
 }
 
-@depends on decl@
+// A table someone else owns and has mapped, obtained in the function
+// (GEM shmem, dma-buf attachment), onto the borrowed-mapping wrapper.
+@blife depends on patch || report || org exists@
+identifier fn, T;
+expression E, A, DIR;
+statement S;
+@@
+fn(...) {
+ ... when any
+ struct sg_table *T;
+ ... when any
+(
+ T = drm_gem_shmem_get_pages_sgt(E);
+|
+ T = dma_buf_map_attachment(A, DIR);
+|
+ T = dma_buf_map_attachment_unlocked(A, DIR);
+)
+ if (IS_ERR(T)) S
+ ... when any
+}
+
+@ballowed depends on patch || report || org@
+identifier blife.fn, blife.T;
+expression E, A, DIR, sg, i, it, off;
+iterator name for_each_sgtable_dma_sg, for_each_sgtable_sg;
+iterator name for_each_sgtable_dma_page, for_each_sgtable_page;
+position p;
+@@
+fn(...) {
+<...
+(
+ for_each_sgtable_dma_sg(T@p, sg, i) { ... }
+|
+ for_each_sgtable_sg(T@p, sg, i) { ... }
+|
+ for_each_sgtable_dma_page(T@p, it, off) { ... }
+|
+ for_each_sgtable_page(T@p, it, off) { ... }
+|
+ T@p = drm_gem_shmem_get_pages_sgt(E);
+|
+ T@p = dma_buf_map_attachment(A, DIR);
+|
+ T@p = dma_buf_map_attachment_unlocked(A, DIR);
+|
+ dma_buf_unmap_attachment(A, T@p, DIR);
+|
+ dma_buf_unmap_attachment_unlocked(A, T@p, DIR);
+|
+ IS_ERR(T@p)
+|
+ PTR_ERR(T@p)
+|
+ T@p->nents
+|
+ T@p->orig_nents
+)
+...>
+}
+
+@bother depends on patch || report || org@
+identifier blife.fn, blife.T;
+position p != ballowed.p;
+@@
+fn(...) {
+<...
+ T@p
+...>
+}
+
+@script:python depends on patch || report || org@
+fn << blife.fn;
+T << blife.T;
+p << bother.p;
+@@
+bad.setdefault((p[0].file, fn, T), (p[0], "line %s uses '%s' in a way the migration does not know" % (p[0].line, T)))
+
+// Only worth a handle when the function counts or walks the entries.
+@btyped depends on patch@
+identifier blife.fn, blife.T;
+expression sg, i, it, off;
+position p;
+iterator name for_each_sgtable_dma_sg, for_each_sgtable_sg;
+iterator name for_each_sgtable_dma_page, for_each_sgtable_page;
+@@
+fn(...) {
+<+...
+(
+ for_each_sgtable_dma_sg(T@p, sg, i) { ... }
+|
+ for_each_sgtable_sg(T@p, sg, i) { ... }
+|
+ for_each_sgtable_dma_page(T@p, it, off) { ... }
+|
+ for_each_sgtable_page(T@p, it, off) { ... }
+|
+ T@p->nents
+|
+ T@p->orig_nents
+)
+...+>
+}
+
+@script:python depends on patch@
+fn << blife.fn;
+T << blife.T;
+p << btyped.p;
+@@
+typed.add((fn, T))
+
+@script:python bgood depends on patch@
+fn << blife.fn;
+T << blife.T;
+B;
+H;
+@@
+if (fn, T) not in typed or any(k[1:] == (fn, T) for k in bad):
+    cocci.include_match(False)
+else:
+    coccinelle.B = cocci.make_ident(T + "_body")
+    coccinelle.H = cocci.make_ident(T + "_h")
+
+@bdecl depends on patch@
+identifier bgood.B, bgood.H, blife.fn, blife.T;
+@@
+fn(...) {
+ ... when any
+ struct sg_table *T;
++struct sgt B;
++struct sgt_borrowed_mapped *H;
+ ... when any
+}
+
+@depends on bdecl@
+identifier bgood.B, bgood.H, blife.fn, blife.T;
+expression E, A, DIR;
+statement S;
+@@
+fn(...) {
+<...
+(
+ T = drm_gem_shmem_get_pages_sgt(E);
+|
+ T = dma_buf_map_attachment(A, DIR);
+|
+ T = dma_buf_map_attachment_unlocked(A, DIR);
+)
+ if (IS_ERR(T)) S
++H = sgt_borrow_mapped(&B, T);
+...>
+}
+
+@depends on bdecl@
+identifier bgood.H, blife.fn, blife.T;
+expression sg, i, it, off;
+iterator name for_each_sgtable_dma_sg, for_each_sgtable_sg;
+iterator name for_each_sgtable_dma_page, for_each_sgtable_page;
+iterator name sgt_for_each_dma, sgt_for_each_cpu_sg;
+iterator name sgt_for_each_dma_page, sgt_for_each_cpu_page;
+statement B1;
+@@
+fn(...) {
+<...
+(
+- for_each_sgtable_dma_sg(T, sg, i)
++ sgt_for_each_dma(H, sg, i)
+  B1
+|
+- for_each_sgtable_sg(T, sg, i)
++ sgt_for_each_cpu_sg(H, sg, i)
+  B1
+|
+- for_each_sgtable_dma_page(T, it, off)
++ sgt_for_each_dma_page(H, it, off)
+  B1
+|
+- for_each_sgtable_page(T, it, off)
++ sgt_for_each_cpu_page(H, it, off)
+  B1
+|
+- T->nents
++ sgt_dma_nents(H)
+|
+- T->orig_nents
++ sgt_cpu_nents(H)
+)
+...>
+}
+
+@depends on decl || bdecl@
 @@
  #include <...>
 +#include <linux/typestate/sg_table.h>
@@ -157,6 +350,7 @@ import sys
 for (f, fn, T), (p, why) in sorted(bad.items()):
     sys.stderr.write("%s:%s: not migrated: %s(): %s\n" % (f, p.line, fn, why))
 bad.clear()
+typed.clear()
 
 @script:python depends on report@
 @@
