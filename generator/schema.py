@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Structural validation of a loaded spec against spec.schema.json."""
 
+import difflib
 import json
 import os
 
@@ -49,7 +50,11 @@ def _to_spec_error(err, loc, schema):
         allowed = sorted(_subschema(schema, path).get("properties", {}))
         extra = [k for k in err.instance if k not in allowed]
         key = extra[0] if extra else "?"
-        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+        close = difflib.get_close_matches(key, allowed, n=1)
+        if close:
+            hint = f"; did you mean '{close[0]}'?"
+        else:
+            hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
         return loc.error(path + [key], f"unknown key '{key}' in "
                          f"{_where(path)}{hint}", at_key=True)
     if v == "required":
@@ -87,6 +92,10 @@ def validate(data, loc):
     # so the user fixes mistakes in reading order.
     def order(err):
         path = list(err.absolute_path)
+        if err.validator == "required":
+            # A missing key is often a misspelt one: report the misspelling.
+            line, col = loc.value(path)
+            return (1 << 30, line, col)
         if err.validator == "additionalProperties" and \
                 isinstance(err.instance, dict):
             allowed = _subschema(schema, path).get("properties", {})
