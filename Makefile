@@ -61,5 +61,5 @@ migrate: deps-python
 migrate-check: deps-python
 	@scripts/migrate-check.sh
 
-test: check-gen pytest style compile-fail kunit
+test: check-gen pytest style compile-fail migrate-check kunit
 	@echo "make test: all passed"
