@@ -12,7 +12,13 @@ from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
                     INCLUDE_RE)
 
 
+# Spec keys whose text goes into C comments.
+PROSE_KEYS = frozenset({"summary", "doc", "vouch", "when", "why", "context",
+                        "message"})
+
+
 def check(spec):
+    _prose(spec, spec.data, ())
     _names(spec)
     _callables(spec)
     _resources(spec)
@@ -33,6 +39,22 @@ def _kunit(spec):
                                  f"operation '{op.name}': say what its "
                                  "result (r) or loop count (n) must be",
                                  at_key=True)
+
+
+def _prose(spec, node, path):
+    """Text that lands in a C comment must not end or open one."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in PROSE_KEYS and isinstance(value, str):
+                for bad in ("*/", "/*"):
+                    if bad in value:
+                        raise spec.loc.error(
+                            path + (key,), f"'{bad}' in {key} would end or "
+                            "open the C comment it is copied into; reword it")
+            _prose(spec, value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _prose(spec, value, path + (i,))
 
 
 # -- names and types ---------------------------------------------------------

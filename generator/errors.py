@@ -16,5 +16,20 @@ class SpecError(Exception):
         self.message = message
 
     def __str__(self):
-        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
-        return f"{self.path}:{self.line}:{self.col}: error: {message}"
+        return f"{self.path}:{self.line}:{self.col}: error: " + \
+            _printable(self.message)
+
+
+def _printable(text):
+    """One printable line: control characters as escapes."""
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -66,6 +66,9 @@ def _to_spec_error(err, loc, schema):
         if not isinstance(types, list):
             types = [types]
         want = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        if "string" in types and isinstance(err.instance, (bool, int, float)):
+            want += (f" (YAML read {str(err.instance).lower()} as a "
+                     f"{type(err.instance).__name__}; put it in quotes)")
         return loc.error(path, f"{_where(path)} must be {want}")
     if v == "enum":
         choices = ", ".join(str(c) for c in err.validator_value)

@@ -27,6 +27,15 @@ if ROOT not in sys.path:
 
 from generator.__main__ import main  # noqa: E402
 
+# Hypothesis keeps a cache (unicode tables) in ./.hypothesis by default; keep
+# it out of the repository, next to the project's other caches.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    from hypothesis.configuration import set_hypothesis_home_dir
+    set_hypothesis_home_dir(os.path.join(
+        os.environ.get("TYPESTATE_CACHE",
+                       os.path.expanduser("~/.cache/typestate-gen")),
+        "hypothesis"))
+
 
 class Result:
     def __init__(self, rc, out, err, exc=None):
@@ -37,7 +46,10 @@ class Result:
 
     @property
     def err_lines(self):
-        return self.err.splitlines()
+        # Lines as a terminal or an editor's error parser sees them: split
+        # on '\n' only (str.splitlines() also splits on \x1c-\x1e, \x85...).
+        return self.err.split("\n")[:-1] if self.err.endswith("\n") \
+            else self.err.split("\n") if self.err else []
 
 
 def run_gen(argv):
