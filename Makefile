@@ -20,7 +20,7 @@
 PYTHON := /usr/bin/python3
 SPECS := $(wildcard specs/*.yaml)
 HEADERS = $(wildcard generated/include/linux/typestate/*.h)
-KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c)
+KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
 	migrate migrate-check

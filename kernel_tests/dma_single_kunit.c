@@ -5,11 +5,12 @@
  * KASAN reports in the kernel log fail `make kunit` (kernel_tests/run_kunit.py)
  * even when these cases pass.
  */
-#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
 #include <linux/slab.h>
 #include <linux/typestate/dma_single.h>
+
+#include "typestate_kunit.h"
 
 struct dmab_test {
 	struct device *dev;
@@ -23,13 +24,8 @@ static int dmab_test_init(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	test->priv = t;
-	t->dev = kunit_device_register(test, "dmab-test");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->dev);
-	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(t->dev, DMA_BIT_MASK(64)), 0);
-	t->narrow_dev = kunit_device_register(test, "dmab-test-narrow");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->narrow_dev);
-	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(t->narrow_dev, DMA_BIT_MASK(64)), 0);
-	t->narrow_dev->bus_dma_limit = DMA_BIT_MASK(12);
+	t->dev = typestate_kunit_dma_device(test, "dmab-test", 0);
+	t->narrow_dev = typestate_kunit_dma_device(test, "dmab-test-narrow", DMA_BIT_MASK(12));
 	t->buf = kunit_kmalloc(test, 512, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t->buf);
 	return 0;

@@ -9,11 +9,12 @@
  * KASAN reports a table freed before it is unmapped.  Any such report fails
  * `make kunit` even when every case here passes.
  */
-#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
 #include <linux/typestate/sg_table.h>
 #include <linux/vmalloc.h>
+
+#include "typestate_kunit.h"
 
 #define NPAGES 8
 
@@ -32,14 +33,9 @@ static int sgt_test_init(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	test->priv = t;
-	t->dev = kunit_device_register(test, "sgt-test");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->dev);
-	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(t->dev, DMA_BIT_MASK(64)), 0);
-	t->narrow_dev = kunit_device_register(test, "sgt-test-narrow");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->narrow_dev);
-	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(t->narrow_dev, DMA_BIT_MASK(64)), 0);
+	t->dev = typestate_kunit_dma_device(test, "sgt-test", 0);
 	/* A bus that reaches only the first 4 KiB: every map through it fails. */
-	t->narrow_dev->bus_dma_limit = DMA_BIT_MASK(12);
+	t->narrow_dev = typestate_kunit_dma_device(test, "sgt-test-narrow", DMA_BIT_MASK(12));
 	for (i = 0; i < NPAGES; i++) {
 		t->pages[i] = alloc_page(GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, t->pages[i]);

@@ -58,7 +58,7 @@ def install_headers(src):
 def install_kunit(src):
     files = {}
     for name in os.listdir(HERE):
-        if name.endswith(".c") or name in ("Kconfig", "Makefile"):
+        if name.endswith((".c", ".h")) or name in ("Kconfig", "Makefile"):
             files[name] = os.path.join(HERE, name)
     kdir = os.path.join(GEN, "kunit")
     for name in os.listdir(kdir):
