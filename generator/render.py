@@ -36,28 +36,34 @@ def _indent_to(col):
     return "\t" * (col // 8) + " " * (col % 8)
 
 
+def _wrap_args(start, args, end):
+    """Lines of ``start`` + ``args`` joined by commas + ``end``, continuing
+    under the character after the open parenthesis that ends ``start``."""
+    lines = []
+    line = start
+    align = _cols(start)
+    for i, a in enumerate(args):
+        piece = a + (end if i == len(args) - 1 else ",")
+        if line.endswith("(") or _cols(line + " " + piece) <= WIDTH:
+            line += ("" if line.endswith("(") else " ") + piece
+        else:
+            lines.append(line)
+            line = _indent_to(align) + piece
+    lines.append(line)
+    return lines
+
+
 def proto(ret, name, params, prefix="static inline "):
     """A function head wrapped the kernel way, aligned to the open paren."""
     params = params or ["void"]
     sep = "" if ret.endswith("*") else " "
     head = f"{prefix}{ret}{sep}{name}("
     first_line = head + params[0] + ("," if len(params) > 1 else ")")
+    lines = []
     if _cols(first_line) > WIDTH:
-        lines = [f"{prefix}{ret}"]
+        lines.append(f"{prefix}{ret}")
         head = f"{name}("
-    else:
-        lines = []
-    line = head
-    align = _cols(head)
-    for i, p in enumerate(params):
-        piece = p + (")" if i == len(params) - 1 else ",")
-        if line.endswith("(") or _cols(line + " " + piece) <= WIDTH:
-            line = line + ("" if line.endswith("(") else " ") + piece
-        else:
-            lines.append(line)
-            line = _indent_to(align) + piece
-    lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(lines + _wrap_args(head, params, ")"))
 
 
 def call(head, fn, args, end=";", indent=1):
@@ -76,17 +82,7 @@ def call(head, fn, args, end=";", indent=1):
     if head and _cols(start) > 56:
         lines.append(f"{tabs}{head.rstrip()}")
         start = f"{tabs}\t{fn}("
-    line = start
-    align = _cols(start)
-    for i, a in enumerate(args):
-        piece = a + (f"){end}" if i == len(args) - 1 else ",")
-        if line.endswith("(") or _cols(line + " " + piece) <= WIDTH:
-            line += ("" if line.endswith("(") else " ") + piece
-        else:
-            lines.append(line)
-            line = _indent_to(align) + piece
-    lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(lines + _wrap_args(start, args, f"){end}"))
 
 
 def macro(head, lines):
@@ -126,17 +122,7 @@ def generic_macro(head, ctrl, assoc, args, before="", after=""):
 
 def code(snippet, body="body", indent=1):
     """A spec's C snippet, placeholders filled, re-indented with tabs."""
-    text = snippet.render(body)
-    out = []
-    for raw in text.rstrip("\n").split("\n"):
-        if not raw.strip():
-            out.append("")
-            continue
-        stripped = raw.lstrip(" \t")
-        lead = raw[:len(raw) - len(stripped)]
-        col = _cols(lead)
-        out.append("\t" * indent + _indent_to(col) + stripped.rstrip())
-    return "\n".join(out)
+    return code_plain(snippet.render(body), indent)
 
 
 def code_plain(text, indent=1):
