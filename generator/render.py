@@ -159,9 +159,24 @@ def doc(text, first="", lead=" * ", width=DOC_WIDTH):
     return "\n".join(out)
 
 
+def _bytecode_cache():
+    """Compiled templates, cached outside the repository (a speed-up only:
+    a cache that cannot be made is simply not used)."""
+    base = os.environ.get("TYPESTATE_CACHE",
+                          os.path.join(os.path.expanduser("~"), ".cache",
+                                       "typestate-gen"))
+    path = os.path.join(base, "jinja")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(path)
+
+
 def _env():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False)
