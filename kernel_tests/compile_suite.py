@@ -90,6 +90,20 @@ def run_spec(src, build, spec_dir, workroot):
                                 f"{missing[0]!r}:\n{text}")
             else:
                 total[0] += 1
+    # sparse over what must build, as `make C=2` runs it on kernel code;
+    # any sparse warning is an error here.
+    passing = [c["file"][:-2] + ".o" for c in manifest["cases"]
+               if c["expect"] == "pass"]
+    sp = subprocess.run(
+        ["make", "-s", "-k", "-Otarget", f"-j{jobs}", "-C", src, f"O={build}",
+         f"M={work}", "C=2", "CF=-Wsparse-error"] + passing,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    sparse_out = _normalise(sp.stdout.decode("utf-8", "replace")).strip()
+    results["sparse"] = [0 if sp.returncode or sparse_out else len(passing),
+                         len(passing)]
+    if sp.returncode or sparse_out:
+        problems.append(f"{name}: sparse is not clean on the must-pass "
+                        f"cases:\n{sparse_out[-3000:]}")
     if not diags and proc.returncode and not any(
             os.path.exists(os.path.join(work, t)) for t in targets):
         problems.append(f"{name}: kbuild failed before compiling any case:\n"
@@ -108,14 +122,16 @@ def main(argv):
     names = argv[3:] or sorted(os.listdir(os.path.join(GENERATED, "compile")))
     workroot = os.path.join(build, "typestate-compile")
     all_problems = []
-    print("compile-fail suite (kbuild, x86_64 allmodconfig, CONFIG_WERROR=y)")
+    print("compile-fail suite (kbuild, x86_64 allmodconfig, CONFIG_WERROR=y; "
+          "sparse with -Wsparse-error)")
     for name in names:
         spec_dir = os.path.join(GENERATED, "compile", name)
         name, res, problems = run_spec(src, build, spec_dir, workroot)
         all_problems += problems
         print(f"  {name}: rejected as expected {res['fail'][0]}/"
               f"{res['fail'][1]} must-fail cases, accepted "
-              f"{res['pass'][0]}/{res['pass'][1]} must-pass cases")
+              f"{res['pass'][0]}/{res['pass'][1]} must-pass cases; sparse "
+              f"clean on {res['sparse'][0]}/{res['sparse'][1]}")
     for p in all_problems:
         print(f"FAIL: {p}", file=sys.stderr)
     npass = sum(1 for _ in all_problems)
