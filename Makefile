@@ -12,6 +12,7 @@
 #   make migrate TREE=<kernel tree> [DIR=drivers/...]
 #                       apply the generated semantic patches to a tree
 #   make migrate-check  migrate a pristine 6.12 drivers/ tree, build what changed
+#   make bench          sizes before/after migration, tool timings (not in test)
 #
 # Each target installs what it needs from Debian on first use (as root).
 # The kernel tree and build directories are cached outside the repository,
@@ -23,7 +24,7 @@ HEADERS = $(wildcard generated/include/linux/typestate/*.h)
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
-	migrate migrate-check
+	migrate migrate-check bench
 
 all: gen
 
@@ -60,6 +61,10 @@ migrate: deps-python
 
 migrate-check: deps-python
 	@scripts/migrate-check.sh
+
+bench: deps-python
+	@scripts/deps.sh cocci
+	@$(PYTHON) bench/run.py
 
 test: check-gen pytest style compile-fail migrate-check kunit
 	@echo "make test: all passed"
