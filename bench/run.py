@@ -251,8 +251,8 @@ def svg(bars):
     h = row * len(bars) + 40
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
            f'height="{h}" font-family="sans-serif" font-size="12">',
-           f'<text x="10" y="18" font-weight="bold">.text bytes added by '
-           f'the migration, per object</text>']
+           '<text x="10" y="18" font-weight="bold">.text bytes added by '
+           'the migration, per object</text>']
     for i, (label, d) in enumerate(bars):
         y = 30 + i * row
         w = max(1, abs(d) * scale)
