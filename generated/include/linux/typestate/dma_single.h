@@ -84,6 +84,7 @@ struct dmab_managed {
  * __dmab_unmapped_body() - storage behind a handle in state unmapped
  * @h: the handle
  *
+ * Context: Any context.
  * Return: the storage @h points into.
  */
 static inline struct dmab *__dmab_unmapped_body(struct dmab_unmapped *h)
@@ -95,6 +96,7 @@ static inline struct dmab *__dmab_unmapped_body(struct dmab_unmapped *h)
  * __dmab_mapped_body() - storage behind a handle in state mapped
  * @h: the handle
  *
+ * Context: Any context.
  * Return: the storage @h points into.
  */
 static inline struct dmab *__dmab_mapped_body(struct dmab_mapped *h)
@@ -106,6 +108,7 @@ static inline struct dmab *__dmab_mapped_body(struct dmab_mapped *h)
  * __dmab_managed_body() - storage behind a handle in state managed
  * @h: the handle
  *
+ * Context: Any context.
  * Return: the storage @h points into.
  */
 static inline struct dmab *__dmab_managed_body(struct dmab_managed *h)

@@ -119,6 +119,7 @@ struct sgt_owned_managed {
  * __sgt_borrowed_unmapped_body() - storage behind a handle in state borrowed_unmapped
  * @h: the handle
  *
+ * Context: Any context.
  * Return: the storage @h points into.
  */
 static inline struct sgt *__sgt_borrowed_unmapped_body(struct sgt_borrowed_unmapped *h)
@@ -130,6 +131,7 @@ static inline struct sgt *__sgt_borrowed_unmapped_body(struct sgt_borrowed_unmap
  * __sgt_borrowed_mapped_body() - storage behind a handle in state borrowed_mapped
  * @h: the handle
  *
+ * Context: Any context.
  * Return: the storage @h points into.
  */
 static inline struct sgt *__sgt_borrowed_mapped_body(struct sgt_borrowed_mapped *h)
@@ -141,6 +143,7 @@ static inline struct sgt *__sgt_borrowed_mapped_body(struct sgt_borrowed_mapped 
  * __sgt_borrowed_managed_body() - storage behind a handle in state borrowed_managed
  * @h: the handle
  *
+ * Context: Any context.
  * Return: the storage @h points into.
  */
 static inline struct sgt *__sgt_borrowed_managed_body(struct sgt_borrowed_managed *h)
@@ -152,6 +155,7 @@ static inline struct sgt *__sgt_borrowed_managed_body(struct sgt_borrowed_manage
  * __sgt_owned_unmapped_body() - storage behind a handle in state owned_unmapped
  * @h: the handle
  *
+ * Context: Any context.
  * Return: the storage @h points into.
  */
 static inline struct sgt *__sgt_owned_unmapped_body(struct sgt_owned_unmapped *h)
@@ -163,6 +167,7 @@ static inline struct sgt *__sgt_owned_unmapped_body(struct sgt_owned_unmapped *h
  * __sgt_owned_managed_body() - storage behind a handle in state owned_managed
  * @h: the handle
  *
+ * Context: Any context.
  * Return: the storage @h points into.
  */
 static inline struct sgt *__sgt_owned_managed_body(struct sgt_owned_managed *h)
