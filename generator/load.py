@@ -107,7 +107,7 @@ def load(path, text=None):
     except yaml.YAMLError as e:
         raise SpecError(path, 1, 1, f"YAML: {e}")
     if node is None:
-        raise SpecError(path, 1, 1, "spec is empty; see specs/sg_table.yaml "
+        raise SpecError(path, 1, 1, "spec is empty; see the specs in specs/ "
                         "for the expected layout")
     try:
         data = _build(node, (), loc)
