@@ -9,7 +9,7 @@ then the state graph and its resources, then generated-name collisions.
 import re
 
 from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
-                    INCLUDE_RE)
+                    INCLUDE_RE, Node)
 
 
 # Spec keys whose text goes into C comments.
@@ -77,7 +77,6 @@ def _ctype(node, ctype, key="type"):
 
 
 def _names(spec):
-    from .model import Node
     top = Node(spec, ())
     _ident(top, spec.name, "name", "spec name")
     _ident(top, spec.prefix, "prefix", "prefix")
@@ -124,8 +123,7 @@ def _names(spec):
                 names.add(p.name)
     for op in spec.operations:
         if op.returns:
-            from .model import Node as N
-            _ctype(N(spec, op.path + ("returns",)), op.returns["type"])
+            _ctype(Node(spec, op.path + ("returns",)), op.returns["type"])
 
 
 # -- callables ----------------------------------------------------------------
@@ -348,7 +346,6 @@ def generated_names(spec):
 
 
 def _collisions(spec):
-    from .model import Node
     seen = {}
     for name, node, key, what in generated_names(spec):
         node = node or Node(spec, ())

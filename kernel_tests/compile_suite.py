@@ -134,9 +134,8 @@ def main(argv):
               f"clean on {res['sparse'][0]}/{res['sparse'][1]}")
     for p in all_problems:
         print(f"FAIL: {p}", file=sys.stderr)
-    npass = sum(1 for _ in all_problems)
-    print(f"compile-fail: {'FAILED' if npass else 'ok'} "
-          f"({npass} case(s) wrong)")
+    print(f"compile-fail: {'FAILED' if all_problems else 'ok'} "
+          f"({len(all_problems)} case(s) wrong)")
     return 1 if all_problems else 0
 
 

@@ -27,17 +27,18 @@ COCCI_DIR = os.path.join(ROOT, "generated", "coccinelle")
 
 
 def candidates(tree_dir, sub, pattern):
+    """{path: text} of the .c files under ``sub`` that match ``pattern``."""
     pat = re.compile(pattern)
-    out = []
+    out = {}
     for dirpath, _, names in os.walk(os.path.join(tree_dir, sub)):
         for name in names:
             if not name.endswith(".c"):
                 continue
             path = os.path.join(dirpath, name)
-            with open(path, encoding="utf-8", errors="replace") as f:
-                if pat.search(f.read()):
-                    out.append(path)
-    return sorted(out)
+            text = _read(path)
+            if pat.search(text):
+                out[path] = text
+    return dict(sorted(out.items()))
 
 
 def cocci_header(path):
@@ -99,8 +100,8 @@ def main(argv):
     for name in sorted(os.listdir(COCCI_DIR)):
         cocci = os.path.join(COCCI_DIR, name)
         pattern, opts = cocci_header(cocci)
-        files = candidates(tree_dir, sub, pattern)
-        before = {f: _read(f) for f in files}
+        before = candidates(tree_dir, sub, pattern)
+        files = list(before)
         s = {"candidates": len(files), "prefilter_skipped": 0}
         if not report_only:
             proc = spatch(cocci, files, "patch", opts, ["--in-place"])
