@@ -20,19 +20,43 @@
 
 PYTHON := /usr/bin/python3
 SPECS := $(wildcard specs/*.yaml)
+TYPESTATE_CACHE ?= $(HOME)/.cache/typestate-gen
+# Stamps of this checkout, outside the repository: they only let make skip
+# work whose inputs have not changed since it last succeeded.
+STAMPS := $(TYPESTATE_CACHE)/stamps$(CURDIR)
+# Everything `make gen` reads or writes.  Directories are listed too, so a
+# spec, template or generated file that is added or removed also counts.
+GEN_INPUTS = specs $(SPECS) templates $(wildcard templates/*) \
+	$(filter-out %/__pycache__ %.pyc,$(wildcard generator generator/* generator/*/*))
+GEN_OUTPUTS = $(wildcard generated generated/* generated/*/* generated/*/*/* \
+	generated/*/*/*/* generated/*/*/*/*/*) $(if $(wildcard generated),,FORCE)
 HEADERS = $(wildcard generated/include/linux/typestate/*.h)
-KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h)
+KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 
-.PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
+.PHONY: FORCE all gen check-gen test pytest style compile-fail kunit deps-python \
 	migrate migrate-check bench
 
 all: gen
 
-deps-python:
-	@scripts/deps.sh python
+# scripts/deps.sh asks dpkg about every package; once it has succeeded,
+# that answer holds until dpkg's database or the script changes.
+deps-python: $(STAMPS)/deps-python
 
-gen: deps-python
+$(STAMPS)/deps-python: scripts/deps.sh $(wildcard /var/lib/dpkg/status)
+	@scripts/deps.sh python
+	@mkdir -p $(@D) && touch $@
+
+# Runs the generator only when a spec, template, generator file or
+# generated file is newer than its last successful run (or was added or
+# removed), so an unchanged tree costs no Python start-up.  A generated
+# file edited by hand is newer, and the run restores it.  `make check-gen`
+# always runs the generator.
+gen: $(STAMPS)/gen
+	@:
+
+$(STAMPS)/gen: $(GEN_INPUTS) $(GEN_OUTPUTS) | deps-python
 	@$(PYTHON) -m generator gen
+	@mkdir -p $(@D) && touch $@
 
 check-gen: deps-python
 	@$(PYTHON) -m generator check
