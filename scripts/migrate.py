@@ -12,6 +12,7 @@ functions left unmigrated, with their reasons.  Running it twice changes
 nothing the second time.
 """
 
+import difflib
 import json
 import os
 import re
@@ -24,6 +25,20 @@ sys.path.insert(0, os.path.join(ROOT, "kernel_tests"))
 import tree  # noqa: E402
 
 COCCI_DIR = os.path.join(ROOT, "generated", "coccinelle")
+
+
+LOCAL_INCLUDE = re.compile(r'^#include\s+"([^"]+\.h)"', re.M)
+
+
+def local_headers(path, text):
+    """Headers a .c file includes with quotes, found beside it, that hold a
+    struct sg_table: a struct the migration may extend lives there."""
+    out = []
+    for name in LOCAL_INCLUDE.findall(text):
+        h = os.path.normpath(os.path.join(os.path.dirname(path), name))
+        if os.path.isfile(h) and "struct sg_table" in _read(h):
+            out.append(h)
+    return out
 
 
 def candidates(tree_dir, sub, pattern):
@@ -55,11 +70,13 @@ def cocci_header(path):
     return cand, opts or []
 
 
-def spatch(cocci, files, mode, opts, extra=()):
+def spatch(cocci, groups_list, mode, opts, extra=()):
+    """Run spatch on groups of files: each .c with the local headers that
+    may hold the struct a rule rewrites, so that rules see both."""
     with tempfile.TemporaryDirectory(prefix="typestate-spatch.") as tmp:
         groups = os.path.join(tmp, "groups")
         with open(groups, "w", encoding="utf-8") as f:
-            f.write("\n\n".join(files) + "\n")
+            f.write("\n\n".join("\n".join(g) for g in groups_list) + "\n")
         cmd = ["spatch", "--very-quiet", "-D", mode, "--cocci-file", cocci,
                "--disable-worth-trying-opt", "--file-groups", groups,
                "--jobs", str(os.cpu_count() or 2), "--chunksize", "1",
@@ -79,7 +96,11 @@ def main(argv):
         summary = json.load(open(args[1], encoding="utf-8"))
         for spec in summary["specs"].values():
             for rel in spec["files_migrated"]:
-                print(object_for(args[0], rel))
+                if rel.endswith(".c"):
+                    print(object_for(args[0], rel))
+                else:
+                    for c in includers(args[0], rel):
+                        print(object_for(args[0], c))
         return 0
     if "--summary" in argv:
         summary_file = argv[argv.index("--summary") + 1]
@@ -102,14 +123,19 @@ def main(argv):
         pattern, opts = cocci_header(cocci)
         before = candidates(tree_dir, sub, pattern)
         files = list(before)
-        s = {"candidates": len(files), "prefilter_skipped": 0}
+        groups = [[f] + local_headers(f, before[f]) for f in files]
+        for g in groups:
+            for h in g[1:]:
+                before.setdefault(h, _read(h))
+        s = {"candidates": len(files), "prefilter_skipped": 0,
+             "headers_grouped": len(before) - len(files)}
         if not report_only:
-            proc = spatch(cocci, files, "patch", opts, ["--in-place"])
+            proc = spatch(cocci, groups, "patch", opts, ["--in-place"])
             if proc.returncode:
                 print(proc.stderr[-3000:], file=sys.stderr)
                 status = 1
-        changed = [f for f in files if _read(f) != before[f]]
-        rep = spatch(cocci, files, "report", opts)
+        changed = [f for f in before if _read(f) != before[f]]
+        rep = spatch(cocci, groups, "report", opts)
         findings = sorted(set(rep.stdout.splitlines()))
         rel = lambda line: line.replace(tree_dir + "/", "")  # noqa: E731
         s["files_migrated"] = [rel(f) for f in changed]
@@ -119,6 +145,7 @@ def main(argv):
         s["bugs"] = [rel(x) for x in findings if "BUG?" in x]
         summary["specs"][name] = s
         print(f"{name}: {len(files)} candidate files scanned under {sub}/ "
+              f"with {s['headers_grouped']} local headers "
               f"(pre-filter off: 0 skipped); {len(changed)} files and "
               f"{s['functions_migrated']} functions migrated; "
               f"{len(s['not_migrated'])} functions left with a reason; "
@@ -154,14 +181,45 @@ def object_for(tree_dir, rel):
     return rel[:-2] + ".o"
 
 
+def includers(tree_dir, rel):
+    """The .c files beside header ``rel`` that include it: a struct the
+    migration extended there must still build in each of them."""
+    d = os.path.join(tree_dir, os.path.dirname(rel))
+    pat = re.compile(rf'#include\s+"{re.escape(os.path.basename(rel))}"')
+    return sorted(os.path.relpath(os.path.join(d, n), tree_dir)
+                  for n in os.listdir(d)
+                  if n.endswith(".c") and pat.search(_read(os.path.join(d, n))))
+
+
 def _read(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         return f.read()
 
 
+FUNC_START = re.compile(r"^[A-Za-z_][^;=]*\b(\w+)\([^;]*$")
+
+
 def _functions_changed(old, new):
-    """Functions whose storage declaration the migration rewrote."""
-    return max(0, new.count("struct sgt ") - old.count("struct sgt "))
+    """Functions with a line the migration rewrote: each changed line of
+    the new text is charged to the function definition above it, if it is
+    inside one (a changed struct in a header counts for none)."""
+    new_lines = new.splitlines()
+    owner, fn, depth = [], None, 0
+    for line in new_lines:
+        m = FUNC_START.match(line)
+        if depth == 0 and m:
+            fn = m.group(1)
+        owner.append(fn if depth > 0 or line.startswith("{") else None)
+        depth += line.count("{") - line.count("}")
+        if depth == 0 and line.startswith("}"):
+            fn = None
+    names = set()
+    sm = difflib.SequenceMatcher(None, old.splitlines(), new_lines,
+                                 autojunk=False)
+    for tag, _, _, j1, j2 in sm.get_opcodes():
+        if tag in ("replace", "insert"):
+            names.update(owner[j] for j in range(j1, j2) if owner[j])
+    return len(names)
 
 
 if __name__ == "__main__":

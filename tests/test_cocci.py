@@ -88,3 +88,43 @@ def test_every_mode_runs(mode):
     assert proc.returncode == 0, proc.stderr
     if mode in ("context", "org", "report"):
         assert proc.stdout.strip(), f"{mode} mode reported nothing"
+
+
+def test_struct_tables_left_alone_are_reported_with_reasons():
+    """Pattern b/d: a struct field is migrated everywhere in its file or
+    nowhere, and each refusal names the line and the reason."""
+    path = os.path.join(FIXTURES, "struct_refused.before.c")
+    proc = spatch("report", path)
+    want = {
+        25: "field odd: line 25 calls dma_map_sgtable() on 'odd' in a form "
+            "the migration does not rewrite",
+        30: "field rx: line 30 reads 'rx' nents, which becomes the DMA "
+            "entry count",
+        21: "field tt: 'tt' is mapped and unmapped with different attrs "
+            "(0, DMA_ATTR_SKIP_CPU_SYNC)",
+    }
+    for line, words in want.items():
+        assert re.search(rf":{line}:\d+-\d+: not migrated: struct baz, "
+                         + re.escape(words), proc.stdout), proc.stdout
+
+
+def test_struct_fixture_split_over_a_header(tmp_path):
+    """Pattern b with the driver struct in a local header, as spatch sees
+    it through migrate.py's file groups: the header gains the storage, the
+    .c file the typed calls."""
+    src = os.path.join(FIXTURES, "pin_unpin.before.c")
+    text = open(src, encoding="utf-8").read()
+    start = text.index("struct foo_bo {")
+    end = text.index("};", start) + 3
+    header = tmp_path / "foo.h"
+    header.write_text("#include <linux/scatterlist.h>\n\n" + text[start:end])
+    cfile = tmp_path / "foo.c"
+    cfile.write_text(text[:start] + '#include "foo.h"\n\n' + text[end:])
+    groups = tmp_path / "groups"
+    groups.write_text(f"{cfile}\n{header}\n")
+    proc = spatch("patch", extra=["--in-place", "--file-groups", str(groups)])
+    assert proc.returncode == 0, proc.stderr
+    assert "struct sgt_borrowed_managed *sgt_dma;" in header.read_text()
+    assert "struct sgt_borrowed_managed" not in cfile.read_text()
+    assert "sgt_map(sgt_u, bo->dev, dir, 0)" in cfile.read_text()
+    assert "dma_unmap_sgtable" not in cfile.read_text()

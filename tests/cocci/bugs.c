@@ -75,3 +75,21 @@ int correct(struct device *dev, struct sg_table *t)
 	dma_unmap_sgtable(dev, t, DMA_BIDIRECTIONAL, 0);
 	return 0;
 }
+
+int map_sg_negative(struct device *dev, struct scatterlist *sgl, int n)
+{
+	int ret = dma_map_sg(dev, sgl, n, DMA_TO_DEVICE);
+
+	if (ret < 0) /* expect: never a negative errno */
+		return ret;
+	return 0;
+}
+
+int map_sg_zero(struct device *dev, struct scatterlist *sgl, int n)
+{
+	int ret = dma_map_sg(dev, sgl, n, DMA_TO_DEVICE);
+
+	if (ret <= 0)
+		return -EIO;
+	return ret;
+}

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Tables in driver structs that the migration must leave alone, each
+ * with its reason in report mode. */
+#include <linux/dma-mapping.h>
+#include <linux/scatterlist.h>
+
+struct baz {
+	struct device *dev;
+	struct sg_table rx;		/* nents read elsewhere */
+	struct sg_table *tt;		/* unmapped with other attrs */
+	struct sg_table *odd;		/* mapped in a form not rewritten */
+};
+
+int baz_map(struct baz *z)
+{
+	int n, ret;
+
+	n = dma_map_sg(z->dev, z->rx.sgl, z->rx.nents, DMA_FROM_DEVICE);
+	if (!n)
+		return -ENOMEM;
+	ret = dma_map_sgtable(z->dev, z->tt, DMA_BIDIRECTIONAL,
+			      DMA_ATTR_SKIP_CPU_SYNC);
+	if (ret)
+		return ret;
+	return dma_map_sgtable(z->dev, z->odd, DMA_TO_DEVICE, 0);
+}
+
+void baz_sync(struct baz *z)
+{
+	dma_sync_sg_for_cpu(z->dev, z->rx.sgl, z->rx.nents, DMA_FROM_DEVICE);
+}
+
+void baz_unmap(struct baz *z)
+{
+	dma_unmap_sg(z->dev, z->rx.sgl, z->rx.nents, DMA_FROM_DEVICE);
+	dma_unmap_sgtable(z->dev, z->tt, DMA_BIDIRECTIONAL, 0);
+	dma_unmap_sgtable(z->dev, z->odd, DMA_TO_DEVICE, 0);
+}
