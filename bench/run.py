@@ -49,6 +49,7 @@ BENCH_HOOKS = (("Kconfig.debug", 'source "lib/typestate_bench/Kconfig"\n'),
 BENCH_LINE = re.compile(r"typestate-bench: (\w+) round=(\d+) raw_ns=(\d+) "
                         r"gen_ns=(\d+) iters=(\d+)")
 BENCH_TARGET = 1.01
+LEAN = "defconfig + drivers"
 TARBALL = "/usr/src/linux-source-6.12.tar.xz"
 # Drivers the lean config must build as modules to compile migrated files.
 LEAN_ENABLE = ["DRM", "DRM_VIRTIO_GPU", "VFIO", "VFIO_PCI_CORE",
@@ -89,24 +90,59 @@ def functions(obj):
     return funcs
 
 
-def lean_build(tree, build):
+def prepare_build(tree, build, enable):
+    """An x86_64 build directory for the bench's tree: allmodconfig when
+    ``enable`` is None, else defconfig with those drivers enabled."""
     if os.path.exists(os.path.join(build, ".typestate-prepared")):
         return
     os.makedirs(build, exist_ok=True)
-    sh(["make", "-s", "-C", tree, f"O={build}", "defconfig"])
-    args = []
-    for sym in LEAN_ENABLE:
-        args += ["-m", sym] if sym not in ("DRM", "VFIO", "VIRTIO_MENU") \
-            else ["-e", sym]
-    sh([os.path.join(tree, "scripts", "config"), "--file",
-        os.path.join(build, ".config"), *args])
-    sh(["make", "-s", "-C", tree, f"O={build}", "olddefconfig"])
-    sh(["make", "-s", "-C", tree, f"O={build}", f"-j{os.cpu_count()}",
-        "prepare"])
+    make = ["make", "-s", "-C", tree, f"O={build}"]
+    if enable is None:
+        sh(make + ["allmodconfig"])
+    else:
+        sh(make + ["defconfig"])
+        args = []
+        for sym in enable:
+            args += ["-m", sym] if sym not in ("DRM", "VFIO", "VIRTIO_MENU") \
+                else ["-e", sym]
+        sh([os.path.join(tree, "scripts", "config"), "--file",
+            os.path.join(build, ".config"), *args])
+        sh(make + ["olddefconfig"])
+    sh(make + [f"-j{os.cpu_count()}", "prepare"])
     open(os.path.join(build, ".typestate-prepared"), "w").close()
 
 
+def snapshot(cache):
+    """Copy the tree scripts/migrate-check.sh just migrated, with its
+    summary, to the bench's own scratch tree, so that a later
+    migrate-check (which extracts its tree anew) cannot pull the sources
+    from under the builds below, and the header variants built there never
+    reach another tool's tree."""
+    tree = os.path.join(cache, "bench-tree")
+    with open(os.path.join(cache, "migrate-summary.json"),
+              encoding="utf-8") as f:
+        summary = f.read()
+    if os.path.exists(tree):
+        # Files that did not change keep their mtimes, so the prepared
+        # build directories stay valid and only what changed is rebuilt.
+        sh(["rsync", "-a", "--delete", "--exclude=/.typestate-bench",
+            os.path.join(cache, "migrate-tree") + "/", tree + "/"])
+    else:
+        sh(["cp", "-a", os.path.join(cache, "migrate-tree"), tree])
+    with open(os.path.join(tree, ".typestate-bench"), "w",
+              encoding="utf-8") as f:
+        f.write(summary)
+
+
 def pristine(rel):
+    """A file as Debian ships it: from the cached pristine tree that
+    scripts/kernel-tree.sh extracts (nothing writes under its drivers/),
+    else from the tarball."""
+    src = sh([os.path.join(SCRIPTS, "kernel-tree.sh"), "src"]).strip()
+    path = os.path.join(src, rel)
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            return f.read()
     with tarfile.open(TARBALL) as tf:
         return tf.extractfile(f"linux-source-6.12/{rel}").read()
 
@@ -178,9 +214,16 @@ def kunit_bench(src, cache):
     passed = proc.returncode == 0
     if not passed or not rounds:
         print(proc.stdout[-4000:])
+    obj = os.path.join(build, "lib", "typestate_bench",
+                       "typestate_bench_kunit.o")
+    code = mnemonics(obj) if os.path.exists(obj) else {}
     return {"rounds": rounds, "passed": passed, "secs": secs,
+            "code": {f: code[f] for f in code if f.startswith("bench_")
+                     and f.endswith(("_raw", "_gen"))},
             "kasan": config.get("CONFIG_KASAN", "n"),
             "dma_debug": config.get("CONFIG_DMA_API_DEBUG", "n"),
+            "init_stack": config.get("CONFIG_INIT_STACK_ALL_ZERO", "n"),
+            "need_sync": config.get("CONFIG_DMA_NEED_SYNC", "n"),
             "summary": [l for l in proc.stdout.splitlines()
                         if "Testing complete" in l or "passed" in l][-1:]}
 
@@ -200,10 +243,12 @@ def bench_stats(rows):
 
 
 def mnemonics(obj):
-    """{function: [normalised instructions]} from objdump -dr: the mnemonic
-    alone, and for a call or jump through a relocation the symbol it
-    reaches.  Registers, offsets and addresses are dropped, so a diff shows
-    what the code does differently, not how registers were allocated."""
+    """{function: [normalised instructions]} from objdump -dr, without the
+    padding nops: the mnemonic alone, and for an instruction with a
+    relocation (a call, a jump, or on UML the movabs that loads a callee's
+    address) the symbol it names.
+    Registers, offsets and addresses are dropped, so a diff shows what the
+    code does differently, not how registers were allocated."""
     funcs, cur = {}, None
     out = sh(["objdump", "-dr", "--no-show-raw-insn", obj])
     for line in out.splitlines():
@@ -215,34 +260,54 @@ def mnemonics(obj):
         if not cur:
             continue
         m = re.match(r"^\s+[0-9a-f]+:\s+R_X86_64_\w+\s+([^\s+-]+)", line)
-        if m and funcs[cur] and funcs[cur][-1].split()[0].startswith(
-                ("call", "jmp")) and len(funcs[cur][-1].split()) == 1:
+        if m and funcs[cur] and len(funcs[cur][-1].split()) == 1:
             funcs[cur][-1] += f" {m.group(1)}"
             continue
-        m = re.match(r"^\s+[0-9a-f]+:\t(\S+)", line)
-        if m:
+        m = re.match(r"^\s+[0-9a-f]+:\t(\S+)\s*(\S*)", line)
+        if not m or m.group(1).startswith(("nop", "data16", "cs")):
+            continue            # alignment padding
+        if m.group(1) in ("rep", "repz", "repnz", "lock"):
+            funcs[cur].append(f"{m.group(1)}_{m.group(2)}")
+        else:
             funcs[cur].append(m.group(1))
     return funcs
 
 
 def compare(tree, build, pairs):
-    """Build each (source, object) before and after; sizes and functions."""
+    """Build each (source, object) before and after: {label: (sizes,
+    functions, mnemonics)}, or None for a build that failed (the config
+    may not enable the driver, or the migration broke it); the failure
+    is printed."""
     rows = []
     for rel, obj in pairs:
         src = os.path.join(tree, rel)
         with open(src, "rb") as f:
             migrated = f.read()
         res = {}
-        for label, text in (("before", pristine(rel)), ("after", migrated)):
+        try:
+            for label, text in (("before", pristine(rel)),
+                                ("after", migrated)):
+                with open(src, "wb") as f:
+                    f.write(text)
+                os.utime(src)
+                try:
+                    path = build_obj(tree, build, obj)
+                except subprocess.CalledProcessError as e:
+                    print(f"bench: {obj} ({label}) did not build in "
+                          f"{os.path.basename(build)}:\n{e.stdout[-1500:]}")
+                    res[label] = None
+                    continue
+                res[label] = (sizes(path), functions(path), mnemonics(path))
+        finally:
             with open(src, "wb") as f:
-                f.write(text)
-            os.utime(src)
-            path = build_obj(tree, build, obj)
-            res[label] = (sizes(path), functions(path), mnemonics(path))
-        with open(src, "wb") as f:
-            f.write(migrated)
+                f.write(migrated)
         rows.append((rel, obj, res))
     return rows
+
+
+def built(rows):
+    """The rows whose object built both before and after."""
+    return [r for r in rows if r[2]["before"] and r[2]["after"]]
 
 
 # Suspected sources of the added bytes, each a set of edits of the
@@ -381,38 +446,44 @@ def main(argv):
         print(json.dumps(make_gen_timings(cache)))
         return 0
 
-    tree = os.path.join(cache, "migrate-tree")
     out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
            "gcc": sh(["gcc", "--version"]).splitlines()[0],
            "kernel": "linux-source-6.12 (Debian)"}
 
     # The migration on a pristine tree, with its own timing.
     if only == "objects" and os.path.exists(
-            os.path.join(cache, "migrate-summary.json")):
+            os.path.join(cache, "bench-tree", ".typestate-bench")):
         log = ""
     else:
         log = sh([os.path.join(SCRIPTS, "migrate-check.sh")])
+        snapshot(cache)
     out["migrate_log"] = [l for l in log.splitlines()
                           if "candidate files" in l or "took" in l
                           or "files compiled" in l]
-    with open(os.path.join(cache, "migrate-summary.json"),
-              encoding="utf-8") as f:
+    tree = os.path.join(cache, "bench-tree")
+    summary_path = os.path.join(tree, ".typestate-bench")
+    with open(summary_path, encoding="utf-8") as f:
         summary = json.load(f)
     objs = sh([sys.executable, os.path.join(SCRIPTS, "migrate.py"),
-               "--objects", tree, os.path.join(cache, "migrate-summary.json")]
-              ).split()
+               "--objects", tree, summary_path]).split()
     files = [f for s in summary["specs"].values()
              for f in s["files_migrated"]]
-    pairs = list(zip(files, objs))
+    by_stem = {os.path.splitext(o)[0]: o for o in objs}
+    pairs = [(f, by_stem[os.path.splitext(f)[0]]) for f in files
+             if os.path.splitext(f)[0] in by_stem]
 
     configs, attrib = {}, {}
-    allmod = os.path.join(cache, "build-x86-migrate")
-    lean = os.path.join(cache, "build-x86-lean")
-    lean_build(tree, lean)
+    allmod = os.path.join(cache, "bench-build-allmod")
+    lean = os.path.join(cache, "bench-build-lean")
+    prepare_build(tree, allmod, None)
+    prepare_build(tree, lean, LEAN_ENABLE)
     for name, build in (("allmodconfig", allmod),
                         ("defconfig + drivers", lean)):
         configs[name] = compare(tree, build, pairs)
-        attrib[name] = attribution(tree, build, pairs)
+    # One suspected source at a time: in the lean configuration only,
+    # where no sanitiser adds code of its own, for the objects it builds.
+    attrib[LEAN] = attribution(tree, lean, [
+        (rel, obj) for rel, obj, _ in built(configs[LEAN])])
     if only == "objects":
         print("\n".join(objects_section(configs, attrib, [])))
         return 0
@@ -449,7 +520,8 @@ def mnemonic_diff(before, after):
 
 def calls(insns):
     return sorted(i.split()[1] for i in insns
-                  if i.startswith("call") and len(i.split()) > 1)
+                  if i.startswith(("call", "jmp")) and len(i.split()) > 1
+                  and not i.split()[1].startswith("__x86_return_thunk"))
 
 
 def objects_section(configs, attrib, chart):
@@ -462,6 +534,12 @@ def objects_section(configs, attrib, chart):
                   ".data Δ | .bss Δ |", "|---|---:|---:|---:|---:|---:|"]
         total = [0, 0]
         for rel, obj, res in rows:
+            if not (res["before"] and res["after"]):
+                bad = [k for k in ("before", "after") if not res[k]]
+                lines.append(f"| {obj} | did not build "
+                             f"{' or '.join(bad)} the migration in this "
+                             "configuration | | | | |")
+                continue
             b, a = res["before"][0], res["after"][0]
             d = a[".text"] - b[".text"]
             total[0] += b[".text"]
@@ -474,7 +552,7 @@ def objects_section(configs, attrib, chart):
                   f"{total[1] - total[0]:+d} | | |", ""]
         lines += ["Functions whose code differs (instructions before → "
                   "after):", ""]
-        for rel, obj, res in rows:
+        for rel, obj, res in built(rows):
             fb, fa = res["before"][1], res["after"][1]
             for fn in sorted(set(fb) | set(fa)):
                 if fb.get(fn) != fa.get(fn):
@@ -483,8 +561,14 @@ def objects_section(configs, attrib, chart):
                                  f"{len(fa.get(fn, []))}")
         lines.append("")
     lines += attribution_section(configs, attrib)
-    lines += disassembly_section(configs)
+    lines += disassembly_section(configs, attrib)
     return lines
+
+
+def insns(funcs):
+    """Instructions in an object, padding excluded: unlike .text, not
+    rounded up to the 16-byte alignment of each function."""
+    return sum(len(v) for v in funcs.values())
 
 
 def attribution_section(configs, attrib):
@@ -492,21 +576,30 @@ def attribution_section(configs, attrib):
              "Each migrated file rebuilt against a copy of the installed "
              "generated header with one suspected source edited out (in "
              "the bench's scratch tree only; these builds are measured, "
-             "never run), then with all of them out. \"saves\" is the "
-             ".text of the real migrated object minus that of the variant; "
-             "\"left\" is what the variant still adds over the original "
-             "driver. A variant whose edit matched nothing in the header "
-             "is marked n/a.", ""]
-    for cfg, rows in configs.items():
+             "never run), then with all of them out. Each cell is what the "
+             "variant saves against the real migrated object: .text bytes "
+             "(which move in steps of 16, the alignment of a function) and "
+             "instructions (padding excluded, so exact). A variant whose "
+             "edit matched nothing in the headers is marked n/a.", ""]
+    for cfg in attrib:
+        rows = [r for r in built(configs[cfg])
+                if r[1] in {o for v in attrib[cfg].values()
+                            for o in v["text"]}]
         objs = [obj for _, obj, _ in rows]
-        lines += [f"### {cfg}", "",
-                  "| variant | " + " | ".join(
-                      f"{os.path.basename(o)} saves / left" for o in objs)
-                  + " |", "|---|" + "---:|" * len(objs)]
-        after = {obj: res["after"][0][".text"] for _, obj, res in rows}
-        before = {obj: res["before"][0][".text"] for _, obj, res in rows}
-        lines.append("| (migrated, as generated) | " + " | ".join(
-            f"0 / {after[o] - before[o]:+d}" for o in objs) + " |")
+        lines += [f"### {cfg}", ""]
+        for key, v in attrib[cfg].items():
+            lines.append(f"- ({key}) {v['what']}"
+                         + ("" if v["hits"] else " (n/a: no match)"))
+        lines += ["", "| variant | " + " | ".join(
+                      os.path.basename(o) for o in objs) + " |",
+                  "|---|" + "---:|" * len(objs)]
+        after = {obj: (res["after"][0][".text"], insns(res["after"][2]))
+                 for _, obj, res in rows}
+        before = {obj: (res["before"][0][".text"], insns(res["before"][2]))
+                  for _, obj, res in rows}
+        lines.append("| migrated, as generated: adds | " + " | ".join(
+            f"{after[o][0] - before[o][0]:+d} B, "
+            f"{after[o][1] - before[o][1]:+d} insns" for o in objs) + " |")
         for key, v in attrib[cfg].items():
             cells = []
             for o in objs:
@@ -515,24 +608,31 @@ def attribution_section(configs, attrib):
                 elif o not in v["text"]:
                     cells.append("did not build")
                 else:
-                    cells.append(f"{after[o] - v['text'][o]:+d} / "
-                                 f"{v['text'][o] - before[o]:+d}")
-            lines.append(f"| ({key}) {v['what']} | " + " | ".join(cells)
-                         + " |")
+                    cells.append(f"{after[o][0] - v['text'][o]:+d} B, "
+                                 f"{after[o][1] - insns(v['funcs'][o]):+d} "
+                                 "insns")
+            lines.append(f"| ({key}) saves | " + " | ".join(cells) + " |")
+        allv = attrib[cfg].get("all")
+        if allv:
+            lines.append("| left with all of them out | " + " | ".join(
+                f"{allv['text'][o] - before[o][0]:+d} B, "
+                f"{insns(allv['funcs'][o]) - before[o][1]:+d} insns"
+                if o in allv["text"] else "did not build"
+                for o in objs) + " |")
         lines.append("")
     return lines
 
 
-def disassembly_section(configs):
+def disassembly_section(configs, attrib):
     """Per function that differs under the lean config: instruction
     counts, the calls made, and a diff of the normalised instructions."""
-    cfg = "defconfig + drivers"
+    cfg = LEAN
     lines = [f"## Disassembly of the functions that differ ({cfg})", "",
              "Instructions normalised to the mnemonic, plus the symbol for "
              "calls and jumps through a relocation (objdump -dr), so that "
              "register allocation and offsets do not show up as "
              "differences.", ""]
-    for rel, obj, res in configs[cfg]:
+    for rel, obj, res in built(configs[cfg]):
         fb, fa = res["before"][2], res["after"][2]
         for fn in sorted(set(fb) | set(fa)):
             b, a = fb.get(fn, []), fa.get(fn, [])
@@ -542,17 +642,27 @@ def disassembly_section(configs):
             lines += [f"### `{fn}` ({obj})", "",
                       f"- instructions: {len(b)} → {len(a)} "
                       f"({len(a) - len(b):+d})",
-                      f"- calls: {len(cb)} → {len(ca)}"]
-            gone = sorted(set(cb) - set(ca))
-            new = sorted(set(ca) - set(cb))
-            if gone:
-                lines.append(f"- no longer called: {', '.join(gone)}")
-            if new:
-                lines.append(f"- newly called: {', '.join(new)}")
+                      f"- call sites (calls and tail calls): {len(cb)} → "
+                      f"{len(ca)}"]
+            moved = [f"{c} {cb.count(c)} → {ca.count(c)}"
+                     for c in sorted(set(cb) | set(ca))
+                     if cb.count(c) != ca.count(c)]
+            if moved:
+                lines.append(f"- call sites that changed: {', '.join(moved)}")
             diff = mnemonic_diff(b, a)
             lines += ["", "<details><summary>diff of the normalised "
                       f"instructions ({len(diff)} lines)</summary>", "",
                       "```diff", *diff, "```", "", "</details>", ""]
+            rest = attrib.get(cfg, {}).get("all", {}).get("funcs", {})
+            if obj in rest:
+                r = rest[obj].get(fn, [])
+                diff = mnemonic_diff(b, r)
+                lines += [f"With every header variant applied: {len(b)} → "
+                          f"{len(r)} instructions ({len(r) - len(b):+d}).",
+                          "", "<details><summary>diff of the normalised "
+                          "instructions, before → all variants out "
+                          f"({len(diff)} lines)</summary>", "",
+                          "```diff", *diff, "```", "", "</details>", ""]
     return lines
 
 
@@ -584,6 +694,20 @@ def kunit_section(kb):
             f"{st['gen']:.1f} | {st['ratio']:.4f} | {st['q1']:.4f}–"
             f"{st['q3']:.4f} | {st['min']:.3f}–{st['max']:.3f} | "
             f"{'met' if st['ratio'] <= BENCH_TARGET else 'missed'} |")
+    code = kb.get("code", {})
+    for case, short in (("sg_table", "sgt"), ("dma_single", "single")):
+        raw, gen = (code.get(f"bench_{short}_{v}") for v in ("raw", "gen"))
+        if raw is None or gen is None:
+            continue
+        diff = mnemonic_diff(raw, gen)
+        lines += ["", f"The two {case} loops as compiled for UML "
+                  f"(`bench_{short}_raw` {len(raw)} instructions, "
+                  f"`bench_{short}_gen` {len(gen)}; "
+                  f"CONFIG_INIT_STACK_ALL_ZERO={kb['init_stack']}, "
+                  f"CONFIG_DMA_NEED_SYNC={kb['need_sync']}):", "",
+                  "<details><summary>diff of the normalised instructions, "
+                  f"raw → generated ({len(diff)} lines)</summary>", "",
+                  "```diff", *diff, "```", "", "</details>"]
     lines += ["", "<details><summary>every round (ns per batch)</summary>",
               "", "| case | round | raw ns | generated ns | ratio |",
               "|---|---:|---:|---:|---:|"]
@@ -638,52 +762,82 @@ def write_results(out, configs, attrib, gen, kb, kunit_incr):
 def reading(configs, attrib, gen, kb):
     """The closing section, worded from the numbers of this run."""
     lines = ["## Reading these numbers", ""]
-    cfg = "defconfig + drivers"
-    rows = configs[cfg]
-    added = {obj: res["after"][0][".text"] - res["before"][0][".text"]
-             for _, obj, res in rows}
-    total = sum(added.values())
-    lines.append(f"- **Zero-byte `.text` difference: "
-                 f"{'met' if total == 0 else 'missed'}** under the lean "
-                 f"configuration ({total:+d} bytes over "
-                 f"{len(rows)} objects).")
-    if total:
-        before = {o: res["before"][0][".text"] for _, o, res in rows}
-
-        def saves(v, o):
-            return added[o] - (v["text"][o] - before[o])
-
-        lines.append("  Measured one source at a time (table above), "
-                     "lean configuration:")
-        singles = {o: 0 for o in added}
-        for key, v in attrib[cfg].items():
-            if key == "all" or not v["hits"]:
+    cfg = LEAN
+    rows = built(configs[cfg])
+    broken = [obj for _, obj, res in configs[cfg]
+              if not (res["before"] and res["after"])]
+    before = {o: (res["before"][0][".text"], insns(res["before"][2]))
+              for _, o, res in rows}
+    after = {o: (res["after"][0][".text"], insns(res["after"][2]))
+             for _, o, res in rows}
+    added_b = sum(after[o][0] - before[o][0] for o in after)
+    added_i = sum(after[o][1] - before[o][1] for o in after)
+    lines.append(
+        f"- **Zero-byte `.text` difference: "
+        f"{'met' if added_b == 0 else 'missed'}** under the lean "
+        f"configuration: {added_b:+d} bytes, {added_i:+d} instructions, "
+        f"over the {len(rows)} migrated objects that built."
+        + (f" Not counted, because they did not build after the "
+           f"migration: {', '.join(broken)}." if broken else ""))
+    allmod = built(configs.get("allmodconfig", []))
+    if allmod:
+        d = sum(r["after"][0][".text"] - r["before"][0][".text"]
+                for _, _, r in allmod)
+        lines.append(
+            f"  Under allmodconfig the same migration adds {d:+d} bytes: "
+            "KASAN, UBSAN and the other instrumentation of that "
+            "configuration work on every access to the handles' storage "
+            "as well. Only the lean configuration is attributed below.")
+    att = attrib.get(cfg, {})
+    if (added_b or added_i) and att:
+        lines.append("  Measured one suspected source at a time (the "
+                     "variant table above), summed over the objects:")
+        for key, v in att.items():
+            if not v["hits"]:
+                lines.append(f"  - ({key}) {v['what']}: n/a, the headers "
+                             "have no such code.")
                 continue
-            parts = []
-            for o in added:
-                if o in v["text"]:
-                    singles[o] += saves(v, o)
-                    parts.append(f"{os.path.basename(o)} {saves(v, o):+d}")
-            lines.append(f"  - ({key}) {v['what']}: saves "
-                         + ", ".join(parts) + ".")
-        allv = attrib[cfg]["all"]
-        lines.append(
-            "  - All together: " + ", ".join(
-                f"{os.path.basename(o)} saves {saves(allv, o):+d} (the "
-                f"single variants add up to {singles[o]:+d}), leaving "
-                f"{added[o] - saves(allv, o):+d}"
-                for o in added if o in allv["text"]) + ". The savings of "
-            "single variants need not add up exactly: the compiler "
-            "allocates registers and aligns the code anew each time.")
-        lines.append(
-            "  - What is left after all variants is not in the header's "
-            "bookkeeping: it is how the migrated code is written around the "
-            "handles (an `ERR_PTR()` returned and turned back into an errno, "
-            "`__free()` cleanups placed at scope exit instead of at the "
-            "driver's goto labels, the storage struct on the stack). The "
-            "diff of the normalised instructions above shows where. Under "
-            "allmodconfig, KASAN and UBSAN instrument each access to the "
-            "storage too, so the difference is larger there.")
+            objs = [o for o in after if o in v["text"]]
+            sb = sum(after[o][0] - v["text"][o] for o in objs)
+            si = sum(after[o][1] - insns(v["funcs"][o]) for o in objs)
+            who = ", ".join(
+                f"{os.path.basename(o)} "
+                f"{after[o][1] - insns(v['funcs'][o]):+d}"
+                for o in objs if after[o][1] != insns(v["funcs"][o]))
+            lines.append(f"  - ({key}) {v['what']}: saves {sb:+d} bytes, "
+                         f"{si:+d} instructions"
+                         + (f" ({who})" if who else "") + ".")
+        allv = att.get("all")
+        if allv:
+            objs = [o for o in after if o in allv["text"]]
+            lb = sum(allv["text"][o] - before[o][0] for o in objs)
+            li = sum(insns(allv["funcs"][o]) - before[o][1] for o in objs)
+            moved = {}
+            for _, o, res in rows:
+                if o not in allv["funcs"]:
+                    continue
+                fb, fa = res["before"][2], allv["funcs"][o]
+                for fn in set(fb) | set(fa):
+                    cb, ca = calls(fb.get(fn, [])), calls(fa.get(fn, []))
+                    for c in set(cb) | set(ca):
+                        moved[c] = moved.get(c, 0) + ca.count(c) \
+                            - cb.count(c)
+            moved = {c: n for c, n in moved.items() if n}
+            lines.append(
+                f"  - With all of them out, {lb:+d} bytes and {li:+d} "
+                "instructions are left. They are not in the bookkeeping "
+                "these variants remove but in how the migrated code is "
+                "arranged around the handles: the storage on the stack, "
+                "an `ERR_PTR()` returned and turned back into an errno, "
+                "releases at scope exit instead of at the driver's own "
+                "labels."
+                + (" Call sites that the migration still adds or removes "
+                   "with every variant applied: " + ", ".join(
+                       f"{c} {n:+d}" for c, n in sorted(moved.items()))
+                   + "." if moved else "")
+                + " The savings of single variants need not add up to "
+                "the combined one: the compiler allocates registers and "
+                "lays out the code anew each time.")
     lines.append("")
     if kb["rounds"]:
         for case, rows_ in sorted(kb["rounds"].items()):

@@ -39,7 +39,7 @@ static unsigned int rounds = 31;
 module_param(rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "rounds of each case, each timing both APIs (at most 255)");
 
-static unsigned int iters = 2000;
+static unsigned int iters = 100000;
 module_param(iters, uint, 0444);
 MODULE_PARM_DESC(iters, "iterations per API per round");
 
