@@ -41,6 +41,35 @@ def local_headers(path, text):
     return out
 
 
+def group_by_header(files, texts):
+    """spatch groups: candidates that share a local header go together with
+    it, so that each header is rewritten by exactly one spatch run (two
+    runs over one header lose an edit) and a struct mapped in one file and
+    unmapped in another is judged as a whole."""
+    parent = {f: f for f in files}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owner, headers = {}, {}
+    for f in files:
+        headers[f] = local_headers(f, texts[f])
+        for h in headers[f]:
+            if h in owner:
+                parent[find(f)] = find(owner[h])
+            else:
+                owner[h] = f
+    out = {}
+    for f in files:
+        g = out.setdefault(find(f), [[], []])
+        g[0].append(f)
+        g[1].extend(h for h in headers[f] if h not in g[1])
+    return [cs + hs for cs, hs in out.values()]
+
+
 def candidates(tree_dir, sub, pattern):
     """{path: text} of the .c files under ``sub`` that match ``pattern``."""
     pat = re.compile(pattern)
@@ -123,9 +152,9 @@ def main(argv):
         pattern, opts = cocci_header(cocci)
         before = candidates(tree_dir, sub, pattern)
         files = list(before)
-        groups = [[f] + local_headers(f, before[f]) for f in files]
+        groups = group_by_header(files, before)
         for g in groups:
-            for h in g[1:]:
+            for h in g:
                 before.setdefault(h, _read(h))
         s = {"candidates": len(files), "prefilter_skipped": 0,
              "headers_grouped": len(before) - len(files)}
@@ -134,6 +163,8 @@ def main(argv):
             if proc.returncode:
                 print(proc.stderr[-3000:], file=sys.stderr)
                 status = 1
+        for f in before:
+            _drop_include_only_change(f, before[f])
         changed = [f for f in before if _read(f) != before[f]]
         rep = spatch(cocci, groups, "report", opts)
         findings = sorted(set(rep.stdout.splitlines()))
@@ -189,6 +220,18 @@ def includers(tree_dir, rel):
     return sorted(os.path.relpath(os.path.join(d, n), tree_dir)
                   for n in os.listdir(d)
                   if n.endswith(".c") and pat.search(_read(os.path.join(d, n))))
+
+
+INCLUDE_LINE = re.compile(r"^#include <linux/typestate/[\w.]+>\n", re.M)
+
+
+def _drop_include_only_change(path, old):
+    """Undo a change that only added the typestate #include: spatch adds it
+    to every file of a group in which some file was migrated."""
+    new = _read(path)
+    if new != old and INCLUDE_LINE.sub("", new) == INCLUDE_LINE.sub("", old):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(old)
 
 
 def _read(path):

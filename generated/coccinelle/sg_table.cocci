@@ -36,7 +36,9 @@ sattrs = {}
 
 
 def key(p, S, F):
-    return (p[0].file, S, F)
+    # A struct field is judged over the whole group of files spatch is
+    # given together (a .c file and the local headers it shares).
+    return (S, F)
 
 // A function-local table whose whole lifecycle is in one function.
 @life depends on patch || report || org exists@
@@ -622,8 +624,8 @@ for (f, fn, T), (p, why) in sorted(bad.items()):
     sys.stderr.write("%s:%s: not migrated: %s(): %s\n" % (f, p.line, fn, why))
 bad.clear()
 typed.clear()
-for (f, S, F), (p, why) in sorted(sbad.items()):
-    sys.stderr.write("%s:%s: not migrated: struct %s, field %s: %s\n" % (f, p.line, S, F, why))
+for (S, F), (p, why) in sorted(sbad.items()):
+    sys.stderr.write("%s:%s: not migrated: struct %s, field %s: %s\n" % (p.file, p.line, S, F, why))
 sbad.clear()
 sattrs.clear()
 
@@ -632,7 +634,7 @@ sattrs.clear()
 for (f, fn, T), (p, why) in sorted(bad.items()):
     coccilib.report.print_report(p, "not migrated: %s(): %s" % (fn, why))
 bad.clear()
-for (f, S, F), (p, why) in sorted(sbad.items()):
+for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.report.print_report(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 sbad.clear()
 sattrs.clear()
@@ -642,7 +644,7 @@ sattrs.clear()
 for (f, fn, T), (p, why) in sorted(bad.items()):
     coccilib.org.print_todo(p, "not migrated: %s(): %s" % (fn, why))
 bad.clear()
-for (f, S, F), (p, why) in sorted(sbad.items()):
+for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.org.print_todo(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 sbad.clear()
 sattrs.clear()

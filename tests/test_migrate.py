@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+"""scripts/migrate.py's file selection: candidates, the spatch groups built
+around shared local headers, and the undo of include-only changes."""
+
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import migrate  # noqa: E402
+
+
+def _write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def test_candidates_sharing_a_header_form_one_group(tmp_path):
+    d = tmp_path / "drivers" / "foo"
+    _write(str(d / "foo.h"), "struct foo { struct sg_table *sgt; };\n")
+    _write(str(d / "plain.h"), "int plain(void);\n")
+    _write(str(d / "a.c"), '#include "foo.h"\nstruct sg_table *x;\n')
+    _write(str(d / "b.c"), '#include "foo.h"\n#include "plain.h"\n'
+           "int f(void) { return dma_map_sgtable(0, 0, 0, 0); }\n")
+    _write(str(d / "c.c"), '#include "plain.h"\nstruct sg_table *y;\n')
+    _write(str(d / "d.c"), "int nothing_here;\n")
+    cands = migrate.candidates(str(tmp_path), "drivers",
+                               r"struct sg_table|dma_map_sgtable")
+    assert sorted(os.path.basename(c) for c in cands) == ["a.c", "b.c", "c.c"]
+    groups = sorted(sorted(os.path.basename(f) for f in g)
+                    for g in migrate.group_by_header(list(cands), cands))
+    # plain.h declares no sg_table: it groups nothing and is not scanned.
+    assert groups == [["a.c", "b.c", "foo.h"], ["c.c"]]
+
+
+def test_include_only_change_is_undone(tmp_path):
+    path = str(tmp_path / "x.c")
+    old = "#include <linux/dma-mapping.h>\nint x;\n"
+    _write(path, "#include <linux/dma-mapping.h>\n"
+           "#include <linux/typestate/sg_table.h>\nint x;\n")
+    migrate._drop_include_only_change(path, old)
+    assert open(path, encoding="utf-8").read() == old
+    real = ("#include <linux/dma-mapping.h>\n"
+            "#include <linux/typestate/sg_table.h>\nint y;\n")
+    _write(path, real)
+    migrate._drop_include_only_change(path, old)
+    assert open(path, encoding="utf-8").read() == real
+
+
+def test_functions_are_counted_from_the_diff():
+    old = ("struct s {\n\tint a;\n};\n\nint f(void)\n{\n\treturn 0;\n}\n\n"
+           "int g(void)\n{\n\treturn 1;\n}\n")
+    new = old.replace("\tint a;\n", "\tint a;\n\tint b;\n").replace(
+        "return 1;", "return 2;")
+    assert migrate._functions_changed(old, new) == 1
+    assert migrate._functions_changed(old, new.replace("return 0;",
+                                                       "return 3;")) == 2
