@@ -20,13 +20,16 @@ Not part of `make test`: nothing here asserts a timing.
 
     run.py                 everything; writes bench/RESULTS.md
     run.py --only PART     one part, printed, RESULTS.md untouched
-                           (PART: kunit, gen, objects)
+                           (PART: kunit, gen, objects), or render:
+                           RESULTS.md again from the last full run's
+                           measurements
 """
 
 import difflib
 import filecmp
 import json
 import os
+import pickle
 import platform
 import re
 import statistics
@@ -442,6 +445,10 @@ def main(argv):
         for case, rows in kb["rounds"].items():
             print(case, bench_stats(rows))
         return 0 if kb["passed"] and kb["rounds"] else 1
+    if only == "render":
+        with open(os.path.join(cache, "bench-results.pickle"), "rb") as f:
+            write_results(*pickle.load(f))
+        return 0
     if only == "gen":
         print(json.dumps(make_gen_timings(cache)))
         return 0
@@ -485,7 +492,8 @@ def main(argv):
     attrib[LEAN] = attribution(tree, lean, [
         (rel, obj) for rel, obj, _ in built(configs[LEAN])])
     if only == "objects":
-        print("\n".join(objects_section(configs, attrib, [])))
+        print("\n".join(objects_section(configs, attrib, [])
+                        + reading(configs, attrib, None, None)))
         return 0
 
     gen = make_gen_timings(cache)
@@ -496,6 +504,10 @@ def main(argv):
     kunit_incr, _ = timed([sys.executable, os.path.join(
         ROOT, "kernel_tests", "run_kunit.py"), "--no-selftest"])
 
+    # Every measurement of this run, so that RESULTS.md can be written
+    # again from it (--only render) without measuring anew.
+    with open(os.path.join(cache, "bench-results.pickle"), "wb") as f:
+        pickle.dump((out, configs, attrib, gen, kb, kunit_incr), f)
     write_results(out, configs, attrib, gen, kb, kunit_incr)
     return 0
 
@@ -571,6 +583,17 @@ def insns(funcs):
     return sum(len(v) for v in funcs.values())
 
 
+def call_changes(fb, fa):
+    """{callee: change in call sites} from one object's functions to
+    another's, nonzero only."""
+    out = {}
+    for fn in set(fb) | set(fa):
+        cb, ca = calls(fb.get(fn, [])), calls(fa.get(fn, []))
+        for c in set(cb) | set(ca):
+            out[c] = out.get(c, 0) + ca.count(c) - cb.count(c)
+    return {c: n for c, n in sorted(out.items()) if n}
+
+
 def attribution_section(configs, attrib):
     lines = ["## Where the added bytes come from", "",
              "Each migrated file rebuilt against a copy of the installed "
@@ -579,7 +602,8 @@ def attribution_section(configs, attrib):
              "never run), then with all of them out. Each cell is what the "
              "variant saves against the real migrated object: .text bytes "
              "(which move in steps of 16, the alignment of a function) and "
-             "instructions (padding excluded, so exact). A variant whose "
+             "instructions (padding excluded, so exact), and the call "
+             "sites the variant removes (−) or adds (+). A variant whose "
              "edit matched nothing in the headers is marked n/a.", ""]
     for cfg in attrib:
         rows = [r for r in built(configs[cfg])
@@ -608,9 +632,14 @@ def attribution_section(configs, attrib):
                 elif o not in v["text"]:
                     cells.append("did not build")
                 else:
-                    cells.append(f"{after[o][0] - v['text'][o]:+d} B, "
-                                 f"{after[o][1] - insns(v['funcs'][o]):+d} "
-                                 "insns")
+                    moved = call_changes(
+                        [r for r in rows if r[1] == o][0][2]["after"][2],
+                        v["funcs"][o])
+                    cells.append(
+                        f"{after[o][0] - v['text'][o]:+d} B, "
+                        f"{after[o][1] - insns(v['funcs'][o]):+d} insns"
+                        + "".join(f"; {c} {n:+d}"
+                                  for c, n in moved.items()))
             lines.append(f"| ({key}) saves | " + " | ".join(cells) + " |")
         allv = attrib[cfg].get("all")
         if allv:
@@ -812,50 +841,86 @@ def reading(configs, attrib, gen, kb):
             objs = [o for o in after if o in allv["text"]]
             lb = sum(allv["text"][o] - before[o][0] for o in objs)
             li = sum(insns(allv["funcs"][o]) - before[o][1] for o in objs)
-            moved = {}
+            moved, zeroing = {}, []
             for _, o, res in rows:
                 if o not in allv["funcs"]:
                     continue
-                fb, fa = res["before"][2], allv["funcs"][o]
-                for fn in set(fb) | set(fa):
-                    cb, ca = calls(fb.get(fn, [])), calls(fa.get(fn, []))
-                    for c in set(cb) | set(ca):
-                        moved[c] = moved.get(c, 0) + ca.count(c) \
-                            - cb.count(c)
+                for c, n in call_changes(res["before"][2],
+                                         allv["funcs"][o]).items():
+                    moved[c] = moved.get(c, 0) + n
+                stos = sum(f.count("rep_stos")
+                           for f in allv["funcs"][o].values()) - sum(
+                    f.count("rep_stos") for f in res["before"][2].values())
+                if stos > 0:
+                    zeroing.append(os.path.basename(o))
             moved = {c: n for c, n in moved.items() if n}
             lines.append(
                 f"  - With all of them out, {lb:+d} bytes and {li:+d} "
                 "instructions are left. They are not in the bookkeeping "
                 "these variants remove but in how the migrated code is "
-                "arranged around the handles: the storage on the stack, "
-                "an `ERR_PTR()` returned and turned back into an errno, "
-                "releases at scope exit instead of at the driver's own "
-                "labels."
+                "laid out around the handles: a larger storage struct on "
+                "the stack, and each handle returned as a pointer that is "
+                "tested with IS_ERR() and turned back into an errno "
+                "(PTR_ERR_OR_ZERO()) where the original tested an int."
                 + (" Call sites that the migration still adds or removes "
                    "with every variant applied: " + ", ".join(
                        f"{c} {n:+d}" for c, n in sorted(moved.items()))
-                   + "." if moved else "")
+                   + " (the compiler may duplicate a call on two paths)."
+                   if moved else "")
+                + (" In " + ", ".join(zeroing) + " the storage "
+                   "(`struct sgt`, larger than the `struct sg_table` it "
+                   "replaces) is zeroed with `rep stos` on entry, which "
+                   "CONFIG_INIT_STACK_ALL_ZERO does to every local; the "
+                   "original's smaller locals needed no `rep stos`."
+                   if zeroing else "")
                 + " The savings of single variants need not add up to "
                 "the combined one: the compiler allocates registers and "
                 "lays out the code anew each time.")
     lines.append("")
+    if kb is None:
+        return lines
     if kb["rounds"]:
+        code = kb.get("code", {})
+        short = {"sg_table": "sgt", "dma_single": "single"}
         for case, rows_ in sorted(kb["rounds"].items()):
             st = bench_stats(rows_)
             met = st["ratio"] <= BENCH_TARGET
+            raw = code.get(f"bench_{short.get(case)}_raw", [])
+            gen_ = code.get(f"bench_{short.get(case)}_gen", [])
             lines.append(
                 f"- **Run time ratio generated/raw ≤ {BENCH_TARGET:.2f} "
-                f"({case}): {'met' if met else 'missed'}**, median "
-                f"{st['ratio']:.4f} over {st['n']} rounds, quartiles "
-                f"{st['q1']:.4f}–{st['q3']:.4f}.")
+                f"({case}): {'met' if met else 'missed'}**: median "
+                f"{st['ratio']:.4f} over {st['n']} rounds of "
+                f"{st['iters']} iterations (quartiles {st['q1']:.4f}–"
+                f"{st['q3']:.4f}); {st['raw']:.1f} ns raw against "
+                f"{st['gen']:.1f} ns generated per iteration, a difference "
+                f"of {st['gen'] - st['raw']:+.1f} ns. The generated loop "
+                f"has {len(gen_) - len(raw):+d} instructions "
+                "(diff in the run-time section).")
+            if st["q3"] < 1:
+                lines.append(
+                    "  The generated version is faster in every quartile "
+                    "although it has more instructions, so the difference "
+                    "is not the API's doing; the likeliest cause, code "
+                    "placement, has not been measured. Read it as no "
+                    "measurable cost.")
+            elif not met:
+                lines.append(
+                    "  One iteration takes only a few nanoseconds on UML "
+                    "(dma-direct, no IOMMU, no sync needed: "
+                    f"CONFIG_DMA_NEED_SYNC={kb['need_sync']}), so a few "
+                    "instructions show. The diff shows what they are: at "
+                    "every map the handle's fields are stored into the "
+                    "storage on the stack, and the returned handle is "
+                    "tested with IS_ERR(), which the compiler does not "
+                    "fold away for a pointer into that storage; with "
+                    f"CONFIG_INIT_STACK_ALL_ZERO={kb['init_stack']} the "
+                    "storage is also zeroed on entry (outside the loop). "
+                    "Removing them is work for the generator.")
         lines.append(
-            "  On UML a DMA map goes through dma-direct, and the time of "
-            "one iteration is dominated by the DMA API calls themselves; "
-            "the handles add a few stores and loads per iteration. The "
-            "spread of the per-round ratios shows the noise of a UML guest "
-            "running as a host process on a shared two-core machine: a "
-            "ratio inside the quartiles on either side of 1.00 is noise, "
-            "not a cost.")
+            "  Raw and generated alternate in every round, so host noise "
+            "(UML is a process on a shared two-core machine) falls on both; "
+            "the quartiles of the per-round ratios show how much is left.")
     else:
         lines.append("- **Run time ratio generated/raw: not measured**; "
                      "the KUnit benchmark did not report.")
