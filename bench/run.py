@@ -115,23 +115,22 @@ def prepare_build(tree, build, enable):
     open(os.path.join(build, ".typestate-prepared"), "w").close()
 
 
-def snapshot(cache):
-    """Copy the tree scripts/migrate-check.sh just migrated, with its
-    summary, to the bench's own scratch tree, so that a later
-    migrate-check (which extracts its tree anew) cannot pull the sources
-    from under the builds below, and the header variants built there never
-    reach another tool's tree."""
-    tree = os.path.join(cache, "bench-tree")
-    with open(os.path.join(cache, "migrate-summary.json"),
+def snapshot(mcache, tree):
+    """Copy the tree scripts/migrate-check.sh just migrated (in the bench's
+    own cache ``mcache``), with its summary, to the bench's scratch tree,
+    where the objects are built before and after and against the header
+    variants; the next migrate-check, which extracts its tree anew, then
+    cannot pull the sources from under those builds."""
+    with open(os.path.join(mcache, "migrate-summary.json"),
               encoding="utf-8") as f:
         summary = f.read()
     if os.path.exists(tree):
         # Files that did not change keep their mtimes, so the prepared
         # build directories stay valid and only what changed is rebuilt.
         sh(["rsync", "-a", "--delete", "--exclude=/.typestate-bench",
-            os.path.join(cache, "migrate-tree") + "/", tree + "/"])
+            os.path.join(mcache, "migrate-tree") + "/", tree + "/"])
     else:
-        sh(["cp", "-a", os.path.join(cache, "migrate-tree"), tree])
+        sh(["cp", "-a", os.path.join(mcache, "migrate-tree"), tree])
     with open(os.path.join(tree, ".typestate-bench"), "w",
               encoding="utf-8") as f:
         f.write(summary)
@@ -462,8 +461,12 @@ def main(argv):
             os.path.join(cache, "bench-tree", ".typestate-bench")):
         log = ""
     else:
-        log = sh([os.path.join(SCRIPTS, "migrate-check.sh")])
-        snapshot(cache)
+        # migrate-check.sh with a cache of its own: it extracts its tree
+        # anew each time, and must not do so under another run's feet.
+        mcache = os.path.join(cache, "bench-migrate")
+        log = sh([os.path.join(SCRIPTS, "migrate-check.sh")],
+                 env=dict(os.environ, TYPESTATE_CACHE=mcache))
+        snapshot(mcache, os.path.join(cache, "bench-tree"))
     out["migrate_log"] = [l for l in log.splitlines()
                           if "candidate files" in l or "took" in l
                           or "files compiled" in l]
