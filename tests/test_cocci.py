@@ -106,6 +106,10 @@ def test_struct_tables_left_alone_are_reported_with_reasons():
     for line, words in want.items():
         assert re.search(rf":{line}:\d+-\d+: not migrated: struct baz, "
                          + re.escape(words), proc.stdout), proc.stdout
+    assert re.search(r":45:\d+-\d+: not migrated: dma_map_sgtable\(\) of "
+                     r"field 'sgt': no declaration of its struct",
+                     proc.stdout), proc.stdout
+    assert proc.stdout.count("not migrated") == 4, proc.stdout
 
 
 def test_struct_fixture_split_over_a_header(tmp_path):

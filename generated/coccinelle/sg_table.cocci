@@ -33,6 +33,8 @@ bad = {}
 typed = set()
 sbad = {}
 sattrs = {}
+sknown = set()
+sfar = {}
 
 
 def key(p, S, F):
@@ -408,6 +410,7 @@ fn(...) { ... when any
 S << sdef.S; F << sdef.F; p << smap.p; A << smap.A = "0";
 @@
 sattrs.setdefault(key(p, S, F), set()).add(A)
+sknown.add((p[0].file, p[0].line, p[0].column))
 
 @sunmap depends on patch || report || org@
 identifier sdef.S, sdef.F;
@@ -451,6 +454,33 @@ position p != {smap.p, sunmap.p};
 S << sdef.S; F << sdef.F; p << sother.p; f << sother.f;
 @@
 sbad.setdefault(key(p, S, F), (p[0], "line %s calls %s() on '%s' in a form the migration does not rewrite" % (p[0].line, f, F)))
+sknown.add((p[0].file, p[0].line, p[0].column))
+
+// A map of a table in a struct whose declaration is not among the
+// files scanned (a shared header under include/, say): listed, since
+// the migration cannot extend that struct.
+@sany depends on report || org@
+expression X, D;
+identifier F;
+identifier f =~ "^dma_map_sg";
+position p;
+@@
+(
+ f@p(D, X->F, ...)
+|
+ f@p(D, &X->F, ...)
+|
+ f@p(D, X->F->sgl, ...)
+|
+ f@p(D, X->F.sgl, ...)
+)
+
+@script:python depends on report || org@
+p << sany.p;
+F << sany.F;
+f << sany.f;
+@@
+sfar.setdefault((p[0].file, p[0].line, p[0].column), (p[0], f, F))
 
 // dma_map_sgtable() stores the DMA entry count in nents, which
 // dma_map_sg() does not: any other read of nents changes meaning.
@@ -636,8 +666,13 @@ for (f, fn, T), (p, why) in sorted(bad.items()):
 bad.clear()
 for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.report.print_report(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
+for k, (p, f, F) in sorted(sfar.items()):
+    if k not in sknown:
+        coccilib.report.print_report(p, "not migrated: %s() of field '%s': no declaration of its struct that the migration may extend is among the files scanned (a shared header under include/, or a type it cannot resolve)" % (f, F))
 sbad.clear()
 sattrs.clear()
+sknown.clear()
+sfar.clear()
 
 @script:python depends on org@
 @@
@@ -646,8 +681,13 @@ for (f, fn, T), (p, why) in sorted(bad.items()):
 bad.clear()
 for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.org.print_todo(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
+for k, (p, f, F) in sorted(sfar.items()):
+    if k not in sknown:
+        coccilib.org.print_todo(p, "not migrated: %s() of field '%s': no declaration of its struct that the migration may extend is among the files scanned (a shared header under include/, or a type it cannot resolve)" % (f, F))
 sbad.clear()
 sattrs.clear()
+sknown.clear()
+sfar.clear()
 
 // map_sg_negative: BUG? dma_map_sg() returns 0 when it fails, never a negative errno: this test cannot see the failure
 @map_sg_negative_ctx depends on context@

@@ -3,7 +3,8 @@
  * struct (as in drivers/hwtracing/intel_th/msu.c).  The unmaps pass a
  * count of their own, which the typed unmap replaces with orig_nents, and
  * the test for a negative result, which dma_map_sg() never returns, starts
- * to see failures. */
+ * to see failures.  kernel_tests/migrated_kunit.c runs the rewritten
+ * functions on UML. */
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
 #include <linux/typestate/sg_table.h>
@@ -19,7 +20,7 @@ struct msc {
 	void *base;
 };
 
-int msc_alloc(struct msc *msc, void *buf, size_t size)
+static int msc_alloc(struct msc *msc, void *buf, size_t size)
 {
 	struct sgt_borrowed_unmapped *single_sgt_u;
 	int ret;
@@ -47,14 +48,14 @@ err_out:
 	return ret;
 }
 
-void msc_free(struct msc *msc)
+static void msc_free(struct msc *msc)
 {
 	sgt_release(msc->single_sgt_dma);
 	msc->single_sgt_dma = NULL;
 	sg_free_table(&msc->single_sgt);
 }
 
-int msc_ring_map(struct msc *msc)
+static int msc_ring_map(struct msc *msc)
 {
 	struct sgt_borrowed_unmapped *ring_u;
 	int n;
@@ -67,7 +68,7 @@ int msc_ring_map(struct msc *msc)
 	return n;
 }
 
-void msc_ring_unmap(struct msc *msc, bool mapped)
+static void msc_ring_unmap(struct msc *msc, bool mapped)
 {
 	if (mapped) {
 		sgt_release(msc->ring_dma);

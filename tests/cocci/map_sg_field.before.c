@@ -3,7 +3,8 @@
  * struct (as in drivers/hwtracing/intel_th/msu.c).  The unmaps pass a
  * count of their own, which the typed unmap replaces with orig_nents, and
  * the test for a negative result, which dma_map_sg() never returns, starts
- * to see failures. */
+ * to see failures.  kernel_tests/migrated_kunit.c runs the rewritten
+ * functions on UML. */
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
 
@@ -14,7 +15,7 @@ struct msc {
 	void *base;
 };
 
-int msc_alloc(struct msc *msc, void *buf, size_t size)
+static int msc_alloc(struct msc *msc, void *buf, size_t size)
 {
 	int ret;
 
@@ -37,13 +38,13 @@ err_out:
 	return ret;
 }
 
-void msc_free(struct msc *msc)
+static void msc_free(struct msc *msc)
 {
 	dma_unmap_sg(msc->dev, msc->single_sgt.sgl, 1, DMA_FROM_DEVICE);
 	sg_free_table(&msc->single_sgt);
 }
 
-int msc_ring_map(struct msc *msc)
+static int msc_ring_map(struct msc *msc)
 {
 	int n;
 
@@ -54,7 +55,7 @@ int msc_ring_map(struct msc *msc)
 	return n;
 }
 
-void msc_ring_unmap(struct msc *msc, bool mapped)
+static void msc_ring_unmap(struct msc *msc, bool mapped)
 {
 	if (mapped)
 		dma_unmap_sg(msc->dev, msc->ring.sgl, 2, DMA_TO_DEVICE);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Pattern b: a table held by pointer in a driver struct, mapped in a pin
  * function and unmapped in the unpin one and on the pin's error path (as
- * in drivers/accel/qaic/qaic_data.c). */
+ * in drivers/accel/qaic/qaic_data.c).  kernel_tests/migrated_kunit.c runs
+ * the rewritten functions on UML. */
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
 
@@ -11,9 +12,9 @@ struct foo_bo {
 	enum dma_data_direction dir;
 };
 
-int foo_setup(struct foo_bo *bo);
+static int foo_setup(struct foo_bo *bo);
 
-int foo_pin(struct foo_bo *bo, enum dma_data_direction dir)
+static int foo_pin(struct foo_bo *bo, enum dma_data_direction dir)
 {
 	int ret;
 
@@ -27,7 +28,7 @@ int foo_pin(struct foo_bo *bo, enum dma_data_direction dir)
 	return ret;
 }
 
-void foo_unpin(struct foo_bo *bo)
+static void foo_unpin(struct foo_bo *bo)
 {
 	dma_unmap_sgtable(bo->dev, bo->sgt, bo->dir, 0);
 }

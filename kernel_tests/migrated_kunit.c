@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the code the semantic patch writes, run for real.
+ *
+ * tests/cocci/pin_unpin.after.c and tests/cocci/map_sg_field.after.c are
+ * what generated/coccinelle/sg_table.cocci makes of pattern b (a table in a
+ * driver struct, mapped in a pin function and unmapped in unpin) and of
+ * pattern d (dma_map_sg() on such a table's sgl); pytest checks that spatch
+ * writes exactly them, and kernel_tests/tree.py installs them next to this
+ * file.  Here their functions run against a KUnit device that maps for
+ * real, with CONFIG_DMA_API_DEBUG checking the count and direction of every
+ * unmap and reporting double unmaps; kernel_tests/run_kunit.py fails the
+ * run on any such report.
+ */
+#include <kunit/test.h>
+#include <linux/dma-mapping.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "typestate_kunit.h"
+
+/* What the driver's own setup step returns after the pin has mapped. */
+static int foo_setup_result;
+
+#include "cocci_pin_unpin.after.inc"
+#include "cocci_map_sg_field.after.inc"
+
+static int foo_setup(struct foo_bo *bo)
+{
+	return foo_setup_result;
+}
+
+#define NPAGES 6
+
+struct migrated_test {
+	struct device *dev;
+	struct device *narrow_dev;
+	struct page *pages[NPAGES];
+	/* Every other page: never physically contiguous, so never merged. */
+	struct page *sparse[NPAGES / 2];
+	struct sg_table table;
+};
+
+static int migrated_test_init(struct kunit *test)
+{
+	struct migrated_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	test->priv = t;
+	t->dev = typestate_kunit_dma_device(test, "migrated-test", 0);
+	t->narrow_dev = typestate_kunit_dma_device(test, "migrated-test-narrow",
+						   DMA_BIT_MASK(12));
+	for (i = 0; i < NPAGES; i++) {
+		t->pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, t->pages[i]);
+	}
+	for (i = 0; i < NPAGES / 2; i++)
+		t->sparse[i] = t->pages[2 * i];
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&t->table, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, t->table.orig_nents, NPAGES / 2);
+	foo_setup_result = 0;
+	return 0;
+}
+
+static void migrated_test_exit(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	int i;
+
+	sg_free_table(&t->table);
+	for (i = 0; i < NPAGES; i++)
+		if (t->pages[i])
+			__free_page(t->pages[i]);
+}
+
+/* Pattern b: pin maps through the stored handle, unpin unmaps it once. */
+static void migrated_pin_unpin(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct foo_bo bo = { .dev = t->dev, .sgt = &t->table };
+
+	KUNIT_ASSERT_EQ(test, foo_pin(&bo, DMA_TO_DEVICE), 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bo.sgt_dma);
+	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(bo.sgt_dma), &t->table);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(bo.sgt_dma), DMA_TO_DEVICE);
+	KUNIT_EXPECT_GE(test, t->table.nents, 1);
+	KUNIT_EXPECT_LE(test, t->table.nents, t->table.orig_nents);
+
+	foo_unpin(&bo);
+	KUNIT_EXPECT_NULL(test, bo.sgt_dma);
+	/* The raw unpin unmapped again here; DMA-API debug would report it. */
+	foo_unpin(&bo);
+	/* The table is still the driver's: unpin never frees it. */
+	KUNIT_EXPECT_EQ(test, t->table.orig_nents, NPAGES / 2);
+}
+
+/* Pattern b: the pin's own error path unmaps, and a later unpin is a no-op. */
+static void migrated_pin_error_path(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct foo_bo bo = { .dev = t->dev, .sgt = &t->table };
+
+	foo_setup_result = -EBUSY;
+	KUNIT_EXPECT_EQ(test, foo_pin(&bo, DMA_BIDIRECTIONAL), -EBUSY);
+	KUNIT_EXPECT_NULL(test, bo.sgt_dma);
+	foo_unpin(&bo);
+}
+
+/* Pattern b: a map that fails leaves nothing for unpin to undo. */
+static void migrated_pin_map_fails(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct foo_bo bo = { .dev = t->narrow_dev, .sgt = &t->table };
+
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_EQ(test, foo_pin(&bo, DMA_TO_DEVICE), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(bo.sgt_dma));
+	foo_unpin(&bo);
+	KUNIT_EXPECT_NULL(test, bo.sgt_dma);
+}
+
+/* Pattern d: one-entry table allocated, mapped with its own count, freed. */
+static void migrated_map_sg_single(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct msc msc = { .dev = t->dev };
+	void *buf = page_address(t->pages[1]);
+
+	KUNIT_ASSERT_EQ(test, msc_alloc(&msc, buf, PAGE_SIZE), 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, msc.single_sgt_dma);
+	KUNIT_EXPECT_EQ(test, sgt_dma_nents(msc.single_sgt_dma), 1);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(msc.single_sgt.sgl), PAGE_SIZE);
+	KUNIT_EXPECT_PTR_EQ(test, msc.base, buf);
+	msc_free(&msc);
+	KUNIT_EXPECT_NULL(test, msc.single_sgt_dma);
+}
+
+/*
+ * Pattern d: the raw msc_alloc() tested dma_map_sg() for < 0, which it never
+ * returns, so a failed map looked like success and returned 0.  The
+ * migrated one returns the errno.
+ */
+static void migrated_map_sg_failure_seen(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct msc msc = { .dev = t->narrow_dev };
+
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_EQ(test, msc_alloc(&msc, page_address(t->pages[1]), PAGE_SIZE), -EIO);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(msc.single_sgt_dma));
+	KUNIT_EXPECT_NULL(test, msc.base);
+}
+
+/*
+ * Pattern d: the raw msc_ring_unmap() passed a count of 2 for a table of 3
+ * entries, which DMA-API debug reports; the migrated one unmaps orig_nents.
+ */
+static void migrated_map_sg_unmap_count_fixed(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct msc msc = { .dev = t->dev };
+	int n;
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&msc.ring, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, msc.ring.orig_nents, NPAGES / 2);
+	n = msc_ring_map(&msc);
+	KUNIT_EXPECT_GE(test, n, 1);
+	if (n >= 1)
+		KUNIT_EXPECT_EQ(test, n, sgt_dma_nents(msc.ring_dma));
+	msc_ring_unmap(&msc, n >= 1);
+	KUNIT_EXPECT_NULL(test, msc.ring_dma);
+	sg_free_table(&msc.ring);
+}
+
+static struct kunit_case migrated_test_cases[] = {
+	KUNIT_CASE(migrated_pin_unpin),
+	KUNIT_CASE(migrated_pin_error_path),
+	KUNIT_CASE(migrated_pin_map_fails),
+	KUNIT_CASE(migrated_map_sg_single),
+	KUNIT_CASE(migrated_map_sg_failure_seen),
+	KUNIT_CASE(migrated_map_sg_unmap_count_fixed),
+	{}
+};
+
+static struct kunit_suite migrated_test_suite = {
+	.name = "typestate_migrated",
+	.init = migrated_test_init,
+	.exit = migrated_test_exit,
+	.test_cases = migrated_test_cases,
+};
+
+kunit_test_suite(migrated_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests running code the sg_table semantic patch wrote");
+MODULE_LICENSE("GPL");
