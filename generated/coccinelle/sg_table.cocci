@@ -668,7 +668,7 @@ for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.report.print_report(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 for k, (p, f, F) in sorted(sfar.items()):
     if k not in sknown:
-        coccilib.report.print_report(p, "not migrated: %s() of field '%s': no declaration of its struct that the migration may extend is among the files scanned (a shared header under include/, or a type it cannot resolve)" % (f, F))
+        coccilib.report.print_report(p, "not migrated: %s() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % (f, F))
 sbad.clear()
 sattrs.clear()
 sknown.clear()
@@ -683,7 +683,7 @@ for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.org.print_todo(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 for k, (p, f, F) in sorted(sfar.items()):
     if k not in sknown:
-        coccilib.org.print_todo(p, "not migrated: %s() of field '%s': no declaration of its struct that the migration may extend is among the files scanned (a shared header under include/, or a type it cannot resolve)" % (f, F))
+        coccilib.org.print_todo(p, "not migrated: %s() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % (f, F))
 sbad.clear()
 sattrs.clear()
 sknown.clear()
