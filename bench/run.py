@@ -27,6 +27,7 @@ Not part of `make test`: nothing here asserts a timing.
 
 import difflib
 import filecmp
+import functools
 import json
 import os
 import pickle
@@ -136,12 +137,16 @@ def snapshot(mcache, tree):
         f.write(summary)
 
 
+@functools.lru_cache(maxsize=None)
+def pristine_src():
+    return sh([os.path.join(SCRIPTS, "kernel-tree.sh"), "src"]).strip()
+
+
 def pristine(rel):
     """A file as Debian ships it: from the cached pristine tree that
     scripts/kernel-tree.sh extracts (nothing writes under its drivers/),
     else from the tarball."""
-    src = sh([os.path.join(SCRIPTS, "kernel-tree.sh"), "src"]).strip()
-    path = os.path.join(src, rel)
+    path = os.path.join(pristine_src(), rel)
     if os.path.exists(path):
         with open(path, "rb") as f:
             return f.read()
@@ -275,36 +280,61 @@ def mnemonics(obj):
     return funcs
 
 
-def compare(tree, build, pairs):
-    """Build each (source, object) before and after: {label: (sizes,
-    functions, mnemonics)}, or None for a build that failed (the config
-    may not enable the driver, or the migration broke it); the failure
-    is printed."""
-    rows = []
-    for rel, obj in pairs:
-        src = os.path.join(tree, rel)
-        with open(src, "rb") as f:
-            migrated = f.read()
-        res = {}
-        try:
-            for label, text in (("before", pristine(rel)),
-                                ("after", migrated)):
-                with open(src, "wb") as f:
-                    f.write(text)
-                os.utime(src)
+def changed_files(tree):
+    """The files the migration changed in ``tree`` (a copy of an
+    extracted tarball, so everything else keeps the tarball's mtimes),
+    relative to it: the migrated sources, and the headers and other
+    sources it changed with them (a struct gaining a handle member)."""
+    stamp = os.path.getmtime(os.path.join(tree, "Makefile"))
+    out = []
+    for top in ("drivers", "include", "sound", "net"):
+        for dirpath, dirnames, names in os.walk(os.path.join(tree, top)):
+            if os.path.relpath(dirpath, tree) == os.path.join(
+                    "include", "linux"):
+                dirnames[:] = [d for d in dirnames if d != "typestate"]
+            for name in names:
+                path = os.path.join(dirpath, name)
+                if os.path.getmtime(path) <= stamp:
+                    continue
+                rel = os.path.relpath(path, tree)
+                with open(path, "rb") as f:
+                    if f.read() != pristine(rel):
+                        out.append(rel)
+    return sorted(out)
+
+
+def compare(tree, build, files, objs):
+    """Build each object with every changed file as shipped (before) and
+    as migrated (after): rows of (object, {label: (sizes, functions,
+    mnemonics)}), None for a build that failed (the config may not
+    enable the driver, or the migration broke it); failures are
+    printed."""
+    migrated = {}
+    for rel in files:
+        with open(os.path.join(tree, rel), "rb") as f:
+            migrated[rel] = f.read()
+    res = {obj: {} for obj in objs}
+    try:
+        for label in ("before", "after"):
+            for rel in files:
+                with open(os.path.join(tree, rel), "wb") as f:
+                    f.write(pristine(rel) if label == "before"
+                            else migrated[rel])
+            for obj in objs:
                 try:
                     path = build_obj(tree, build, obj)
                 except subprocess.CalledProcessError as e:
                     print(f"bench: {obj} ({label}) did not build in "
                           f"{os.path.basename(build)}:\n{e.stdout[-1500:]}")
-                    res[label] = None
+                    res[obj][label] = None
                     continue
-                res[label] = (sizes(path), functions(path), mnemonics(path))
-        finally:
-            with open(src, "wb") as f:
-                f.write(migrated)
-        rows.append((rel, obj, res))
-    return rows
+                res[obj][label] = (sizes(path), functions(path),
+                                   mnemonics(path))
+    finally:
+        for rel in files:
+            with open(os.path.join(tree, rel), "wb") as f:
+                f.write(migrated[rel])
+    return [(obj[:-2] + ".c", obj, res[obj]) for obj in objs]
 
 
 def built(rows):
@@ -427,7 +457,10 @@ def make_gen_timings(cache):
         sh(make)
         with open(victim, encoding="utf-8") as f:
             res["restored"] = f.read() == good
-        sh(["make", "-s", "-C", work, "check-gen"])
+        res["check_gen"] = subprocess.run(
+            ["make", "-s", "-C", work, "check-gen"], check=False,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ).returncode == 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(stamps, ignore_errors=True)
@@ -471,16 +504,9 @@ def main(argv):
                           if "candidate files" in l or "took" in l
                           or "files compiled" in l]
     tree = os.path.join(cache, "bench-tree")
-    summary_path = os.path.join(tree, ".typestate-bench")
-    with open(summary_path, encoding="utf-8") as f:
-        summary = json.load(f)
-    objs = sh([sys.executable, os.path.join(SCRIPTS, "migrate.py"),
-               "--objects", tree, summary_path]).split()
-    files = [f for s in summary["specs"].values()
-             for f in s["files_migrated"]]
-    by_stem = {os.path.splitext(o)[0]: o for o in objs}
-    pairs = [(f, by_stem[os.path.splitext(f)[0]]) for f in files
-             if os.path.splitext(f)[0] in by_stem]
+    files = changed_files(tree)
+    objs = [f[:-2] + ".o" for f in files if f.endswith(".c")]
+    out["changed"] = files
 
     configs, attrib = {}, {}
     allmod = os.path.join(cache, "bench-build-allmod")
@@ -489,7 +515,7 @@ def main(argv):
     prepare_build(tree, lean, LEAN_ENABLE)
     for name, build in (("allmodconfig", allmod),
                         ("defconfig + drivers", lean)):
-        configs[name] = compare(tree, build, pairs)
+        configs[name] = compare(tree, build, files, objs)
     # One suspected source at a time: in the lean configuration only,
     # where no sanitiser adds code of its own, for the objects it builds.
     attrib[LEAN] = attribution(tree, lean, [
@@ -542,7 +568,9 @@ def calls(insns):
 def objects_section(configs, attrib, chart):
     lines = ["## Object size, before and after the migration", "",
              "Same tree, same configuration, same compiler; only the "
-             "migrated file changes.", ""]
+             "files the migration changed differ. Every source it changed "
+             "is measured, also those it changed only because a struct in "
+             "a shared header gained a handle member.", ""]
     for cfg, rows in configs.items():
         lines += [f"### {cfg}", "",
                   "| object | .text before | .text after | Δ .text | "
@@ -756,6 +784,9 @@ def write_results(out, configs, attrib, gen, kb, kunit_incr):
              f"- machine: {out['machine']}", f"- compiler: {out['gcc']}",
              f"- kernel: {out['kernel']}", ""]
     chart = []
+    if out.get("changed"):
+        lines += [f"The migration changed {len(out['changed'])} files: "
+                  + ", ".join(f"`{f}`" for f in out["changed"]) + ".", ""]
     lines += objects_section(configs, attrib, chart)
     lines += kunit_section(kb)
     unchanged = statistics.median(gen["unchanged"])
@@ -773,7 +804,8 @@ def write_results(out, configs, attrib, gen, kb, kunit_incr):
               f"{len(gen['touched'])} runs",
               "- `make gen` after a generated header was edited by hand: "
               f"{'restored it' if gen['restored'] else 'did NOT restore it'}"
-              ", and `make check-gen` passed"]
+              f", and `make check-gen` then "
+              f"{'passed' if gen.get('check_gen') else 'FAILED'}"]
     for l in out["migrate_log"]:
         lines.append(f"- migration: {l.strip()}")
     lines += [f"- incremental `make kunit` (one test file touched, no "
