@@ -545,7 +545,7 @@ def ms(values):
     return f"{statistics.median(values) * 1000:.0f} ms"
 
 
-DIFF_MAX_LINES = 80
+DIFF_MAX_LINES = 60
 
 
 def mnemonic_diff(before, after):
@@ -557,6 +557,16 @@ def mnemonic_diff(before, after):
         rest = len(lines) - DIFF_MAX_LINES
         lines = lines[:DIFF_MAX_LINES] + [f"... ({rest} more diff lines)"]
     return lines
+
+
+def histogram_delta(before, after):
+    """How many more (or fewer) of each instruction, e.g. "mov +7, lea
+    +2, call dma_max_mapping_size +1", largest changes first."""
+    names = set(before) | set(after)
+    d = {n: after.count(n) - before.count(n) for n in names}
+    d = sorted(((n, c) for n, c in d.items() if c),
+               key=lambda x: (-abs(x[1]), x[0]))
+    return ", ".join(f"{n} {c:+d}" for n, c in d) or "none"
 
 
 def calls(insns):
@@ -683,15 +693,31 @@ def attribution_section(configs, attrib):
     return lines
 
 
+# Functions shown in full in the disassembly section: the local
+# lifecycle (map, walk, unmap, free in one function), the borrowed
+# iteration, and whatever pins or unpins.  Every other function that
+# differs gets one line.
+REPRESENTATIVE = re.compile(r"^(pds_vfio_dirty_seq_ack|virtio_gpu_object_"
+                            r"(create|shmem_init))\b|pin")
+
+
 def disassembly_section(configs, attrib):
     """Per function that differs under the lean config: instruction
-    counts, the calls made, and a diff of the normalised instructions."""
+    counts and the calls that changed; for the representative ones also
+    diffs of the normalised instructions, before → after and before → all
+    header variants applied."""
     cfg = LEAN
     lines = [f"## Disassembly of the functions that differ ({cfg})", "",
              "Instructions normalised to the mnemonic, plus the symbol for "
-             "calls and jumps through a relocation (objdump -dr), so that "
-             "register allocation and offsets do not show up as "
-             "differences.", ""]
+             "calls and jumps through a relocation (objdump -dr), padding "
+             "dropped, so that register allocation and offsets do not show "
+             "up as differences. Diffs are given for the representative "
+             "functions (the local lifecycle in dirty.o, the iteration over "
+             "a borrowed table in virtgpu_object.o, and any pin or unpin), "
+             f"each cut at {DIFF_MAX_LINES} lines; the other functions "
+             "that differ are listed after them.", ""]
+    rest = attrib.get(cfg, {}).get("all", {}).get("funcs", {})
+    others = []
     for rel, obj, res in built(configs[cfg]):
         fb, fa = res["before"][2], res["after"][2]
         for fn in sorted(set(fb) | set(fa)):
@@ -699,30 +725,43 @@ def disassembly_section(configs, attrib):
             if b == a:
                 continue
             cb, ca = calls(b), calls(a)
+            moved = [f"{c} {cb.count(c)} → {ca.count(c)}"
+                     for c in sorted(set(cb) | set(ca))
+                     if cb.count(c) != ca.count(c)]
+            r = rest.get(obj, {}).get(fn) if obj in rest else None
+            if not REPRESENTATIVE.search(fn):
+                others.append(
+                    f"- `{fn}` ({os.path.basename(obj)}): {len(b)} → "
+                    f"{len(a)} instructions"
+                    + (f", {len(r)} with all header variants applied"
+                       if r is not None else "")
+                    + (f"; call sites {', '.join(moved)}" if moved else ""))
+                continue
             lines += [f"### `{fn}` ({obj})", "",
                       f"- instructions: {len(b)} → {len(a)} "
                       f"({len(a) - len(b):+d})",
                       f"- call sites (calls and tail calls): {len(cb)} → "
                       f"{len(ca)}"]
-            moved = [f"{c} {cb.count(c)} → {ca.count(c)}"
-                     for c in sorted(set(cb) | set(ca))
-                     if cb.count(c) != ca.count(c)]
             if moved:
                 lines.append(f"- call sites that changed: {', '.join(moved)}")
-            diff = mnemonic_diff(b, a)
-            lines += ["", "<details><summary>diff of the normalised "
-                      f"instructions ({len(diff)} lines)</summary>", "",
-                      "```diff", *diff, "```", "", "</details>", ""]
-            rest = attrib.get(cfg, {}).get("all", {}).get("funcs", {})
-            if obj in rest:
-                r = rest[obj].get(fn, [])
-                diff = mnemonic_diff(b, r)
-                lines += [f"With every header variant applied: {len(b)} → "
-                          f"{len(r)} instructions ({len(r) - len(b):+d}).",
-                          "", "<details><summary>diff of the normalised "
-                          "instructions, before → all variants out "
-                          f"({len(diff)} lines)</summary>", "",
-                          "```diff", *diff, "```", "", "</details>", ""]
+            lines.append(f"- instructions added and removed, by kind: "
+                         f"{histogram_delta(b, a)}")
+            if r is not None:
+                lines += [f"- with every header variant applied: "
+                          f"{len(b)} → {len(r)} ({len(r) - len(b):+d}); "
+                          f"by kind: {histogram_delta(b, r)}"]
+            for title, new in (("before → after", a),
+                               ("before → all header variants applied", r)):
+                if new is None:
+                    continue
+                diff = mnemonic_diff(b, new)
+                lines += ["", f"<details><summary>{title}: diff of the "
+                          f"normalised instructions ({len(diff)} lines)"
+                          "</summary>", "", "```diff", *diff, "```", "",
+                          "</details>"]
+            lines.append("")
+    if others:
+        lines += ["### Other functions that differ", "", *others, ""]
     return lines
 
 
@@ -823,6 +862,20 @@ def write_results(out, configs, attrib, gen, kb, kunit_incr):
     print("\n".join(lines))
 
 
+def lean_config(sym):
+    """A symbol's value in the lean build directory's .config."""
+    cache = sh([os.path.join(SCRIPTS, "kernel-tree.sh"), "cache"]).strip()
+    try:
+        with open(os.path.join(cache, "bench-build-lean", ".config"),
+                  encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(sym + "="):
+                    return line.strip().split("=", 1)[1]
+    except OSError:
+        pass
+    return "n"
+
+
 def reading(configs, attrib, gen, kb):
     """The closing section, worded from the numbers of this run."""
     lines = ["## Reading these numbers", ""]
@@ -856,7 +909,10 @@ def reading(configs, attrib, gen, kb):
     if (added_b or added_i) and att:
         lines.append("  Measured one suspected source at a time (the "
                      "variant table above), summed over the objects:")
+        res_of = {o: res for _, o, res in rows}
         for key, v in att.items():
+            if key == "all":
+                continue
             if not v["hits"]:
                 lines.append(f"  - ({key}) {v['what']}: n/a, the headers "
                              "have no such code.")
@@ -868,14 +924,27 @@ def reading(configs, attrib, gen, kb):
                 f"{os.path.basename(o)} "
                 f"{after[o][1] - insns(v['funcs'][o]):+d}"
                 for o in objs if after[o][1] != insns(v["funcs"][o]))
-            lines.append(f"  - ({key}) {v['what']}: saves {sb:+d} bytes, "
-                         f"{si:+d} instructions"
-                         + (f" ({who})" if who else "") + ".")
+            gone = {}
+            for o in objs:
+                for c, n in call_changes(res_of[o]["after"][2],
+                                         v["funcs"][o]).items():
+                    gone[c] = gone.get(c, 0) + n
+            gone = {c: n for c, n in gone.items() if n}
+            lines.append(
+                f"  - ({key}) {v['what']}: saves {sb:+d} bytes, "
+                f"{si:+d} instructions" + (f" ({who})" if who else "")
+                + (("; call sites " + ", ".join(
+                    f"{c} {n:+d}" for c, n in sorted(gone.items()))
+                    + (": the call goes, but the code around it grows "
+                       "by as much" if sb == 0 and si == 0 else ""))
+                   if gone else "") + ".")
         allv = att.get("all")
         if allv:
             objs = [o for o in after if o in allv["text"]]
             lb = sum(allv["text"][o] - before[o][0] for o in objs)
             li = sum(insns(allv["funcs"][o]) - before[o][1] for o in objs)
+            ab = sum(after[o][0] - allv["text"][o] for o in objs)
+            ai = sum(after[o][1] - insns(allv["funcs"][o]) for o in objs)
             moved, zeroing = {}, []
             for _, o, res in rows:
                 if o not in allv["funcs"]:
@@ -890,24 +959,31 @@ def reading(configs, attrib, gen, kb):
                     zeroing.append(os.path.basename(o))
             moved = {c: n for c, n in moved.items() if n}
             lines.append(
-                f"  - With all of them out, {lb:+d} bytes and {li:+d} "
-                "instructions are left. They are not in the bookkeeping "
-                "these variants remove but in how the migrated code is "
-                "laid out around the handles: a larger storage struct on "
-                "the stack, and each handle returned as a pointer that is "
-                "tested with IS_ERR() and turned back into an errno "
-                "(PTR_ERR_OR_ZERO()) where the original tested an int."
-                + (" Call sites that the migration still adds or removes "
-                   "with every variant applied: " + ", ".join(
+                f"  - All of them out together save {ab:+d} bytes, "
+                f"{ai:+d} instructions; {lb:+d} bytes and {li:+d} "
+                "instructions are left, which no edit of the header's "
+                "bookkeeping removes."
+                + (" Call sites that still differ from the original with "
+                   "every variant applied (the migration calls the sg_table "
+                   "forms of some functions, and the compiler may "
+                   "duplicate a call on two paths): " + ", ".join(
                        f"{c} {n:+d}" for c, n in sorted(moved.items()))
-                   + " (the compiler may duplicate a call on two paths)."
-                   if moved else "")
+                   + "." if moved else "")
                 + (" In " + ", ".join(zeroing) + " the storage "
                    "(`struct sgt`, larger than the `struct sg_table` it "
-                   "replaces) is zeroed with `rep stos` on entry, which "
-                   "CONFIG_INIT_STACK_ALL_ZERO does to every local; the "
-                   "original's smaller locals needed no `rep stos`."
+                   "replaces) is zeroed with `rep stos` on entry, as "
+                   "CONFIG_INIT_STACK_ALL_ZERO"
+                   f"={lean_config('CONFIG_INIT_STACK_ALL_ZERO')} does to "
+                   "every local; the original's smaller locals needed no "
+                   "`rep stos`."
                    if zeroing else "")
+                + " The rest is spread over the functions (see the "
+                "before → all header variants diffs): read from those "
+                "diffs, not measured one at a time, it is the handle "
+                "returned as a pointer, tested with IS_ERR() and turned "
+                "back into an errno with PTR_ERR_OR_ZERO() where the "
+                "original tested an int, and the registers and stack "
+                "slots the larger storage takes."
                 + " The savings of single variants need not add up to "
                 "the combined one: the compiler allocates registers and "
                 "lays out the code anew each time.")
