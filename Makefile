@@ -24,16 +24,19 @@ TYPESTATE_CACHE ?= $(HOME)/.cache/typestate-gen
 # Stamps of this checkout, outside the repository: they only let make skip
 # work whose inputs have not changed since it last succeeded.
 STAMPS := $(TYPESTATE_CACHE)/stamps$(CURDIR)
-# Everything `make gen` reads or writes.  Directories are listed too, so a
-# spec, template or generated file that is added or removed also counts.
-GEN_INPUTS = specs $(SPECS) templates $(wildcard templates/*) \
-	$(filter-out %/__pycache__ %.pyc,$(wildcard generator generator/* generator/*/*))
-GEN_OUTPUTS = $(wildcard generated generated/* generated/*/* generated/*/*/* \
-	generated/*/*/*/* generated/*/*/*/*/*) $(if $(wildcard generated),,FORCE)
+# Everything `make gen` reads or writes, as shell globs (expanded when the
+# recipe runs, so files the generator adds are seen).  Its state is the
+# name, size and mtime (ns) of each: a file added, removed or touched
+# changes it.  A state, not make's "newer than the stamp": file times move
+# in clock ticks, and an edit in the same tick as the stamp would be missed.
+GEN_GLOBS = specs/* templates/* generator/*.py generator/*.json \
+	generator/*/*.py generated/* generated/*/* generated/*/*/* \
+	generated/*/*/*/* generated/*/*/*/*/*
+GEN_STATE = stat -c '%n %s %.9Y' $(GEN_GLOBS) 2>/dev/null | cksum
 HEADERS = $(wildcard generated/include/linux/typestate/*.h)
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 
-.PHONY: FORCE all gen check-gen test pytest style compile-fail kunit deps-python \
+.PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
 	migrate migrate-check bench
 
 all: gen
@@ -47,16 +50,16 @@ $(STAMPS)/deps-python: scripts/deps.sh $(wildcard /var/lib/dpkg/status)
 	@mkdir -p $(@D) && touch $@
 
 # Runs the generator only when a spec, template, generator file or
-# generated file is newer than its last successful run (or was added or
-# removed), so an unchanged tree costs no Python start-up.  A generated
-# file edited by hand is newer, and the run restores it.  `make check-gen`
-# always runs the generator.
-gen: $(STAMPS)/gen
-	@:
-
-$(STAMPS)/gen: $(GEN_INPUTS) $(GEN_OUTPUTS) | deps-python
-	@$(PYTHON) -m generator gen
-	@mkdir -p $(@D) && touch $@
+# generated file changed since its last successful run (see GEN_STATE), so
+# an unchanged tree costs no Python start-up.  A generated file edited by
+# hand has changed, and the run restores it.  `make check-gen` always runs
+# the generator.
+gen: deps-python
+	@state=$$($(GEN_STATE)); \
+	if [ "$$state" != "$$(cat $(STAMPS)/gen 2>/dev/null)" ]; then \
+		$(PYTHON) -m generator gen && mkdir -p $(STAMPS) && \
+		$(GEN_STATE) >$(STAMPS)/gen; \
+	fi
 
 check-gen: deps-python
 	@$(PYTHON) -m generator check
