@@ -106,8 +106,8 @@ def test_struct_tables_left_alone_are_reported_with_reasons():
     for line, words in want.items():
         assert re.search(rf":{line}:\d+-\d+: not migrated: struct baz, "
                          + re.escape(words), proc.stdout), proc.stdout
-    assert re.search(r":45:\d+-\d+: not migrated: dma_map_sgtable\(\) of "
-                     r"field 'sgt': its struct is not declared in the files scanned",
+    assert re.search(r":45:\d+-\d+: not migrated: DMA map of field 'sgt': "
+                     r"its struct is not declared in the files scanned",
                      proc.stdout), proc.stdout
     assert proc.stdout.count("not migrated") == 4, proc.stdout
 

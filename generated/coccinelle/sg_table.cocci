@@ -462,25 +462,21 @@ sknown.add((p[0].file, p[0].line, p[0].column))
 @sany depends on report || org@
 expression X, D;
 identifier F;
-identifier f =~ "^dma_map_sg";
 position p;
 @@
 (
- f@p(D, X->F, ...)
+ dma_map_sgtable@p(D, X->F, ...)
 |
- f@p(D, &X->F, ...)
+ dma_map_sgtable@p(D, &X->F, ...)
 |
- f@p(D, X->F->sgl, ...)
-|
- f@p(D, X->F.sgl, ...)
+ \(dma_map_sg@p\|dma_map_sg_attrs@p\)(D, \(X->F->sgl\|X->F.sgl\), ...)
 )
 
 @script:python depends on report || org@
 p << sany.p;
 F << sany.F;
-f << sany.f;
 @@
-sfar.setdefault((p[0].file, p[0].line, p[0].column), (p[0], f, F))
+sfar.setdefault((p[0].file, p[0].line, p[0].column), (p[0], F))
 
 // dma_map_sgtable() stores the DMA entry count in nents, which
 // dma_map_sg() does not: any other read of nents changes meaning.
@@ -666,9 +662,9 @@ for (f, fn, T), (p, why) in sorted(bad.items()):
 bad.clear()
 for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.report.print_report(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
-for k, (p, f, F) in sorted(sfar.items()):
+for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
-        coccilib.report.print_report(p, "not migrated: %s() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % (f, F))
+        coccilib.report.print_report(p, "not migrated: DMA map of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
 sbad.clear()
 sattrs.clear()
 sknown.clear()
@@ -681,9 +677,9 @@ for (f, fn, T), (p, why) in sorted(bad.items()):
 bad.clear()
 for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.org.print_todo(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
-for k, (p, f, F) in sorted(sfar.items()):
+for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
-        coccilib.org.print_todo(p, "not migrated: %s() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % (f, F))
+        coccilib.org.print_todo(p, "not migrated: DMA map of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
 sbad.clear()
 sattrs.clear()
 sknown.clear()

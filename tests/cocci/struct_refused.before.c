@@ -44,3 +44,11 @@ int far_pin(struct host1x_bo_mapping *map)
 {
 	return dma_map_sgtable(map->dev, map->sgt, map->direction, 0);
 }
+
+/* A plain scatterlist in a struct is no table: nothing to say about it. */
+struct skcipher_req;
+
+int plain_sgl(struct device *dev, struct skcipher_req *req, int n)
+{
+	return dma_map_sg(dev, req->src, n, DMA_TO_DEVICE);
+}
