@@ -179,7 +179,8 @@ def main(argv):
               f"with {s['headers_grouped']} local headers "
               f"(pre-filter off: 0 skipped); {len(changed)} files and "
               f"{s['functions_migrated']} functions migrated; "
-              f"{len(s['not_migrated'])} functions left with a reason; "
+              f"{len(s['not_migrated'])} functions or struct fields left "
+              f"with a reason; "
               f"{len(s['bugs'])} possible bugs reported")
         for line in s["not_migrated"] + s["bugs"]:
             print(f"  {line}")
