@@ -96,20 +96,21 @@ def test_struct_tables_left_alone_are_reported_with_reasons():
     path = os.path.join(FIXTURES, "struct_refused.before.c")
     proc = spatch("report", path)
     want = {
-        25: "field odd: line 25 calls dma_map_sgtable() on 'odd' in a form "
+        43: "field odd: line 43 calls dma_map_sgtable() on 'odd' in a form "
             "the migration does not rewrite",
-        30: "field rx: line 30 reads 'rx' nents, which becomes the DMA "
-            "entry count",
-        21: "field tt: 'tt' is mapped and unmapped with different attrs "
+        48: "field rx: line 48 uses the nents of 'rx'",
+        17: "field own: line 17 uses the nents of 'own' or sets its "
+            "orig_nents",
+        39: "field tt: 'tt' is mapped and unmapped with different attrs "
             "(0, DMA_ATTR_SKIP_CPU_SYNC)",
     }
     for line, words in want.items():
         assert re.search(rf":{line}:\d+-\d+: not migrated: struct baz, "
                          + re.escape(words), proc.stdout), proc.stdout
-    assert re.search(r":45:\d+-\d+: not migrated: DMA map of field 'sgt': "
+    assert re.search(r":63:\d+-\d+: not migrated: DMA map of field 'sgt': "
                      r"its struct is not declared in the files scanned",
                      proc.stdout), proc.stdout
-    assert proc.stdout.count("not migrated") == 4, proc.stdout
+    assert proc.stdout.count("not migrated") == 5, proc.stdout
 
 
 def test_struct_fixture_split_over_a_header(tmp_path):

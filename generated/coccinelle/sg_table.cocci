@@ -495,13 +495,17 @@ position pc;
 @snents depends on patch || report || org@
 identifier sdef.S, sdef.F;
 struct S *X;
-
+expression E;
 position p != scount.pc;
 @@
 (
  X->F.nents@p
 |
  X->F->nents@p
+|
+ X->F.orig_nents@p = E
+|
+ X->F->orig_nents@p = E
 )
 
 @sbyg depends on patch || report || org@
@@ -515,7 +519,7 @@ position p;
 @script:python depends on patch || report || org@
 S << sdef.S; F << sdef.F; p << snents.p; q << sbyg.p;
 @@
-sbad.setdefault(key(p, S, F), (p[0], "line %s reads '%s' nents, which becomes the DMA entry count once the table is mapped with dma_map_sgtable()" % (p[0].line, F)))
+sbad.setdefault(key(p, S, F), (p[0], "line %s uses the nents of '%s' or sets its orig_nents: dma_map_sgtable() maps orig_nents entries and stores the DMA entry count in nents" % (p[0].line, F)))
 
 @script:python depends on patch || report || org@
 S << sdef.S; F << sdef.F; p << smap.p;

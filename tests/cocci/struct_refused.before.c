@@ -9,7 +9,25 @@ struct baz {
 	struct sg_table rx;		/* nents read elsewhere */
 	struct sg_table *tt;		/* unmapped with other attrs */
 	struct sg_table *odd;		/* mapped in a form not rewritten */
+	struct sg_table own;		/* orig_nents set by hand */
 };
+
+void baz_fill(struct baz *z, unsigned int n)
+{
+	z->own.orig_nents = n;
+}
+
+int baz_map_own(struct baz *z)
+{
+	if (!dma_map_sg(z->dev, z->own.sgl, z->own.nents, DMA_TO_DEVICE))
+		return -EIO;
+	return 0;
+}
+
+void baz_unmap_own(struct baz *z)
+{
+	dma_unmap_sg(z->dev, z->own.sgl, z->own.nents, DMA_TO_DEVICE);
+}
 
 int baz_map(struct baz *z)
 {
