@@ -31,6 +31,8 @@ import tree  # noqa: E402
 COCCI_DIR = os.path.join(ROOT, "generated", "coccinelle")
 
 
+# file:line:col-col: message, as coccilib.report prints it.
+REPORT_LINE = re.compile(r"^[^:\s]+:\d+:\d+-\d+: ")
 LOCAL_INCLUDE = re.compile(r'^#include\s+"([^"]+\.h)"', re.M)
 
 
@@ -162,16 +164,30 @@ def main(argv):
                 before.setdefault(h, _read(h))
         s = {"candidates": len(files), "prefilter_skipped": 0,
              "headers_grouped": len(before) - len(files)}
-        if not report_only:
-            proc = spatch(cocci, groups, "patch", opts, ["--in-place"])
+        if report_only:
+            findings = spatch(cocci, groups, "report", opts).stdout
+            changed = []
+        else:
+            # One pass rewrites and reports; its report describes the code
+            # as it was, which is what it still is outside the groups the
+            # pass changed.  Those few are reported again, as rewritten.
+            proc = spatch(cocci, groups, "patch", opts,
+                          ["--in-place", "-D", "report"])
             if proc.returncode:
                 print(proc.stderr[-3000:], file=sys.stderr)
                 status = 1
-        for f in before:
-            _drop_include_only_change(f, before[f])
-        changed = [f for f in before if _read(f) != before[f]]
-        rep = spatch(cocci, groups, "report", opts)
-        findings = sorted(set(rep.stdout.splitlines()))
+            for f in before:
+                _drop_include_only_change(f, before[f])
+            changed = [f for f in before if _read(f) != before[f]]
+            redo = [g for g in groups if any(f in changed for f in g)]
+            stale = {f for g in redo for f in g}
+            findings = "".join(
+                line for line in proc.stdout.splitlines(True)
+                if line.split(":", 1)[0] not in stale)
+            if redo:
+                findings += spatch(cocci, redo, "report", opts).stdout
+        findings = sorted({line for line in findings.splitlines()
+                           if REPORT_LINE.match(line)})
         rel = lambda line: line.replace(tree_dir + "/", "")  # noqa: E731
         s["files_migrated"] = [rel(f) for f in changed]
         s["functions_migrated"] = sum(_functions_changed(before[f], _read(f))

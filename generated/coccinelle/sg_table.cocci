@@ -647,7 +647,9 @@ expression D, DIR, A, N;
  #include <...>
 +#include <linux/typestate/sg_table.h>
 
-@script:python depends on patch@
+// With patch and report together (as make migrate runs them), report
+// mode lists what was left alone.
+@script:python depends on patch && !report@
 @@
 import sys
 for (f, fn, T), (p, why) in sorted(bad.items()):
@@ -669,6 +671,7 @@ for (S, F), (p, why) in sorted(sbad.items()):
 for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
         coccilib.report.print_report(p, "not migrated: DMA map of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
+typed.clear()
 sbad.clear()
 sattrs.clear()
 sknown.clear()
