@@ -30,7 +30,10 @@ def spatch(mode, *files, extra=()):
 @pytest.mark.parametrize("before", sorted(glob.glob(
     os.path.join(FIXTURES, "*.before.c"))), ids=os.path.basename)
 def test_patch_fixture(before, tmp_path):
+    """A fixture without an .after.c must be left exactly as it is."""
     after = before.replace(".before.c", ".after.c")
+    if not os.path.exists(after):
+        after = before
     work = tmp_path / os.path.basename(before)
     shutil.copy(before, work)
     proc = spatch("patch", str(work), extra=["--in-place"])
