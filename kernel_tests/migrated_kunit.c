@@ -51,10 +51,7 @@ static int migrated_test_init(struct kunit *test)
 	t->dev = typestate_kunit_dma_device(test, "migrated-test", 0);
 	t->narrow_dev = typestate_kunit_dma_device(test, "migrated-test-narrow",
 						   DMA_BIT_MASK(12));
-	for (i = 0; i < NPAGES; i++) {
-		t->pages[i] = alloc_page(GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, t->pages[i]);
-	}
+	typestate_kunit_alloc_pages(test, t->pages, NPAGES);
 	for (i = 0; i < NPAGES / 2; i++)
 		t->sparse[i] = t->pages[2 * i];
 	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&t->table, t->sparse, NPAGES / 2, 0,
@@ -67,12 +64,8 @@ static int migrated_test_init(struct kunit *test)
 static void migrated_test_exit(struct kunit *test)
 {
 	struct migrated_test *t = test->priv;
-	int i;
 
 	sg_free_table(&t->table);
-	for (i = 0; i < NPAGES; i++)
-		if (t->pages[i])
-			__free_page(t->pages[i]);
 }
 
 /* Pattern b: pin maps through the stored handle, unpin unmaps it once. */

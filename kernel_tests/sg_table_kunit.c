@@ -36,23 +36,10 @@ static int sgt_test_init(struct kunit *test)
 	t->dev = typestate_kunit_dma_device(test, "sgt-test", 0);
 	/* A bus that reaches only the first 4 KiB: every map through it fails. */
 	t->narrow_dev = typestate_kunit_dma_device(test, "sgt-test-narrow", DMA_BIT_MASK(12));
-	for (i = 0; i < NPAGES; i++) {
-		t->pages[i] = alloc_page(GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, t->pages[i]);
-	}
+	typestate_kunit_alloc_pages(test, t->pages, NPAGES);
 	for (i = 0; i < NPAGES / 2; i++)
 		t->sparse[i] = t->pages[2 * i];
 	return 0;
-}
-
-static void sgt_test_exit(struct kunit *test)
-{
-	struct sgt_test *t = test->priv;
-	int i;
-
-	for (i = 0; i < NPAGES; i++)
-		if (t->pages[i])
-			__free_page(t->pages[i]);
 }
 
 /* Layouts of data over the sparse pages, for the table-driven cases. */
@@ -397,7 +384,6 @@ static struct kunit_case sgt_test_cases[] = {
 static struct kunit_suite sgt_test_suite = {
 	.name = "typestate_sg_table",
 	.init = sgt_test_init,
-	.exit = sgt_test_exit,
 	.test_cases = sgt_test_cases,
 };
 

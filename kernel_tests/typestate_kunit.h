@@ -9,6 +9,7 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
+#include <linux/gfp.h>
 
 /**
  * typestate_kunit_dma_device() - register a KUnit device that maps for real
@@ -33,6 +34,36 @@ static inline struct device *typestate_kunit_dma_device(struct kunit *test, cons
 	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
 	dev->bus_dma_limit = bus_limit;
 	return dev;
+}
+
+static inline void typestate_kunit_free_page(void *page)
+{
+	__free_page(page);
+}
+
+/**
+ * typestate_kunit_alloc_pages() - allocate pages that are freed when the test ends
+ * @test: the test that owns the pages
+ * @pages: array to fill
+ * @n: number of pages to allocate
+ *
+ * Each page is freed by KUnit after the test and its suite's exit() have
+ * run, so a table built over the pages can still be freed in exit().
+ *
+ * Context: Process context, from a test or its init.  The test fails if a
+ * page cannot be allocated.
+ */
+static inline void typestate_kunit_alloc_pages(struct kunit *test, struct page **pages,
+					       unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, typestate_kunit_free_page,
+								pages[i]), 0);
+	}
 }
 
 #endif /* _TYPESTATE_KUNIT_H */
