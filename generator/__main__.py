@@ -15,7 +15,7 @@ import os
 import sys
 
 from . import check as checks
-from . import load, model, render, schema
+from . import load, migration, model, render, schema
 from .errors import SpecError
 
 
@@ -25,6 +25,7 @@ def build(path):
     schema.validate(data, loc)
     spec = model.Spec(data, loc)
     checks.check(spec)
+    spec.migration = migration.resolve(spec)
     return spec
 
 

@@ -243,6 +243,10 @@ def render(specs):
         if spec.coccinelle is not None:
             files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
                 "cocci.j2").render(spec=spec, source=source)
+        elif getattr(spec, "migration", None) is not None:
+            files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
+                "migrate.cocci.j2").render(spec=spec, m=spec.migration,
+                                           source=source)
         if spec.plan is not None:
             files[f"kunit/{spec.name}_gen_kunit.c"] = env.get_template(
                 "kunit.c.j2").render(spec=spec, plan=spec.plan, source=source)

@@ -164,15 +164,23 @@ def main(argv):
                 before.setdefault(h, _read(h))
         s = {"candidates": len(files), "prefilter_skipped": 0,
              "headers_grouped": len(before) - len(files)}
+        # A semantic patch generated from a spec's migrate: section also
+        # lists every acquire site it saw (virtual mode "sites"), so that
+        # each one is accounted for: migrated, or left with a reason.
+        sites_mode = "virtual sites" in _read(cocci)
+        extra_sites = ["-D", "sites"] if sites_mode else []
         if report_only:
-            findings = spatch(cocci, groups, "report", opts).stdout
+            proc = spatch(cocci, groups, "report", opts, extra_sites)
+            findings = proc.stdout
+            first = proc.stdout
             changed = []
         else:
             # One pass rewrites and reports; its report describes the code
             # as it was, which is what it still is outside the groups the
             # pass changed.  Those few are reported again, as rewritten.
             proc = spatch(cocci, groups, "patch", opts,
-                          ["--in-place", "-D", "report"])
+                          ["--in-place", "-D", "report", *extra_sites])
+            first = proc.stdout
             if proc.returncode:
                 print(proc.stderr[-3000:], file=sys.stderr)
                 status = 1
@@ -194,6 +202,8 @@ def main(argv):
                                       for f in changed)
         s["not_migrated"] = [rel(x) for x in findings if "not migrated" in x]
         s["bugs"] = [rel(x) for x in findings if "BUG?" in x]
+        if sites_mode:
+            s.update(_account(first, changed, rel))
         summary["specs"][name] = s
         print(f"{name}: {len(files)} candidate files scanned under {sub}/ "
               f"with {s['headers_grouped']} local headers "
@@ -202,12 +212,57 @@ def main(argv):
               f"{len(s['not_migrated'])} functions or struct fields left "
               f"with a reason; "
               f"{len(s['bugs'])} possible bugs reported")
+        if sites_mode:
+            print(f"{name}: {s['sites']} acquire sites: {s['sites_migrated']} "
+                  f"migrated, {s['sites_with_reason']} left with a reason; "
+                  f"not handled: {len(s['sites_without_reason'])} without "
+                  f"a reason")
+            for line in s["sites_without_reason"]:
+                print(f"  no reason: {line}")
         for line in s["not_migrated"] + s["bugs"]:
             print(f"  {line}")
     if summary_file:
         with open(summary_file, "w", encoding="utf-8") as f:
             json.dump(summary, f, indent=1)
     return status
+
+
+SITE_LINE = re.compile(r"^([^:\s]+):(\d+): acquire site: (migrated|left)$")
+
+
+def _account(first, changed, rel):
+    """Every acquire site spatch saw, as migrated or left with a reason.
+
+    A site is counted migrated only if spatch said so and its file really
+    changed; a site left must have a "not migrated" line of its own.
+    Anything else is listed as not handled without a reason.
+    """
+    reasons = set()
+    for line in first.splitlines():
+        m = re.match(r"^([^:\s]+):(\d+):\d+-\d+: not migrated: ", line)
+        if m:
+            reasons.add((m.group(1), m.group(2)))
+    out = {"sites": 0, "sites_migrated": 0, "sites_with_reason": 0,
+           "sites_without_reason": []}
+    seen = set()
+    for line in first.splitlines():
+        m = SITE_LINE.match(line)
+        if not m or (m.group(1), m.group(2)) in seen:
+            continue
+        seen.add((m.group(1), m.group(2)))
+        out["sites"] += 1
+        where = f"{rel(m.group(1))}:{m.group(2)}"
+        if m.group(3) == "migrated":
+            if m.group(1) in changed:
+                out["sites_migrated"] += 1
+            else:
+                out["sites_without_reason"].append(
+                    where + ": said migrated, but the file is unchanged")
+        elif (m.group(1), m.group(2)) in reasons:
+            out["sites_with_reason"] += 1
+        else:
+            out["sites_without_reason"].append(where + ": left, no reason")
+    return out
 
 
 def object_for(tree_dir, rel):

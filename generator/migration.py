@@ -1,0 +1,300 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The ``migrate:`` section of a spec, resolved against the spec's model.
+
+A spec says *what* raw C each of its elements replaces, as call forms over
+the element's parameters and the driver's raw object (``${obj}``); the
+template ``templates/migrate.cocci.j2`` says *how* to find and rewrite them.
+No SmPL or Python comes from the spec: every form is checked here to be a
+plain call whose arguments are placeholders, and every word that reaches
+the semantic patch is an identifier or a C constant.
+"""
+
+import re
+
+from .model import Node
+
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+CONSTANT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*")
+OBJ = "obj"
+
+
+def metavar(name):
+    """The SmPL metavariable that stands for placeholder ``name``."""
+    return "E" if name == OBJ else "P_" + name
+
+
+class Form(Node):
+    """One raw call: ``fn(${a}, ${b}, ...)``, with defaults for the
+    element's parameters that the call does not pass."""
+
+    def __init__(self, spec, path, d, params, what):
+        super().__init__(spec, path)
+        text = d["call"].strip()
+        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\((.*)\)", text, re.S)
+        if not m:
+            raise self.error(f"{what} form must be one call, "
+                             "'function(${param}, ...)'", "call")
+        self.fn = m.group(1)
+        self.args = []
+        for i, arg in enumerate(a.strip() for a in m.group(2).split(",")):
+            p = PLACEHOLDER.fullmatch(arg)
+            if not p:
+                raise self.error(f"argument {i + 1} of {self.fn}() is "
+                                 f"'{arg[:40]}'; each argument of a form "
+                                 "is one placeholder such as ${dev}", "call")
+            name = p.group(1)
+            if name != OBJ and name not in params:
+                known = ", ".join(["obj"] + sorted(params))
+                raise self.error(f"unknown placeholder '${{{name}}}' in "
+                                 f"{self.fn}(); known: {known}", "call")
+            if name in self.args:
+                raise self.error(f"placeholder '${{{name}}}' appears twice "
+                                 f"in {self.fn}()", "call")
+            self.args.append(name)
+        self.defaults = dict(d.get("defaults", {}))
+        for k, v in self.defaults.items():
+            if k not in params:
+                raise self.error(f"default for unknown parameter '{k}'",
+                                 ("defaults", k), True)
+            if k in self.args:
+                raise self.error(f"'{k}' is passed by {self.fn}(); it "
+                                 "needs no default", ("defaults", k), True)
+            if not CONSTANT.fullmatch(str(v)):
+                raise self.error(f"default for '{k}' must be a C identifier "
+                                 "or an integer", ("defaults", k))
+
+    def pattern(self, obj="E", bind=None):
+        """The SmPL call, each placeholder as its metavariable (or as
+        ``bind[name]``)."""
+        bind = bind or {}
+        args = [obj if a == OBJ else bind.get(a, metavar(a))
+                for a in self.args]
+        return f"{self.fn}({', '.join(args)})"
+
+    def value(self, name):
+        """SmPL metavariable or default constant for parameter ``name``."""
+        if name in self.args:
+            return metavar(name)
+        return self.defaults.get(name)
+
+
+class Test(Node):
+    """A raw failure test such as ``dma_mapping_error(${dev}, ${obj})``,
+    or a test the raw API never signals, such as ``!${obj}``."""
+
+    SHAPES = {
+        "call": re.compile(r"([A-Za-z_]\w*)\((.*)\)", re.S),
+        "not": re.compile(r"!\s*\$\{obj\}"),
+        "zero": re.compile(r"\$\{obj\}\s*==\s*0"),
+        "negative": re.compile(r"\$\{obj\}\s*<\s*0"),
+    }
+
+    def __init__(self, spec, path, text, params, what):
+        super().__init__(spec, path)
+        text = text.strip()
+        for shape, rx in self.SHAPES.items():
+            m = rx.fullmatch(text)
+            if m:
+                self.shape = shape
+                break
+        else:
+            raise self.error(f"{what} must be a call over placeholders, "
+                             "'!${obj}', '${obj} == 0' or '${obj} < 0'")
+        self.text = text
+        if self.shape == "call":
+            self.form = Form(spec, path[:-1], {"call": text}, params, what)
+            self.form.path = path
+
+    def pattern(self, obj="E"):
+        if self.shape == "call":
+            return self.form.pattern(obj=obj)
+        return {"not": f"!{obj}", "zero": f"{obj} == 0",
+                "negative": f"{obj} < 0"}[self.shape]
+
+    def describe(self):
+        return PLACEHOLDER.sub(r"\1", self.text)
+
+
+class Element(Node):
+    """A constructor, release or operation and the raw forms it replaces."""
+
+    def __init__(self, spec, path, d, target, what):
+        super().__init__(spec, path)
+        self.target = target
+        self.params = {p.name: p for p in getattr(target, "params", [])}
+        self.forms = [Form(spec, path + ("forms", i), f, self.params, what)
+                      for i, f in enumerate(d["forms"])]
+        for f in self.forms:
+            if OBJ not in f.args and what != "acquire":
+                raise f.error(f"{f.fn}() must take the raw object as "
+                              "'${obj}'", "call")
+
+
+class Migration(Node):
+    """The resolved ``migrate:`` section of one spec."""
+
+    def __init__(self, spec, d):
+        super().__init__(spec, ("migrate",))
+        self.summary = d["summary"]
+        self.doc = d.get("doc", "")
+        self.confidence = d["confidence"]
+        self.object_type = d["object"]["type"]
+        self.raw_api = d["raw_api"]
+        try:
+            re.compile(self.raw_api)
+        except re.error as e:
+            raise self.error(f"raw_api is not a regular expression: {e}",
+                             "raw_api") from None
+        if not re.fullmatch(r"[A-Za-z0-9_+*?.|()\[\]-]+", self.raw_api):
+            raise self.error("raw_api may use only identifier characters and "
+                             "the regex operators + * ? . | ( ) [ ] -",
+                             "raw_api")
+
+        a = d["acquire"]
+        ctor = self._element(spec.constructors, a["element"],
+                             ("acquire", "element"), "constructor")
+        if ctor.kind != "checked":
+            raise self.error(f"acquire element '{ctor.name}' must be a "
+                             "checked constructor", ("acquire", "element"))
+        self.acquire = Element(spec, ("migrate", "acquire"), a, ctor,
+                               "acquire")
+        self.acquire.result = a["result"]
+        for f in self.acquire.forms:
+            if OBJ in f.args:
+                raise f.error("with 'result: object' the call returns the "
+                              "raw object; it cannot also take ${obj}",
+                              "call")
+            missing = [p for p in self.acquire.params
+                       if f.value(p) is None]
+            if missing:
+                raise f.error(f"{f.fn}() does not give '{missing[0]}' of "
+                              f"{ctor.cname}(); pass it or give a default",
+                              "call")
+        self.acquire.fails = Test(spec, ("migrate", "acquire", "fails"),
+                                  a["fails"], self.acquire.params,
+                                  "acquire.fails")
+        self.acquire.never = [
+            Test(spec, ("migrate", "acquire", "never_signals", i), t,
+                 self.acquire.params, "never_signals")
+            for i, t in enumerate(a.get("never_signals", []))]
+        self.object_from = self._element(spec.operations, a["object_from"],
+                                         ("acquire", "object_from"),
+                                         "operation")
+        st = ctor.target
+        if st not in self.object_from.states:
+            raise self.error(f"operation '{self.object_from.name}' is not "
+                             f"legal in state '{st.name}', which "
+                             f"'{ctor.name}' returns",
+                             ("acquire", "object_from"))
+        self.state = st
+        if not st.releasable:
+            raise self.error(f"state '{st.name}' has no release; a migrated "
+                             "acquire must be released",
+                             ("acquire", "element"))
+
+        r = d["release"]
+        self.release = Element(spec, ("migrate", "release"), r, ctor,
+                               "release")
+        self.must_match = list(r.get("must_match", []))
+        for i, name in enumerate(self.must_match):
+            if name not in self.acquire.params:
+                raise self.error(f"must_match names '{name}', which is not "
+                                 f"a parameter of {ctor.cname}()",
+                                 ("release", "must_match", i))
+        for f in self.release.forms:
+            for p in f.args:
+                if p != OBJ and p not in self.must_match:
+                    raise f.error(f"{f.fn}() passes '${{{p}}}'; list it "
+                                  "under must_match so the rewrite checks "
+                                  "it equals the acquire's", "call")
+
+        self.operations = []
+        for i, o in enumerate(d.get("operations", [])):
+            op = self._element(spec.operations, o["element"],
+                               ("operations", i, "element"), "operation")
+            if st not in op.states:
+                raise self.error(f"operation '{op.name}' is not legal in "
+                                 f"state '{st.name}'",
+                                 ("operations", i, "element"))
+            if op.params:
+                raise self.error(f"operation '{op.name}' takes parameters; "
+                                 "only operations on the handle alone can "
+                                 "replace raw calls",
+                                 ("operations", i, "element"))
+            el = Element(spec, ("migrate", "operations", i), o, ctor,
+                         "operation")
+            el.op = op
+            for f in el.forms:
+                for p in f.args:
+                    if p != OBJ and p not in self.must_match:
+                        raise f.error(f"{f.fn}() passes '${{{p}}}'; list "
+                                      "it under release.must_match so the "
+                                      "rewrite checks it", "call")
+            self.operations.append(el)
+
+        fns = [f.fn for f in self.acquire.forms + self.release.forms]
+        fns += [f.fn for o in self.operations for f in o.forms]
+        for fn in fns:
+            if not re.fullmatch(self.raw_api, fn):
+                raise self.error(f"raw_api does not match '{fn}', a raw "
+                                 "function the forms name", "raw_api")
+        if len(set(fns)) != len(fns):
+            raise self.error("a raw function appears in two forms",
+                             "acquire")
+
+    def _element(self, items, name, key, what):
+        for x in items:
+            if x.name == name:
+                return x
+        known = ", ".join(x.name for x in items)
+        raise self.error(f"unknown {what} '{name}'; known: {known}", key)
+
+    # -- what the template needs ----------------------------------------
+
+    def acquire_calls(self):
+        """(form, pattern, ctor args) for each acquire form."""
+        ctor = self.acquire.target
+        out = []
+        for f in self.acquire.forms:
+            args = [f.value(p.name) for p in ctor.params]
+            out.append((f, f.pattern(), args))
+        return out
+
+    def release_call(self):
+        st = self.state
+        return f"{self.spec.prefix}_release"
+
+    @staticmethod
+    def mv(name):
+        return metavar(name)
+
+    @staticmethod
+    def mvs(args):
+        """Metavariables of the placeholders in ``args``, but the object."""
+        return [metavar(a) for a in args if a != OBJ]
+
+    @staticmethod
+    def xbind(form):
+        """Fresh metavariables X_<param> for a release or operation form
+        whose arguments the rewrite no longer needs."""
+        return {a: "X_" + a for a in form.args if a != OBJ}
+
+    def xvars(self):
+        names = set()
+        for f in self.release.forms + [f for o in self.operations
+                                        for f in o.forms]:
+            names.update(self.xbind(f).values())
+        return sorted(names)
+
+    def metavars(self):
+        """Expression metavariables the acquire binds."""
+        names = set()
+        for f in self.acquire.forms:
+            names.update(metavar(a) for a in f.args)
+        return sorted(names)
+
+
+def resolve(spec):
+    d = spec.data.get("migrate")
+    return None if d is None else Migration(spec, d)

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_single migration fixture: every acquire here is left alone, and
+ * report mode says why on the line marked "expect:"; one test the raw API
+ * never signals is reported as a bug.
+ */
+#include <linux/dma-mapping.h>
+
+struct foo_dev {
+	struct device *dev;
+	dma_addr_t rx_dma;
+	void *buf;
+};
+
+static void foo_size(struct foo_dev *fd, void *buf, size_t len)
+{
+	dma_addr_t a;
+
+	a = dma_map_single(fd->dev, buf, len, DMA_TO_DEVICE); /* expect: dma_unmap_single() passes size 'PAGE_SIZE', the acquire 'len' */
+	if (dma_mapping_error(fd->dev, a))
+		return;
+	dma_unmap_single(fd->dev, a, PAGE_SIZE, DMA_TO_DEVICE);
+}
+
+static int foo_start(struct foo_dev *fd)
+{
+	fd->rx_dma = dma_map_single(fd->dev, fd->buf, 64, DMA_FROM_DEVICE); /* expect: released in another function */
+	if (dma_mapping_error(fd->dev, fd->rx_dma))
+		return -ENOMEM;
+	return 0;
+}
+
+static void foo_stop(struct foo_dev *fd)
+{
+	dma_unmap_single(fd->dev, fd->rx_dma, 64, DMA_FROM_DEVICE);
+}
+
+static void foo_fall(struct foo_dev *fd, void *buf)
+{
+	dma_addr_t a;
+
+	a = dma_map_single(fd->dev, buf, 8, DMA_TO_DEVICE); /* expect: the failure branch falls through */
+	if (dma_mapping_error(fd->dev, a))
+		dev_err(fd->dev, "cannot map\n");
+	dma_unmap_single(fd->dev, a, 8, DMA_TO_DEVICE);
+}
+
+static int foo_failpath(struct foo_dev *fd, void *buf)
+{
+	dma_addr_t a;
+
+	a = dma_map_single(fd->dev, buf, 8, DMA_TO_DEVICE); /* expect: line 56 reads 'a' on the acquire's failure path */
+	if (dma_mapping_error(fd->dev, a))
+		goto unmap;
+unmap:
+	dma_unmap_single(fd->dev, a, 8, DMA_TO_DEVICE);
+	return 0;
+}
+
+static int foo_write(struct foo_dev *fd)
+{
+	fd->rx_dma = dma_map_single(fd->dev, fd->buf, 64, DMA_FROM_DEVICE); /* expect: line 66 writes 'fd -> rx_dma' outside the acquire */
+	if (dma_mapping_error(fd->dev, fd->rx_dma))
+		return -ENOMEM;
+	dma_unmap_single(fd->dev, fd->rx_dma, 64, DMA_FROM_DEVICE);
+	fd->rx_dma = 0;
+	return 0;
+}
+
+static void foo_page(struct foo_dev *fd, void *buf)
+{
+	dma_addr_t a;
+
+	a = dma_map_single(fd->dev, buf, 8, DMA_TO_DEVICE); /* expect: line 77 passes 'a' to dma_unmap_page() */
+	if (dma_mapping_error(fd->dev, a))
+		return;
+	dma_unmap_page(fd->dev, a, 8, DMA_TO_DEVICE);
+}
+
+static dma_addr_t foo_bug(struct foo_dev *fd, void *buf)
+{
+	dma_addr_t a;
+
+	a = dma_map_single(fd->dev, buf, 8, DMA_TO_DEVICE); /* expect: the acquire is not a statement followed by its failure test */
+	if (!a) /* expect: BUG? dma_map_single()/dma_map_single_attrs() never signals failure this way */
+		return 0;
+	return dma_map_single(fd->dev, buf, 16, DMA_TO_DEVICE); /* expect: the result is not stored in an object */
+}
+
+static void foo_twice(struct foo_dev *fd, void *buf, bool again)
+{
+	dma_addr_t a;
+
+	a = dma_map_single(fd->dev, buf, 8, DMA_TO_DEVICE); /* expect: line 99 may release the object a second time */
+	if (dma_mapping_error(fd->dev, a))
+		return;
+	dma_unmap_single(fd->dev, a, 8, DMA_TO_DEVICE);
+	if (again)
+		dma_unmap_single(fd->dev, a, 8, DMA_TO_DEVICE);
+}
+
+static void foo_undominated(struct foo_dev *fd, void *buf, bool map)
+{
+	dma_addr_t a = 0;
+
+	if (map) {
+		a = dma_map_single(fd->dev, buf, 8, DMA_TO_DEVICE); /* expect: line 111 reaches a release or sync without the acquire */
+		if (dma_mapping_error(fd->dev, a))
+			return;
+	}
+	dma_unmap_single(fd->dev, a, 8, DMA_TO_DEVICE);
+}
