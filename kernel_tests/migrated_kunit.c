@@ -5,14 +5,17 @@
  * tests/cocci/pin_unpin.after.c and tests/cocci/map_sg_field.after.c are
  * what generated/coccinelle/sg_table.cocci makes of pattern b (a table in a
  * driver struct, mapped in a pin function and unmapped in unpin) and of
- * pattern d (dma_map_sg() on such a table's sgl); pytest checks that spatch
- * writes exactly them, and kernel_tests/tree.py installs them next to this
- * file.  Here their functions run against a KUnit device that maps for
+ * pattern d (dma_map_sg() on such a table's sgl);
+ * tests/cocci/dma_single/kunit.after.c is what the semantic patch generated
+ * from specs/dma_single.yaml makes of buffers mapped and unmapped in one
+ * function.  pytest checks that spatch writes exactly them, and
+ * kernel_tests/tree.py installs them next to this file.  Here their functions run against a KUnit device that maps for
  * real, with CONFIG_DMA_API_DEBUG checking the count and direction of every
  * unmap and reporting double unmaps; kernel_tests/run_kunit.py fails the
  * run on any such report.
  */
 #include <kunit/test.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -24,6 +27,7 @@ static int foo_setup_result;
 
 #include "cocci_pin_unpin.after.inc"
 #include "cocci_map_sg_field.after.inc"
+#include "cocci_dma_single_kunit.after.inc"
 
 static int foo_setup(struct foo_bo *bo)
 {
@@ -168,6 +172,58 @@ static void migrated_map_sg_unmap_count_fixed(struct kunit *test)
 	sg_free_table(&msc.ring);
 }
 
+/* dma_single: map, sync and unmap through the handle, with the map's args. */
+static void migrated_single_send(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct dsf_dev d = { .dev = t->dev, .last = DMA_MAPPING_ERROR };
+	void *buf = page_address(t->pages[2]);
+
+	KUNIT_EXPECT_EQ(test, dsf_send(&d, buf, 256), 0);
+	KUNIT_EXPECT_NE(test, d.last, DMA_MAPPING_ERROR);
+	KUNIT_EXPECT_EQ(test, d.last, phys_to_dma(t->dev, virt_to_phys(buf)));
+}
+
+/* dma_single: a failed map returns the raw code's errno and maps nothing. */
+static void migrated_single_send_fails(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct dsf_dev d = { .dev = t->narrow_dev, .last = 1 };
+
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_map_page_attrs\n");
+	KUNIT_EXPECT_EQ(test, dsf_send(&d, page_address(t->pages[2]), 256), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, d.last, 1);
+}
+
+/* dma_single: attrs kept for the unmap; the CPU reads after the sync. */
+static void migrated_single_sum(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct dsf_dev d = { .dev = t->dev };
+	u8 *buf = page_address(t->pages[3]);
+
+	memset(buf, 3, 100);
+	KUNIT_EXPECT_EQ(test, dsf_sum(&d, buf, 100), 0);
+	KUNIT_EXPECT_EQ(test, d.sum, 300);
+	d.dev = t->narrow_dev;
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_map_page_attrs\n");
+	KUNIT_EXPECT_EQ(test, dsf_sum(&d, buf, 100), -ENOMEM);
+}
+
+/* dma_single: one handle reused across a loop, each mapping released. */
+static void migrated_single_many(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct dsf_dev d = { .dev = t->dev };
+	void *bufs[3] = {
+		page_address(t->pages[0]), page_address(t->pages[1]),
+		page_address(t->pages[4]),
+	};
+
+	KUNIT_EXPECT_EQ(test, dsf_many(&d, bufs, 3, 512), 3);
+	KUNIT_EXPECT_EQ(test, d.last, phys_to_dma(t->dev, virt_to_phys(bufs[2])));
+}
+
 static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_pin_unpin),
 	KUNIT_CASE(migrated_pin_error_path),
@@ -175,6 +231,10 @@ static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_map_sg_single),
 	KUNIT_CASE(migrated_map_sg_failure_seen),
 	KUNIT_CASE(migrated_map_sg_unmap_count_fixed),
+	KUNIT_CASE(migrated_single_send),
+	KUNIT_CASE(migrated_single_send_fails),
+	KUNIT_CASE(migrated_single_sum),
+	KUNIT_CASE(migrated_single_many),
 	{}
 };
 
@@ -187,5 +247,5 @@ static struct kunit_suite migrated_test_suite = {
 
 kunit_test_suite(migrated_test_suite);
 
-MODULE_DESCRIPTION("KUnit tests running code the sg_table semantic patch wrote");
+MODULE_DESCRIPTION("KUnit tests running code the generated semantic patches wrote");
 MODULE_LICENSE("GPL");

@@ -17,7 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GEN = os.path.join(ROOT, "generated")
 HERE = os.path.join(ROOT, "kernel_tests")
 
-COCCI_FIXTURES = ("pin_unpin.after.c", "map_sg_field.after.c")
+COCCI_FIXTURES = ("pin_unpin.after.c", "map_sg_field.after.c",
+                  "dma_single/kunit.after.c")
 
 KCONFIG_HOOK = 'source "lib/typestate/Kconfig"\n'
 MAKEFILE_HOOK = "obj-$(CONFIG_TYPESTATE_KUNIT_TEST) += typestate/\n"
@@ -65,7 +66,7 @@ def install_kunit(src):
     # The semantic patch's output for patterns b and d, run by
     # migrated_kunit.c; named .inc so kbuild does not build them alone.
     for name in COCCI_FIXTURES:
-        files["cocci_" + name[:-2] + ".inc"] = os.path.join(
+        files["cocci_" + name[:-2].replace("/", "_") + ".inc"] = os.path.join(
             ROOT, "tests", "cocci", name)
     kdir = os.path.join(GEN, "kunit")
     for name in os.listdir(kdir):

@@ -33,20 +33,30 @@ start=$(date +%s)
 echo "migrate-check: migration of $dir/ took $(( $(date +%s) - start )) s"
 
 objs=$(/usr/bin/python3 "$here/migrate.py" --objects "$tree" "$cache/migrate-summary.json" | sort -u)
+# One kbuild run builds them all (-k: past a broken one); each object is
+# then judged by whether kbuild wrote it after the migration.
+stamp=$cache/migrate-build.stamp
+touch "$stamp"
+for obj in $objs; do rm -f "$build/$obj"; done
+echo "migrate-check: building $(echo "$objs" | wc -w) objects"
+make -s -k -C "$tree" O="$build" -j"$(nproc)" $objs >"$cache/migrate-build.log" 2>&1 || true
 broken=0
 compiled=0
 for obj in $objs; do
-	if make -s -C "$tree" O="$build" -j"$(nproc)" "$obj" >"$cache/migrate-build.log" 2>&1; then
+	if [ "$build/$obj" -nt "$stamp" ]; then
 		compiled=$((compiled + 1))
 		echo "  CC      $obj: ok"
 	else
 		broken=$((broken + 1))
 		echo "  CC      $obj: BROKEN"
-		tail -20 "$cache/migrate-build.log"
+		grep -A5 "${obj%.o}\.c.*error" "$cache/migrate-build.log" | head -20 || true
 	fi
 done
 
 ( cd "$tree" && /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" >"$cache/migrate-again.log" )
 rerun=$(grep -o '[0-9]* files and [0-9]* functions migrated' "$cache/migrate-again.log" | awk '{s+=$1} END {print s+0}')
-echo "migrate-check: files compiled $compiled, files broken $broken, files changed by a second run $rerun"
-[ "$broken" -eq 0 ] && [ "$rerun" -eq 0 ] && [ -n "$objs" ]
+noreason=$(/usr/bin/python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))["specs"].values()
+print(sum(len(x.get("sites_without_reason", [])) for x in s))' "$cache/migrate-summary.json")
+echo "migrate-check: files compiled $compiled, files broken $broken, files changed by a second run $rerun, acquire sites not handled without a reason $noreason"
+[ "$broken" -eq 0 ] && [ "$rerun" -eq 0 ] && [ "$noreason" -eq 0 ] && [ -n "$objs" ]

@@ -31,6 +31,10 @@ import tree  # noqa: E402
 COCCI_DIR = os.path.join(ROOT, "generated", "coccinelle")
 
 
+# Seconds spatch may spend on one file group; a group that takes longer is
+# listed in the summary as not scanned, never dropped silently.
+TIMEOUT = int(os.environ.get("TYPESTATE_SPATCH_TIMEOUT", "120"))
+
 # file:line:col-col: message, as coccilib.report prints it.
 REPORT_LINE = re.compile(r"^[^:\s]+:\d+:\d+-\d+: ")
 LOCAL_INCLUDE = re.compile(r'^#include\s+"([^"]+\.h)"', re.M)
@@ -115,6 +119,7 @@ def spatch(cocci, groups_list, mode, opts, extra=()):
         cmd = ["spatch", "--very-quiet", "-D", mode, "--cocci-file", cocci,
                "--disable-worth-trying-opt", "--file-groups", groups,
                "--jobs", str(os.cpu_count() or 2), "--chunksize", "1",
+               "--timeout", str(TIMEOUT),
                "--tmp-dir", os.path.join(tmp, "t"), *opts, *extra]
         os.makedirs(os.path.join(tmp, "t"))
         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
@@ -194,6 +199,8 @@ def main(argv):
                 if line.split(":", 1)[0] not in stale)
             if redo:
                 findings += spatch(cocci, redo, "report", opts).stdout
+        timed_out = sorted(set(re.findall(r"timeout \(we abort\): (\S+)",
+                                          proc.stderr)))
         findings = sorted({line for line in findings.splitlines()
                            if REPORT_LINE.match(line)})
         rel = lambda line: line.replace(tree_dir + "/", "")  # noqa: E731
@@ -202,8 +209,17 @@ def main(argv):
                                       for f in changed)
         s["not_migrated"] = [rel(x) for x in findings if "not migrated" in x]
         s["bugs"] = [rel(x) for x in findings if "BUG?" in x]
+        s["timed_out"] = [rel(f) for f in timed_out]
         if sites_mode:
             s.update(_account(first, changed, rel))
+            s["sites_without_reason"] += [
+                rel(f) + ": spatch gave up after %d s; its acquire sites "
+                "are not accounted for" % TIMEOUT for f in timed_out]
+            # Said of the code as it was, by the pass that rewrote it.
+            s["behaviour_changes"] = sorted(
+                rel(x) for x in first.splitlines()
+                if REPORT_LINE.match(x) and ": behaviour change: " in x
+                and x.split(":", 1)[0] in changed)
         summary["specs"][name] = s
         print(f"{name}: {len(files)} candidate files scanned under {sub}/ "
               f"with {s['headers_grouped']} local headers "
@@ -212,6 +228,8 @@ def main(argv):
               f"{len(s['not_migrated'])} functions or struct fields left "
               f"with a reason; "
               f"{len(s['bugs'])} possible bugs reported")
+        for f in s["timed_out"]:
+            print(f"  not scanned: {f}: spatch gave up after {TIMEOUT} s")
         if sites_mode:
             print(f"{name}: {s['sites']} acquire sites: {s['sites_migrated']} "
                   f"migrated, {s['sites_with_reason']} left with a reason; "
@@ -219,6 +237,10 @@ def main(argv):
                   f"a reason")
             for line in s["sites_without_reason"]:
                 print(f"  no reason: {line}")
+            print(f"{name}: {len(s['behaviour_changes'])} behaviour changes "
+                  "in migrated code:")
+            for line in s["behaviour_changes"]:
+                print(f"  {line}")
         for line in s["not_migrated"] + s["bugs"]:
             print(f"  {line}")
     if summary_file:

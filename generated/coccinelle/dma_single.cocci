@@ -40,6 +40,17 @@ rels = {}       # (fn, obj) -> list of (pos, args)
 why = {}        # (fn, obj) -> (line, reason)
 done = set()    # (fn, obj) the patch rewrites
 names = {}      # fn -> identifiers taken
+locals = {}     # fn -> its locals and parameters
+changes = {}    # (fn, obj) -> behaviour change the rewrite makes
+bugs = {}       # (file, line) -> (pos, message): release args that differ
+CONST = re.compile(r"([A-Z][A-Z0-9]*)_[A-Z0-9_]+")
+
+
+def same_family(a, b):
+    """Two different constants of one family (DMA_TO_DEVICE and
+    DMA_FROM_DEVICE): the release cannot be undoing that acquire."""
+    ma, mb = CONST.fullmatch(a), CONST.fullmatch(b)
+    return bool(ma and mb and a != b and ma.group(1) == mb.group(1))
 MUST = ['dev', 'size', 'dir', 'attrs']
 
 
@@ -131,11 +142,15 @@ def decide(fn, E, line):
             for k, v in a.items():
                 if v != want[0].get(k):
                     refuse(g, pos.line, "line %s: %s() passes %s '%s', the acquire '%s'" % (pos.line, name, k, v, want[0].get(k)))
+                    if same_family(v, want[0].get(k) or ""):
+                        bugs.setdefault((pos.file, pos.line), (pos, "BUG? %s() passes %s %s, but the object was acquired with %s" % (name, k, v, want[0].get(k))))
                     break
             if g in why:
                 break
     if g in why:
         return False
+    if not re.fullmatch(r"\w+", E) or E not in locals.get(fn, ()):
+        changes[g] = "'%s' outlives %s(); when the acquire fails it keeps its old value, where the raw code stored the raw failure value" % (E, fn)
     done.add(g)
     return True
 
@@ -511,6 +526,40 @@ q << twice.q;
 @@
 refuse(group(fn, E), q[0].line, "line %s may release the object a second time" % q[0].line)
 
+// Locals and parameters of the function: an object that is neither (a
+// field, a global) outlives it, and on failure the raw code leaves the
+// raw failure value there where the rewrite leaves the old one.
+@param depends on patch || report || org@
+identifier life.fn, x;
+type T;
+@@
+fn(..., T x, ...) {
+ ...
+}
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+x << param.x;
+@@
+locals.setdefault(fn, set()).add(x)
+
+@localvar depends on life && (patch || report || org)@
+identifier x;
+type T;
+position pd;
+@@
+(
+ T x@pd;
+|
+ T x@pd = ...;
+)
+
+@script:python depends on patch || report || org@
+pd << localvar.pd;
+x << localvar.x;
+@@
+locals.setdefault(pd[0].current_element, set()).add(x)
+
 // Decide, per object and function, and name the handle.
 @script:python good depends on patch@
 fn << life.fn;
@@ -672,6 +721,12 @@ for k in sorted(calls):
             reason = "line %s: the acquire is not a statement followed by its failure test (dma_mapping_error(dev, obj))" % pos.line
     else:
         reason = "the result is not stored in an object (returned or passed on directly)"
+    if reason is None and k in stored and group(*stored[k]) in changes:
+        msg = "behaviour change: %s(): %s" % (fn, changes.pop(group(*stored[k])))
+        if "org" in virtuals:
+            coccilib.org.print_todo(pos, msg)
+        else:
+            coccilib.report.print_report(pos, msg)
     if reason is not None:
         msg = "not migrated: %s(): %s" % (fn, reason)
         if "org" in virtuals:
@@ -680,6 +735,13 @@ for k in sorted(calls):
             coccilib.report.print_report(pos, msg)
     if "sites" in virtuals:
         print("%s:%s: acquire site: %s" % (pos.file, pos.line, "left" if reason else "migrated"))
+for k in sorted(bugs):
+    pos, msg = bugs[k]
+    if "org" in virtuals:
+        coccilib.org.print_todo(pos, msg)
+    else:
+        coccilib.report.print_report(pos, msg)
+bugs.clear()
 calls.clear()
 stored.clear()
 cands.clear()
@@ -689,3 +751,5 @@ rels.clear()
 why.clear()
 done.clear()
 names.clear()
+locals.clear()
+changes.clear()

@@ -110,3 +110,13 @@ static void foo_undominated(struct foo_dev *fd, void *buf, bool map)
 	}
 	dma_unmap_single(fd->dev, a, 8, DMA_TO_DEVICE);
 }
+
+static void foo_dir(struct foo_dev *fd, void *buf)
+{
+	dma_addr_t a;
+
+	a = dma_map_single(fd->dev, buf, 8, DMA_TO_DEVICE); /* expect: line 121: dma_unmap_single() passes dir 'DMA_FROM_DEVICE', the acquire 'DMA_TO_DEVICE' */
+	if (dma_mapping_error(fd->dev, a))
+		return;
+	dma_unmap_single(fd->dev, a, 8, DMA_FROM_DEVICE); /* expect: BUG? dma_unmap_single() passes dir DMA_FROM_DEVICE, but the object was acquired with DMA_TO_DEVICE */
+}
