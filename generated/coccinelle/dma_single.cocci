@@ -41,6 +41,7 @@ why = {}        # (fn, obj) -> (line, reason)
 done = set()    # (fn, obj) the patch rewrites
 names = {}      # fn -> identifiers taken
 locals = {}     # fn -> its locals and parameters
+assigns = {}    # (fn, identifier) -> lines where it is assigned
 changes = {}    # (fn, obj) -> behaviour change the rewrite makes
 bugs = {}       # (file, line) -> (pos, message): release args that differ
 CONST = re.compile(r"([A-Z][A-Z0-9]*)_[A-Z0-9_]+")
@@ -115,11 +116,18 @@ def decide(fn, E, line):
     bad = [k for k in mine if k not in cands or not cands[k][3]]
     r = rels.get(g, [])
     want = [cands[k][2] for k in mine if k in cands]
+    first = min(int(k[1]) for k in mine) if mine else 0
+    for b in base_idents(E):
+        for line, step in sorted(assigns.get((fn, b), ())):
+            if step or int(line) > first:
+                refuse(g, line, "line %s changes '%s', so '%s' may name another object there" % (line, b, E))
     for kind, pos, what in uses.get(g, []):
         if (pos.file, pos.line, pos.column) in known.get(g, set()):
             continue
         if kind == "write":
-            refuse(g, pos.line, "line %s writes '%s' outside the acquire" % (pos.line, E))
+            refuse(g, pos.line, "line %s writes '%s' before a release or operation uses it" % (pos.line, E))
+        elif kind == "address":
+            refuse(g, pos.line, "line %s takes the address of '%s'" % (pos.line, E))
         else:
             refuse(g, pos.line, "line %s passes '%s' to %s(), which the spec does not describe" % (pos.line, E, what))
     for k in mine:
@@ -133,16 +141,16 @@ def decide(fn, E, line):
             refuse(g, k[1], "line %s: the failure branch falls through; the handle cannot be read there" % k[1])
         else:
             refuse(g, k[1], "line %s: the acquire is not a statement followed by its failure test (dma_mapping_error(dev, obj))" % k[1])
-    elif not r:
+    elif not any(x[3] == "release" for x in r):
         refuse(g, line, "released in another function (the object outlives this one)")
     elif any(a != want[0] for a in want):
         refuse(g, line, "acquired with different arguments at different places")
     else:
-        for pos, a, name in r:
+        for pos, a, name, kind in r:
             for k, v in a.items():
                 if v != want[0].get(k):
                     refuse(g, pos.line, "line %s: %s() passes %s '%s', the acquire '%s'" % (pos.line, name, k, v, want[0].get(k)))
-                    if same_family(v, want[0].get(k) or ""):
+                    if kind == "release" and same_family(v, want[0].get(k) or ""):
                         bugs.setdefault((pos.file, pos.line), (pos, "BUG? %s() passes %s %s, but the object was acquired with %s" % (name, k, v, want[0].get(k))))
                     break
             if g in why:
@@ -179,6 +187,18 @@ def failure_reads(k, s1, obj):
                     return str(j + 1)
             return None
     return None
+
+
+def base_idents(obj):
+    """Identifiers that ``obj`` is reached through (not its member names):
+    'p' and 'i' for 'p -> ring [ i ] . dma', none for a plain 'addr'."""
+    out = []
+    for m in re.finditer(r"[A-Za-z_]\w*", obj):
+        before = obj[:m.start()].rstrip()
+        if before.endswith(("->", ".")):
+            continue
+        out.append(m.group(0))
+    return [] if out == [obj.strip()] else out
 
 
 def base_name(obj):
@@ -326,9 +346,10 @@ args = {
     "dir": str(P_dir),
     "attrs": "0",
 }
+KIND = "release"
 if q[0].current_element == fn:
     g = group(fn, E)
-    rels.setdefault(g, []).append((q[0], args, "dma_unmap_single"))
+    rels.setdefault(g, []).append((q[0], args, "dma_unmap_single", KIND))
     known.setdefault(g, set()).add(key(qe))
 @rel_2 depends on patch || report || org@
 expression life.E;
@@ -353,9 +374,10 @@ args = {
     "dir": str(P_dir),
     "attrs": str(P_attrs),
 }
+KIND = "release"
 if q[0].current_element == fn:
     g = group(fn, E)
-    rels.setdefault(g, []).append((q[0], args, "dma_unmap_single_attrs"))
+    rels.setdefault(g, []).append((q[0], args, "dma_unmap_single_attrs", KIND))
     known.setdefault(g, set()).add(key(qe))
 
 // Every operation form on the object in the function.
@@ -380,9 +402,10 @@ args = {
     "size": str(P_size),
     "dir": str(P_dir),
 }
+KIND = "operation"
 if q[0].current_element == fn:
     g = group(fn, E)
-    rels.setdefault(g, []).append((q[0], args, "dma_sync_single_for_cpu"))
+    rels.setdefault(g, []).append((q[0], args, "dma_sync_single_for_cpu", KIND))
     known.setdefault(g, set()).add(key(qe))
 @op_1_sync_for_device depends on patch || report || org@
 expression life.E;
@@ -405,18 +428,24 @@ args = {
     "size": str(P_size),
     "dir": str(P_dir),
 }
+KIND = "operation"
 if q[0].current_element == fn:
     g = group(fn, E)
-    rels.setdefault(g, []).append((q[0], args, "dma_sync_single_for_device"))
+    rels.setdefault(g, []).append((q[0], args, "dma_sync_single_for_device", KIND))
     known.setdefault(g, set()).add(key(qe))
 
-// Writes to the object, its address taken, or the object passed to a
-// raw-API function the spec does not describe: the handle could not
-// follow.
-@write depends on patch || report || org@
+// A write to the object that a release or operation can see (the typed
+// call would use the handle, not the value written), its address taken,
+// or the object passed to a raw-API function the spec does not describe:
+// the handle could not follow.  A write no release sees afterwards (say,
+// clearing the object after the unmap) keeps its meaning.
+@write depends on patch || report || org exists@
+identifier life.fn;
 expression life.E, X;
 position w;
 @@
+fn(...) {
+ ... when any
 (
  E@w = X
 |
@@ -435,21 +464,44 @@ position w;
  ++E@w
 |
  --E@w
-|
- &E@w
 )
+ ... when != \( E = dma_map_single(...) \| E = dma_map_single_attrs(...) \)
+(
+ dma_unmap_single(..., E, ...)
+|
+ dma_unmap_single_attrs(..., E, ...)
+|
+ dma_sync_single_for_cpu(..., E, ...)
+|
+ dma_sync_single_for_device(..., E, ...)
+)
+ ... when any
+}
 
 @script:python depends on patch || report || org@
 fn << life.fn;
 E << life.E;
 w << write.w;
 @@
+uses.setdefault(group(fn, E), []).append(("write", w[0], None))
+
+@addr depends on patch || report || org@
+expression life.E;
+position w;
+@@
+ &E@w
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+w << addr.w;
+@@
 if w[0].current_element == fn:
-    uses.setdefault(group(fn, E), []).append(("write", w[0], None))
+    uses.setdefault(group(fn, E), []).append(("address", w[0], None))
 
 @rawuse depends on patch || report || org@
 expression life.E;
-identifier F =~ "^(dma_[a-z0-9_]+)$";
+identifier F =~ "^(dma_(map|unmap|sync)_(single|page|sg|sgtable|resource)[a-z0-9_]*)$";
 position w;
 @@
  F(..., <+... E@w ...+>, ...)
@@ -525,6 +577,46 @@ E << life.E;
 q << twice.q;
 @@
 refuse(group(fn, E), q[0].line, "line %s may release the object a second time" % q[0].line)
+
+// Assignments to plain identifiers: an object reached through a pointer
+// or index that changes in the function is not one object there.
+@assign depends on life && (patch || report || org)@
+identifier b;
+expression X;
+position w;
+@@
+ b@w = X
+
+@script:python depends on patch || report || org@
+b << assign.b;
+w << assign.w;
+@@
+assigns.setdefault((w[0].current_element, b), set()).add((w[0].line, False))
+
+@step depends on life && (patch || report || org)@
+identifier b;
+expression X;
+position w;
+@@
+(
+ b@w += X
+|
+ b@w -= X
+|
+ b@w++
+|
+ b@w--
+|
+ ++b@w
+|
+ --b@w
+)
+
+@script:python depends on patch || report || org@
+b << step.b;
+w << step.w;
+@@
+assigns.setdefault((w[0].current_element, b), set()).add((w[0].line, True))
 
 // Locals and parameters of the function: an object that is neither (a
 // field, a global) outlives it, and on failure the raw code leaves the
@@ -752,4 +844,5 @@ why.clear()
 done.clear()
 names.clear()
 locals.clear()
+assigns.clear()
 changes.clear()

@@ -75,3 +75,19 @@ static int foo_loop(struct foo_dev *fd, void **bufs, int n)
 	}
 	return i;
 }
+
+static int foo_clear(struct foo_dev *fd, void *buf)
+{
+	struct dmab a_body;
+	struct dmab_managed *a_h;
+	dma_addr_t a;
+
+	a_h = dmab_map_new(&a_body, fd->dev, buf, 32, DMA_TO_DEVICE, 0);
+	if (IS_ERR(a_h))
+		return -ENOMEM;
+	a = dmab_dma_addr(a_h);
+	dma_unmap_addr_set(fd, rx_dma, a);
+	dmab_release(a_h);
+	a = 0;
+	return 0;
+}

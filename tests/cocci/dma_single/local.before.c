@@ -65,3 +65,16 @@ static int foo_loop(struct foo_dev *fd, void **bufs, int n)
 	}
 	return i;
 }
+
+static int foo_clear(struct foo_dev *fd, void *buf)
+{
+	dma_addr_t a;
+
+	a = dma_map_single(fd->dev, buf, 32, DMA_TO_DEVICE);
+	if (dma_mapping_error(fd->dev, a))
+		return -ENOMEM;
+	dma_unmap_addr_set(fd, rx_dma, a);
+	dma_unmap_single(fd->dev, a, 32, DMA_TO_DEVICE);
+	a = 0;
+	return 0;
+}

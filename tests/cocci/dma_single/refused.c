@@ -59,11 +59,11 @@ unmap:
 
 static int foo_write(struct foo_dev *fd)
 {
-	fd->rx_dma = dma_map_single(fd->dev, fd->buf, 64, DMA_FROM_DEVICE); /* expect: line 66 writes 'fd -> rx_dma' outside the acquire */
+	fd->rx_dma = dma_map_single(fd->dev, fd->buf, 64, DMA_FROM_DEVICE); /* expect: line 65 writes 'fd -> rx_dma' before a release or operation uses it */
 	if (dma_mapping_error(fd->dev, fd->rx_dma))
 		return -ENOMEM;
+	fd->rx_dma += 4;
 	dma_unmap_single(fd->dev, fd->rx_dma, 64, DMA_FROM_DEVICE);
-	fd->rx_dma = 0;
 	return 0;
 }
 
