@@ -133,14 +133,30 @@ def main(argv):
     report_only = "--report-only" in argv
     summary_file = None
     if "--objects" in argv:
+        # Objects to build: printed on stdout.  With --config, objects the
+        # configuration does not build (another architecture's driver,
+        # say) go to stderr with the symbol that leaves them out.
+        config = None
+        if "--config" in argv:
+            config = argv[argv.index("--config") + 1]
+            args.remove(config)
+            config = _config(config)
         summary = json.load(open(args[1], encoding="utf-8"))
+        objs = set()
         for spec in summary["specs"].values():
             for rel in spec["files_migrated"]:
                 if rel.endswith(".c"):
-                    print(object_for(args[0], rel))
+                    objs.add(object_for(args[0], rel))
                 else:
                     for c in includers(args[0], rel):
-                        print(object_for(args[0], c))
+                        objs.add(object_for(args[0], c))
+        for obj in sorted(objs):
+            off = None if config is None else _left_out(args[0], obj, config)
+            if off:
+                print(f"{obj}: not built by this configuration ({off})",
+                      file=sys.stderr)
+            else:
+                print(obj)
         return 0
     if "--summary" in argv:
         summary_file = argv[argv.index("--summary") + 1]
@@ -308,6 +324,52 @@ def object_for(tree_dir, rel):
                     if pat.search(_read(path)):
                         return os.path.relpath(path, tree_dir)[:-2] + ".o"
     return rel[:-2] + ".o"
+
+
+def _config(path):
+    """{CONFIG_X: value} of a kernel .config."""
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"(CONFIG_\w+)=(.*)$", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def _kbuild_lines(tree_dir, d):
+    text = ""
+    for mk in ("Makefile", "Kbuild"):
+        path = os.path.join(tree_dir, d, mk)
+        if os.path.exists(path):
+            text += _read(path).replace("\\\n", " ")
+    return text.splitlines()
+
+
+def _left_out(tree_dir, obj, config, depth=0):
+    """The first CONFIG_ symbol, on the way from the top Makefile to
+    ``obj``, that the configuration leaves unset; None if kbuild builds
+    it (or if the Makefiles do not say: then the build decides)."""
+    if depth > 12:
+        return None
+    d, base = os.path.split(obj)
+    target = base if base.endswith(".o") else base + "/"
+    for line in _kbuild_lines(tree_dir, d):
+        m = re.match(r"\s*([\w-]+?)-(\$\((CONFIG_\w+)\)|y|objs|m)\s*[:+]?=(.*)$",
+                     line)
+        if not m or not re.search(r"(^|\s)%s(\s|$)" % re.escape(target),
+                                  m.group(4)):
+            continue
+        sym = m.group(3)
+        if sym and config.get(sym) not in ("y", "m"):
+            return f"{sym} is not set"
+        if m.group(1) in ("obj", "lib"):
+            break
+        # A part of composite object <name>.o: follow that one.
+        return _left_out(tree_dir, os.path.join(d, m.group(1) + ".o"),
+                         config, depth + 1)
+    if d:
+        return _left_out(tree_dir, d, config, depth + 1)
+    return None
 
 
 def includers(tree_dir, rel):
