@@ -764,9 +764,11 @@ fn(...) {
 #include <...>
 + #include <linux/typestate/dma_single.h>
 
-// Tests of the result that the raw API never signals.
-@nosignal depends on report || org exists@
-expression E, X, P_attrs, P_cpu_addr, P_dev, P_dir, P_size;
+// Tests of the result that the raw API never signals, right after the
+// acquire (further away, a test is often of another iteration's object).
+@nosignal depends on report || org@
+expression E, P_attrs, P_cpu_addr, P_dev, P_dir, P_size;
+statement S1, S2;
 position p;
 @@
 (
@@ -774,11 +776,14 @@ position p;
 |
  E = dma_map_single_attrs(P_dev, P_cpu_addr, P_size, P_dir, P_attrs);
 )
- ... when != E = X
 (
- !E@p
+ if (\(!E@p\|unlikely(!E@p)\)) S1 else S2
 |
- E@p == 0
+ if (\(!E@p\|unlikely(!E@p)\)) S1
+|
+ if (\(E@p == 0\|unlikely(E@p == 0)\)) S1 else S2
+|
+ if (\(E@p == 0\|unlikely(E@p == 0)\)) S1
 )
 
 @script:python depends on report@
