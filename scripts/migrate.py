@@ -132,6 +132,13 @@ def main(argv):
     args = [a for a in argv if not a.startswith("--")]
     report_only = "--report-only" in argv
     summary_file = None
+    if "--left-out" in argv:
+        # migrate.py --left-out TREE CONFIG OBJ: exit 0 and print the
+        # symbol if CONFIG does not build OBJ.
+        off = _left_out(args[0], args[2], _config(args[1]))
+        if off:
+            print(off)
+        return 0 if off else 1
     if "--objects" in argv:
         # Objects to build: printed on stdout.  With --config, objects the
         # configuration does not build (another architecture's driver,
@@ -259,6 +266,13 @@ def main(argv):
                 print(f"  {line}")
         for line in s["not_migrated"] + s["bugs"]:
             print(f"  {line}")
+        s.update(_precision(name[:-6], s["bugs"]))
+        print(f"{name}: report precision {s['precision']} "
+              f"({s['bugs_real']} real of {len(s['bugs'])} reported; "
+              f"{len(s['bugs_unclassified'])} not yet classified in "
+              f"tests/reports/{name[:-6]}.txt)")
+        for line in s["bugs_unclassified"]:
+            print(f"  unclassified: {line}")
     if summary_file:
         with open(summary_file, "w", encoding="utf-8") as f:
             json.dump(summary, f, indent=1)
@@ -266,6 +280,35 @@ def main(argv):
 
 
 SITE_LINE = re.compile(r"^([^:\s]+):(\d+): acquire site: (migrated|left)$")
+
+
+def _precision(spec, bugs):
+    """Real and false reports, by the checked list tests/reports/<spec>.txt
+    (lines "real|false path:line: why", read by a person)."""
+    path = os.path.join(ROOT, "tests", "reports", spec + ".txt")
+    verdict = {}
+    if os.path.exists(path):
+        for line in open(path, encoding="utf-8"):
+            m = re.match(r"(real|false) (\S+?:\d+):", line)
+            if m:
+                verdict[m.group(2)] = m.group(1)
+    real = false = 0
+    unclassified = []
+    # Only what this run reported counts; the list may also name findings
+    # an earlier rule made and this one no longer does.
+    for b in bugs:
+        where = ":".join(b.split(":")[:2])
+        v = verdict.get(where)
+        if v == "real":
+            real += 1
+        elif v == "false":
+            false += 1
+        else:
+            unclassified.append(b)
+    judged = real + false
+    return {"bugs_real": real, "bugs_false": false,
+            "bugs_unclassified": unclassified,
+            "precision": f"{100 * real // judged}%" if judged else "n/a"}
 
 
 def _account(first, changed, rel):

@@ -202,3 +202,31 @@ def test_bad_migrate_sections(tmp_path, forms, message):
     assert message in lines[0], lines[0]
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_checked_report_lists_are_well_formed():
+    """tests/reports/<spec>.txt: each finding read by a person, one line
+    each, "real" or "false", path:line, and why."""
+    paths = glob.glob(os.path.join(ROOT, "tests", "reports", "*.txt"))
+    assert paths
+    for path in paths:
+        assert os.path.basename(path)[:-4] in {**SHIPPED, "sg_table": 1}
+        seen = set()
+        for line in open(path, encoding="utf-8"):
+            if not line.strip() or line.startswith("#"):
+                continue
+            m = re.fullmatch(r"(real|false) (drivers/\S+?:\d+): \S.*\n", line)
+            assert m, (path, line)
+            assert m.group(2) not in seen, (path, line)
+            seen.add(m.group(2))
+
+
+def test_precision_counts_only_what_was_reported():
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import migrate  # noqa: E402
+    bugs = ["drivers/crypto/qce/aead.c:458:6-15: BUG? x",
+            "drivers/new/file.c:1:1-2: BUG? y"]
+    got = migrate._precision("sg_table", bugs)
+    assert got["bugs_real"] == 1 and got["bugs_false"] == 0
+    assert got["bugs_unclassified"] == [bugs[1]]
+    assert got["precision"] == "100%"

@@ -753,67 +753,93 @@ p = p[0]
 msg = "BUG? dma_map_sg() returns 0 when it fails, never a negative errno: this test cannot see the failure".format(**locals())
 coccilib.org.print_todo(p, msg)
 
-// unmap_nents: BUG? unmap or sync of an sg_table with nents: the DMA API wants orig_nents
-@unmap_nents_ctx depends on context@
-struct sg_table *T;
-struct sg_table S;
-expression dev, dir, attrs;
+// unmap_nents: BUG? unmap or sync of an sg_table with nents after nents took the mapped count: the DMA API wants orig_nents
+@unmap_nents_ctx depends on context exists@
+expression T, dev, dev2, n, dir, dir2, attrs, attrs2;
 position p;
 @@
 (
-*dma_unmap_sg@p(dev, T->sgl, T->nents, dir)
+ T.nents = dma_map_sg(dev, T.sgl, n, dir)
 |
-*dma_unmap_sg_attrs@p(dev, T->sgl, T->nents, dir, attrs)
+ T.nents = dma_map_sg_attrs(dev, T.sgl, n, dir, attrs)
 |
-*dma_sync_sg_for_cpu@p(dev, T->sgl, T->nents, dir)
+ dma_map_sgtable(dev, &T, dir, attrs)
 |
-*dma_sync_sg_for_device@p(dev, T->sgl, T->nents, dir)
+ T->nents = dma_map_sg(dev, T->sgl, n, dir)
 |
-*dma_unmap_sg@p(dev, S.sgl, S.nents, dir)
+ T->nents = dma_map_sg_attrs(dev, T->sgl, n, dir, attrs)
 |
-*dma_unmap_sg_attrs@p(dev, S.sgl, S.nents, dir, attrs)
+ dma_map_sgtable(dev, T, dir, attrs)
+)
+ ... when != T.nents = n
+     when != T->nents = n
+(
+*dma_unmap_sg@p(dev2, T.sgl, T.nents, dir2);
 |
-*dma_sync_sg_for_cpu@p(dev, S.sgl, S.nents, dir)
+*dma_unmap_sg_attrs@p(dev2, T.sgl, T.nents, dir2, attrs2);
 |
-*dma_sync_sg_for_device@p(dev, S.sgl, S.nents, dir)
+*dma_sync_sg_for_cpu@p(dev2, T.sgl, T.nents, dir2);
+|
+*dma_sync_sg_for_device@p(dev2, T.sgl, T.nents, dir2);
+|
+*dma_unmap_sg@p(dev2, T->sgl, T->nents, dir2);
+|
+*dma_unmap_sg_attrs@p(dev2, T->sgl, T->nents, dir2, attrs2);
+|
+*dma_sync_sg_for_cpu@p(dev2, T->sgl, T->nents, dir2);
+|
+*dma_sync_sg_for_device@p(dev2, T->sgl, T->nents, dir2);
 )
 
-@unmap_nents depends on report || org@
-struct sg_table *T;
-struct sg_table S;
-expression dev, dir, attrs;
+@unmap_nents depends on report || org exists@
+expression T, dev, dev2, n, dir, dir2, attrs, attrs2;
 position p;
 @@
 (
- dma_unmap_sg@p(dev, T->sgl, T->nents, dir)
+ T.nents = dma_map_sg(dev, T.sgl, n, dir)
 |
- dma_unmap_sg_attrs@p(dev, T->sgl, T->nents, dir, attrs)
+ T.nents = dma_map_sg_attrs(dev, T.sgl, n, dir, attrs)
 |
- dma_sync_sg_for_cpu@p(dev, T->sgl, T->nents, dir)
+ dma_map_sgtable(dev, &T, dir, attrs)
 |
- dma_sync_sg_for_device@p(dev, T->sgl, T->nents, dir)
+ T->nents = dma_map_sg(dev, T->sgl, n, dir)
 |
- dma_unmap_sg@p(dev, S.sgl, S.nents, dir)
+ T->nents = dma_map_sg_attrs(dev, T->sgl, n, dir, attrs)
 |
- dma_unmap_sg_attrs@p(dev, S.sgl, S.nents, dir, attrs)
+ dma_map_sgtable(dev, T, dir, attrs)
+)
+ ... when != T.nents = n
+     when != T->nents = n
+(
+ dma_unmap_sg@p(dev2, T.sgl, T.nents, dir2);
 |
- dma_sync_sg_for_cpu@p(dev, S.sgl, S.nents, dir)
+ dma_unmap_sg_attrs@p(dev2, T.sgl, T.nents, dir2, attrs2);
 |
- dma_sync_sg_for_device@p(dev, S.sgl, S.nents, dir)
+ dma_sync_sg_for_cpu@p(dev2, T.sgl, T.nents, dir2);
+|
+ dma_sync_sg_for_device@p(dev2, T.sgl, T.nents, dir2);
+|
+ dma_unmap_sg@p(dev2, T->sgl, T->nents, dir2);
+|
+ dma_unmap_sg_attrs@p(dev2, T->sgl, T->nents, dir2, attrs2);
+|
+ dma_sync_sg_for_cpu@p(dev2, T->sgl, T->nents, dir2);
+|
+ dma_sync_sg_for_device@p(dev2, T->sgl, T->nents, dir2);
 )
 
 @script:python depends on report@
 p << unmap_nents.p;
 @@
 p = p[0]
-msg = "BUG? unmap or sync of an sg_table with nents: the DMA API wants orig_nents".format(**locals())
+msg = "BUG? unmap or sync of an sg_table with nents after nents took the mapped count: the DMA API wants orig_nents".format(**locals())
 coccilib.report.print_report(p, msg)
 
 @script:python depends on org@
 p << unmap_nents.p;
 @@
 p = p[0]
-msg = "BUG? unmap or sync of an sg_table with nents: the DMA API wants orig_nents".format(**locals())
+msg = "BUG? unmap or sync of an sg_table with nents after nents took the mapped count: the DMA API wants orig_nents".format(**locals())
 coccilib.org.print_todo(p, msg)
 
 // dma_walk_orig_nents: BUG? DMA addresses walked over orig_nents: a mapping has nents DMA entries

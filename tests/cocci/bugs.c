@@ -6,11 +6,22 @@
 
 void unmap_with_nents(struct device *dev, struct sg_table *t)
 {
+	t->nents = dma_map_sg(dev, t->sgl, t->orig_nents, DMA_TO_DEVICE);
+	if (!t->nents)
+		return;
 	dma_unmap_sg(dev, t->sgl, t->nents, DMA_TO_DEVICE); /* expect: with nents */
+}
+
+/* nents never took a mapped count here: misnamed, not broken. */
+void unmap_with_nents_never_overwritten(struct device *dev, struct sg_table *t)
+{
+	dma_unmap_sg(dev, t->sgl, t->nents, DMA_TO_DEVICE);
 }
 
 void sync_with_nents(struct device *dev, struct sg_table *t)
 {
+	if (dma_map_sgtable(dev, t, DMA_FROM_DEVICE, 0))
+		return;
 	dma_sync_sg_for_cpu(dev, t->sgl, t->nents, DMA_FROM_DEVICE); /* expect: with nents */
 }
 
