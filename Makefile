@@ -31,7 +31,7 @@ STAMPS := $(TYPESTATE_CACHE)/stamps$(CURDIR)
 # in clock ticks, and an edit in the same tick as the stamp would be missed.
 GEN_GLOBS = specs/* templates/* generator/*.py generator/*.json \
 	generator/*/*.py generated/* generated/*/* generated/*/*/* \
-	generated/*/*/*/* generated/*/*/*/*/*
+	generated/*/*/*/* generated/*/*/*/*/* docs/*.svg scripts/diagrams.py
 GEN_STATE = stat -c '%n %s %.9Y' $(GEN_GLOBS) 2>/dev/null | cksum
 HEADERS = $(wildcard generated/include/linux/typestate/*.h)
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
@@ -57,12 +57,14 @@ $(STAMPS)/deps-python: scripts/deps.sh $(wildcard /var/lib/dpkg/status)
 gen: deps-python
 	@state=$$($(GEN_STATE)); \
 	if [ "$$state" != "$$(cat $(STAMPS)/gen 2>/dev/null)" ]; then \
-		$(PYTHON) -m generator gen && mkdir -p $(STAMPS) && \
+		$(PYTHON) -m generator gen && $(PYTHON) scripts/diagrams.py gen && \
+		mkdir -p $(STAMPS) && \
 		$(GEN_STATE) >$(STAMPS)/gen; \
 	fi
 
 check-gen: deps-python
 	@$(PYTHON) -m generator check
+	@$(PYTHON) scripts/diagrams.py check
 
 pytest: deps-python
 	@scripts/deps.sh cocci
