@@ -631,6 +631,15 @@ def check_series(work, am, build, patches, summary_path, who, do_build):
         files = repo.git("diff-tree", "--no-commit-id", "--name-only", "-r",
                          c).split()
         objs = objects(am, files, summary_path)
+        hdrs = [f for f in files if f.startswith("include/linux/typestate/")
+                and f.endswith(".h")]
+        if hdrs:
+            ok, what = build_headers(am, build, hdrs)
+            results["build"].append((n, what, ok))
+            log(f"  BUILD   patch {n}: {' '.join(what)} (includes only the "
+                "header): " + ("ok" if ok else "BROKEN"))
+        if not objs and hdrs:
+            continue
         if not objs:
             results["build"].append((n, [], True))
             log(f"  BUILD   patch {n}: no object to build ("
@@ -645,6 +654,28 @@ def check_series(work, am, build, patches, summary_path, who, do_build):
             + ("ok" if ok else "BROKEN\n" + proc.stdout[-3000:]))
     repo.git("checkout", "-q", "am")
     return results
+
+
+def build_headers(am, build, hdrs):
+    """Build, as an external module in the build directory, one object per
+    header that includes only that header: it must stand alone."""
+    d = os.path.join(build, "typestate-headers")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    objs = []
+    for h in hdrs:
+        name = "hdr_" + os.path.basename(h)[:-2]
+        with open(os.path.join(d, name + ".c"), "w", encoding="utf-8") as f:
+            f.write(f"// SPDX-License-Identifier: GPL-2.0\n"
+                    f"#include <{h[len('include/'):]}>\n")
+        objs.append(name + ".o")
+    with open(os.path.join(d, "Kbuild"), "w", encoding="utf-8") as f:
+        f.write("obj-m += " + " ".join(objs) + "\n")
+    proc = run(["make", "-s", "-C", am, f"O={build}", f"M={d}",
+                f"-j{os.cpu_count()}", *objs], check=False)
+    if proc.returncode:
+        log(proc.stdout[-3000:])
+    return proc.returncode == 0, [f"<{h[len('include/'):]}>" for h in hdrs]
 
 
 def objects(tree, files, summary_path):
