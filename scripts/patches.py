@@ -45,6 +45,7 @@ from generator import render  # noqa: E402
 
 GEN = os.path.join(ROOT, "generated")
 PLACEHOLDER = "Your Name <you@example.org>"
+CHECKS = "\n\n@@CHECKS@@"
 
 KCONFIG = """\
 # SPDX-License-Identifier: GPL-2.0
@@ -394,10 +395,17 @@ def driver_message(prefix, files, diff, specs, report, fixes):
             + ", ".join(f"{c}()" for c in facts["removed"]) + " by "
             + ", ".join(f"{c}()" for c in facts["added"]) + ".")
     if facts["members"]:
-        body.append("New struct members, documented where the struct has "
-                    "kernel-doc: " + ", ".join(facts["members"]) + ": the "
-                    "storage behind the typed handle and the handle itself; "
-                    "the original member stays the driver's.")
+        structs = {}
+        for sm in facts["members"]:
+            st, mem = sm.split(".")
+            structs.setdefault(st, []).append(mem)
+        body.append(
+            "New members, in kernel-doc where the struct has it: "
+            + "; ".join(f"struct {st}: " + ", ".join(mems)
+                        for st, mems in structs.items())
+            + ".  They hold the storage behind the typed handle and the "
+            "handle itself; the member they derive from stays the "
+            "driver's, with its allocation and free.")
     changes = []
     for var in facts["negative_tests"]:
         changes.append(
@@ -498,7 +506,7 @@ def format_patches(repo, out, cover):
         text = f.read()
     subject, blurb = cover
     text = text.replace("*** SUBJECT HERE ***", subject)
-    text = text.replace("*** BLURB HERE ***", blurb.rstrip("\n"))
+    text = text.replace("*** BLURB HERE ***", blurb.rstrip("\n") + CHECKS)
     with open(patches[0], "w", encoding="utf-8") as f:
         f.write(text)
     add_headers(patches[0], all_to, [c for c in all_cc if c not in all_to])
@@ -730,6 +738,7 @@ def main(argv):
         f"{len(specs) + 1} infrastructure, {len(fixes)} fixes, "
         f"{len(drivers)} drivers")
     if "--no-check" in flags:
+        set_checks(patches[0], "")
         return 0
     res = check_series(work, am, build, patches, summary_path, who,
                        "--no-build" not in flags)
@@ -740,7 +749,25 @@ def main(argv):
         f"{len(res['build'])} patches, {len(bad_build)} broken; checkpatch: "
         f"{len(bad_cp)} patches with errors or warnings; kernel-doc: "
         f"{len(bad_doc)} files with new warnings")
-    return 0 if res["am"] and not (bad_cp or bad_doc or bad_build) else 1
+    good = res["am"] and not (bad_cp or bad_doc or bad_build)
+    set_checks(patches[0], series.wrap(
+        "Checked with typestate-gen's `make patches`: the series applies "
+        "with git am to the pristine tree; "
+        + ("after every patch, the objects it touches build with x86_64 "
+           "allmodconfig and CONFIG_WERROR=y; " if res["build"] else "")
+        + "checkpatch.pl --strict reports no error or warning on any patch "
+        "(the header patches keep one CHECK: CAMELCASE on the C11 keyword "
+        "_Generic); kernel-doc -Wall reports no new warning on any changed "
+        "file.") if good else "")
+    return 0 if good else 1
+
+
+def set_checks(cover, text):
+    with open(cover, encoding="utf-8") as f:
+        body = f.read()
+    body = body.replace(CHECKS, ("\n\n" + text.rstrip("\n")) if text else "")
+    with open(cover, "w", encoding="utf-8") as f:
+        f.write(body)
 
 
 if __name__ == "__main__":

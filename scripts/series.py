@@ -61,6 +61,7 @@ PREFIXES = [
     (r"drivers/pci/endpoint/functions/", "PCI: endpoint: {stem}:"),
     (r"drivers/remoteproc/", "remoteproc: {stem}:"),
     (r"drivers/fpga/", "fpga: {stem}:"),
+    (r"drivers/rapidio/devices/", "rapidio: {stem}:"),
     (r"drivers/misc/([\w-]+)/", r"misc: \1:"),
     (r"drivers/misc/", "misc: {stem}:"),
 ]
@@ -450,7 +451,7 @@ def diff_facts(diff, prefixes):
     for line in diff.split("\n"):
         m = re.match(r"^@@ [^@]+ @@ ?(.*)$", line)
         if m:
-            in_struct = re.match(r"struct \w+ \{", m.group(1)) is not None
+            in_struct = re.match(r"struct (\w+) \{", m.group(1))
             f = re.search(r"(\w+)\s*\(", m.group(1))
             if f and f.group(1) not in funcs:
                 funcs.append(f.group(1))
@@ -461,7 +462,7 @@ def diff_facts(diff, prefixes):
             plus.append(line[1:])
             m = re.match(r"^\+\s+struct (\w+) \*?(\w+);", line)
             if in_struct and m and m.group(1).startswith(tuple(prefixes)):
-                members.append(m.group(2))
+                members.append(f"{in_struct.group(1)}.{m.group(2)}")
     typed = tuple(p + "_" for p in prefixes)
     for ln in minus:
         removed.update(CALL.findall(ln))

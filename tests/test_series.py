@@ -29,7 +29,9 @@ import series  # noqa: E402
     ("drivers/spi/spi-pl022.c", "spi: pl022:"),
     ("drivers/media/platform/nvidia/tegra-vde/vde.c", "media: tegra-vde:"),
     ("drivers/hwtracing/intel_th/msu.c", "intel_th: msu:"),
-    ("drivers/rapidio/devices/rio_mport_cdev.c", "rapidio: devices:"),
+    ("drivers/rapidio/devices/rio_mport_cdev.c", "rapidio: rio_mport_cdev:"),
+    ("drivers/foo/bar/baz.c", "foo: bar:"),
+    ("drivers/foo/baz.c", "foo: baz:"),
     ("drivers/fpga/zynq-fpga.c", "fpga: zynq-fpga:"),
     ("drivers/nvme/host/pci.c", "nvme-pci:"),
 ])
@@ -208,7 +210,7 @@ def test_diff_facts():
     assert facts["functions"] == ["alloc"]
     assert facts["removed"] == ["dma_map_sg"]
     assert facts["added"] == ["sgt_borrow_unmapped", "sgt_map"]
-    assert facts["members"] == ["single_sgt_body", "single_sgt_dma"]
+    assert facts["members"] == ["msc.single_sgt_body", "msc.single_sgt_dma"]
     assert facts["negative_tests"] == ["ret"]
 
 
