@@ -439,7 +439,7 @@ def driver_message(prefix, files, diff, specs, report, fixes):
                     + "\n".join(items))
     body.append("Generated with `make patches` of typestate-gen, whose "
                 "semantic patch made the change.")
-    return series.message(subject, "\n\n".join(body))
+    return series.message(subject, "\n\n".join(body)), changes
 
 
 def driver_commits(repo, texts, summary, specs, fixes):
@@ -451,12 +451,12 @@ def driver_commits(repo, texts, summary, specs, fixes):
         for f in files:
             repo.write(f, texts[f])
         diff = repo.git("diff", "HEAD", "--", *files)
-        msg = driver_message(prefix, files, diff, specs,
-                             report_lines(summary, files), fixes)
+        msg, changes = driver_message(prefix, files, diff, specs,
+                                      report_lines(summary, files), fixes)
         if all(old[f] == texts[f] for f in files):
             continue
         repo.commit(files, msg)
-        out.append((prefix, files))
+        out.append((prefix, files, changes))
     return out
 
 
@@ -547,16 +547,30 @@ def cover_letter(specs, infra, fixes, drivers, summary, sub):
     lines += ["", f"{_span(a, len(drivers))} the drivers, one "
               "patch each, saying what moved and what behaviour changes:",
               ""]
-    for prefix, files in drivers:
+    for prefix, files, changes in drivers:
         lines.append(f"- {prefix} " + ", ".join(os.path.basename(f)
                                                  for f in files))
+        for c in changes:
+            lines.append("  " + c)
+    in_patches = {f for _, files, _ in drivers for f in files}
     for name, spec in summary["specs"].items():
         lines += ["", f"{name}: {len(spec.get('files_migrated', []))} files "
                   f"changed; {len(spec.get('not_migrated', []))} functions "
-                  "or struct fields left as they were, each named with its "
-                  "reason in its driver's patch or below; "
+                  "or struct fields left as they were, and "
                   f"{len(spec.get('bugs', []))} possible bugs reported for "
-                  "review."]
+                  "review; those in a changed file are listed in its "
+                  "patch, the others here, for a hand conversion or a "
+                  "look.  A BUG? line is a candidate, not a verdict: where a "
+                  "driver keeps nents equal to orig_nents, an unmap with "
+                  "nents is correct.", ""]
+        fixed = {f for f, _, _, _ in fixes}
+        for line in spec.get("not_migrated", []) + spec.get("bugs", []):
+            path = line.split(":", 1)[0]
+            if path in in_patches:
+                continue
+            if path in fixed and "dma_map_sg() returns 0" in line:
+                continue
+            lines.append("- " + re.sub(r":(\d+):\d+-\d+:", r":\1:", line))
     return ("typestate handles, their documentation and tests, and the "
             "drivers that use them", series.wrap("\n".join(
                 ln if ln.startswith("- ") or not ln else ln

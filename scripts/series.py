@@ -495,10 +495,11 @@ def wrap(text, width=72):
         lines = para.split("\n")
         if any(ln.startswith(("- ", "  ")) for ln in lines):
             for ln in lines:
-                if ln.startswith("- ") and len(ln) > width:
-                    out.extend(textwrap.wrap(ln, width, subsequent_indent="  ",
-                                             break_long_words=False,
-                                             break_on_hyphens=False))
+                item = re.match(r"( *)- ", ln)
+                if item and len(ln) > width:
+                    out.extend(textwrap.wrap(
+                        ln, width, subsequent_indent=item.group(1) + "  ",
+                        break_long_words=False, break_on_hyphens=False))
                 else:
                     out.append(ln)
         else:
