@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -735,6 +736,7 @@ def main(argv):
     base = os.path.join(cache, "patches")
     work, am = os.path.join(base, "work"), os.path.join(base, "am")
     build = os.path.join(base, "build-x86")
+    start = time.time()
     who = identity()
     who_line = f"{who[0]} <{who[1]}>"
     specs = build_all(sorted(glob.glob(os.path.join(ROOT, "specs",
@@ -759,7 +761,8 @@ def main(argv):
     bad_cp = [p for p, bad, _ in res["checkpatch"] if bad]
     bad_doc = [r for r, _, new in res["kernel_doc"] if new]
     bad_build = [n for n, _, ok in res["build"] if not ok]
-    log(f"patches: git am {'ok' if res['am'] else 'FAILED'}; builds after "
+    log(f"patches: {int(time.time() - start)} s; "
+        f"git am {'ok' if res['am'] else 'FAILED'}; builds after "
         f"{len(res['build'])} patches, {len(bad_build)} broken; checkpatch: "
         f"{len(bad_cp)} patches with errors or warnings; kernel-doc: "
         f"{len(bad_doc)} files with new warnings")
