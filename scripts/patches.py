@@ -424,10 +424,27 @@ def driver_message(prefix, files, diff, specs, report, fixes):
             changes.append(
                 f"- Keeps the fix to {func}() earlier in this series" +
                 (" (free_pages_exact() on its error path)." if extra else "."))
+    typed = []
+    for sp in specs:
+        for c in list(sp.constructors) + list(sp.transitions):
+            if c.cname in facts["added"]:
+                doc = " ".join(c.doc.split()) if c.doc else ""
+                fails = ("  Fails with " + "; ".join(
+                    f"-{e['code']} if {e['when']}" for e in c.errors) + "."
+                    if c.errors else "")
+                typed.append(f"- {c.cname}(): {c.summary}.  {doc}{fails}"
+                             .replace(".  .", "."))
     if changes:
         body.append("Behaviour changes:\n\n" + "\n".join(changes))
+    elif typed:
+        body.append("No behaviour change intended beyond what the typed "
+                    "calls below do differently from the calls they "
+                    "replace.")
     else:
         body.append("No behaviour change intended.")
+    if typed:
+        body.append("The typed calls used, as their spec describes them:\n\n"
+                    + "\n".join(typed))
     if report:
         items = []
         for line in report:
