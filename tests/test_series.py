@@ -221,3 +221,25 @@ def test_message_keeps_the_subject_and_wraps_the_body():
     assert lines[0].startswith("x: a subject") and lines[1] == ""
     assert all(len(ln) <= 72 for ln in lines[2:])
     assert any(ln.startswith("- item") for ln in lines)
+
+
+def test_driver_message_says_what_moved_and_what_changes():
+    import glob
+    import patches
+    from generator.__main__ import build_all
+    specs = build_all(sorted(glob.glob(os.path.join(ROOT, "specs",
+                                                    "*.yaml"))))
+    diff = DIFF + "-\tdma_unmap_sg(dev, msc->single_sgt.sgl, 1, dir);\n" \
+        "+\tsgt_release(msc->single_sgt_dma);\n"
+    report = ["drivers/x/msu.c:12:1-3: not migrated: f(): line 12 uses "
+              "'sgt' in a way the migration does not know"]
+    msg, changes = patches.driver_message("intel_th: msu:",
+                                          ["drivers/x/msu.c"], diff, specs,
+                                          report, [])
+    lines = msg.split("\n")
+    assert lines[0] == "intel_th: msu: use typed sg_table handles"
+    assert all(len(ln) <= 75 for ln in lines)
+    assert "struct msc: single_sgt_body, single_sgt_dma" in " ".join(lines)
+    assert len(changes) == 2          # the `< 0` test, the unmap count
+    assert "- sgt_map(): DMA-map the table for a device." in msg
+    assert "- msu.c:12: not migrated: f(): line 12 uses 'sgt'" in msg
