@@ -103,7 +103,7 @@ patches: deps-python
 
 patches-check: deps-python
 	@scripts/deps.sh cocci
-	@$(PYTHON) scripts/patches.py "$$(scripts/kernel-tree.sh src)" \
+	@$(PYTHON) scripts/patches.py "$$(scripts/kernel-tree.sh pristine)" \
 		"$(or $(DIR),drivers/hwtracing/intel_th)" \
 		"$$(scripts/kernel-tree.sh cache)/patches-check"
 

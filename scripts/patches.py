@@ -748,6 +748,11 @@ def main(argv):
     if not os.path.isfile(os.path.join(tree, "Makefile")):
         print(f"patches: {tree} is not a kernel tree", file=sys.stderr)
         return 2
+    for path in ("include/linux/typestate", "lib/typestate"):
+        if os.path.exists(os.path.join(tree, path)):
+            print(f"patches: {tree} already has {path}/: give a pristine "
+                  "tree (the series adds it)", file=sys.stderr)
+            return 2
     cache = os.environ.get("TYPESTATE_CACHE",
                            os.path.expanduser("~/.cache/typestate-gen"))
     base = os.path.join(cache, "patches")
