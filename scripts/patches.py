@@ -432,6 +432,10 @@ def driver_message(prefix, files, diff, specs, report, fixes):
                 fails = ("  Fails with " + "; ".join(
                     f"-{e['code']} if {e['when']}" for e in c.errors) + "."
                     if c.errors else "")
+                vouch = getattr(c, "vouch", None)
+                if vouch:
+                    doc = (doc + "  Unchecked: the driver vouches that "
+                           + " ".join(vouch.split())).strip()
                 typed.append(f"- {c.cname}(): {c.summary}.  {doc}{fails}"
                              .replace(".  .", "."))
     if changes:
