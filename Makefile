@@ -12,6 +12,9 @@
 #   make migrate TREE=<kernel tree> [DIR=drivers/...]
 #                       apply the generated semantic patches to a tree
 #   make migrate-check  migrate a pristine 6.12 drivers/ tree, build what changed
+#   make patches TREE=<pristine kernel tree> [DIR=drivers/...] OUT=<dir>
+#                       the migration as a checked patch series for git send-email
+#   make patches-check  make patches on a pristine 6.12 drivers/hwtracing/intel_th
 #   make bench          sizes before/after migration, tool timings (not in test)
 #
 # Each target installs what it needs from Debian on first use (as root).
@@ -31,13 +34,13 @@ STAMPS := $(TYPESTATE_CACHE)/stamps$(CURDIR)
 # in clock ticks, and an edit in the same tick as the stamp would be missed.
 GEN_GLOBS = specs/* templates/* generator/*.py generator/*.json \
 	generator/*/*.py generated/* generated/*/* generated/*/*/* \
-	generated/*/*/*/* generated/*/*/*/*/*
+	generated/*/*/*/* generated/*/*/*/*/* docs/*.svg scripts/diagrams.py
 GEN_STATE = stat -c '%n %s %.9Y' $(GEN_GLOBS) 2>/dev/null | cksum
 HEADERS = $(wildcard generated/include/linux/typestate/*.h)
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
-	migrate migrate-check bench
+	migrate migrate-check patches patches-check bench
 
 all: gen
 
@@ -57,12 +60,14 @@ $(STAMPS)/deps-python: scripts/deps.sh $(wildcard /var/lib/dpkg/status)
 gen: deps-python
 	@state=$$($(GEN_STATE)); \
 	if [ "$$state" != "$$(cat $(STAMPS)/gen 2>/dev/null)" ]; then \
-		$(PYTHON) -m generator gen && mkdir -p $(STAMPS) && \
+		$(PYTHON) -m generator gen && $(PYTHON) scripts/diagrams.py gen && \
+		mkdir -p $(STAMPS) && \
 		$(GEN_STATE) >$(STAMPS)/gen; \
 	fi
 
 check-gen: deps-python
 	@$(PYTHON) -m generator check
+	@$(PYTHON) scripts/diagrams.py check
 
 pytest: deps-python
 	@scripts/deps.sh cocci
@@ -89,9 +94,22 @@ migrate: deps-python
 migrate-check: deps-python
 	@scripts/migrate-check.sh
 
+# The series is checked as it is made: git am on a pristine copy, a build
+# of what each patch touches, checkpatch --strict and kernel-doc -Wall.
+patches: deps-python
+	@test -n "$(TREE)" -a -n "$(OUT)" || { echo "usage: make patches TREE=<pristine kernel tree> [DIR=drivers/...] OUT=<dir>" >&2; exit 2; }
+	@scripts/deps.sh cocci
+	@$(PYTHON) scripts/patches.py "$(TREE)" "$(or $(DIR),drivers)" "$(OUT)"
+
+patches-check: deps-python
+	@scripts/deps.sh cocci
+	@$(PYTHON) scripts/patches.py "$$(scripts/kernel-tree.sh pristine)" \
+		"$(or $(DIR),drivers/hwtracing/intel_th)" \
+		"$$(scripts/kernel-tree.sh cache)/patches-check"
+
 bench: deps-python
 	@scripts/deps.sh cocci
 	@$(PYTHON) bench/run.py
 
-test: check-gen pytest style compile-fail migrate-check kunit
+test: check-gen pytest style compile-fail migrate-check patches-check kunit
 	@echo "make test: all passed"

@@ -224,6 +224,13 @@ def header_path(spec):
     return f"include/linux/typestate/{spec.name}.h"
 
 
+def kernel_doc_paths(spec):
+    """Where the Documentation page and its state diagram go in a kernel
+    tree: (page, diagram), relative to the tree."""
+    base = f"Documentation/core-api/typestate-{spec.name}"
+    return base + ".rst", base + ".dot"
+
+
 def render(specs):
     """{path relative to generated/: text} for every checked spec."""
     env = _env()
@@ -247,6 +254,13 @@ def render(specs):
             files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
                 "migrate.cocci.j2").render(spec=spec, m=spec.migration,
                                            source=source)
+        page, figure = kernel_doc_paths(spec)
+        files[f"docs/{spec.name}.dot"] = env.get_template(
+            "states.dot.j2").render(spec=spec, source=source)
+        files[f"docs/{spec.name}.rst"] = env.get_template(
+            "docs.rst.j2").render(spec=spec, source=source,
+                                  header=header_path(spec),
+                                  figure=os.path.basename(figure))
         if spec.plan is not None:
             files[f"kunit/{spec.name}_gen_kunit.c"] = env.get_template(
                 "kunit.c.j2").render(spec=spec, plan=spec.plan, source=source)

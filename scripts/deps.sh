@@ -11,9 +11,9 @@
 # only when something is missing.
 set -eu
 
-python_pkgs="python3 python3-jinja2 python3-yaml python3-jsonschema python3-pytest python3-hypothesis"
+python_pkgs="python3 python3-jinja2 python3-yaml python3-jsonschema python3-pytest python3-hypothesis graphviz"
 kernel_pkgs="linux-source-6.12 flex bison bc libelf-dev libssl-dev sparse make gcc rsync xz-utils perl"
-cocci_pkgs="coccinelle"
+cocci_pkgs="coccinelle git"
 
 want=""
 for set in "$@"; do

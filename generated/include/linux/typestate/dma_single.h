@@ -316,8 +316,8 @@ static inline void dmab_managed_release(struct dmab_managed *h)
  * dmab_release() - release a handle, whatever it holds
  * @h: a handle in state managed
  *
- * Calls the matching *_release() function. Handles in other states hold nothing
- * to release; passing one does not compile.
+ * Calls the release function of its state, dmab_managed_release(). Handles in
+ * other states hold nothing to release; passing one does not compile.
  *
  * For release at scope exit, declare the handle with __free() and the name of
  * its state, e.g. ``struct dmab_managed *h __free(dmab_managed) = ...;``.

@@ -591,8 +591,9 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
  * sgt_release() - release a handle, whatever it holds
  * @h: a handle in state borrowed_managed, owned_unmapped, owned_managed
  *
- * Calls the matching *_release() function. Handles in other states hold nothing
- * to release; passing one does not compile.
+ * Calls the release function of its state, sgt_borrowed_managed_release() or
+ * sgt_owned_unmapped_release() or sgt_owned_managed_release(). Handles in other
+ * states hold nothing to release; passing one does not compile.
  *
  * For release at scope exit, declare the handle with __free() and the name of
  * its state, e.g. ``struct sgt_owned_managed *h __free(sgt_owned_managed) =
