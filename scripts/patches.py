@@ -371,7 +371,19 @@ def report_lines(summary, files):
     return out
 
 
-def driver_message(prefix, files, diff, specs, report, fixes):
+def behaviour_lines(summary, files):
+    """The migration's own "behaviour change:" report lines for ``files``
+    (a semantic patch generated from a spec's migrate: section prints one
+    where the rewrite is not exactly equivalent)."""
+    out = []
+    for spec in summary["specs"].values():
+        for line in spec.get("behaviour_changes", []):
+            if line.split(":", 1)[0] in files:
+                out.append(line)
+    return out
+
+
+def driver_message(prefix, files, diff, specs, report, fixes, summary=None):
     prefixes = [s.prefix for s in specs]
     facts = series.diff_facts(diff, prefixes)
     used = [s for s in specs
@@ -419,6 +431,11 @@ def driver_message(prefix, files, diff, specs, report, fixes):
             "with orig_nents, the count given to the map, as the DMA API "
             "requires.")
         break
+    for line in behaviour_lines(summary or {"specs": {}}, files):
+        path, rest = line.split(":", 1)
+        msg = rest.split("behaviour change: ", 1)[1]
+        changes.append(f"- {os.path.basename(path)}:{rest.split(':')[0]}: "
+                       f"{msg}.")
     for f, func, _, extra in fixes:
         if f in files:
             changes.append(
@@ -474,7 +491,8 @@ def driver_commits(repo, texts, summary, specs, fixes):
             repo.write(f, texts[f])
         diff = repo.git("diff", "HEAD", "--", *files)
         msg, changes = driver_message(prefix, files, diff, specs,
-                                      report_lines(summary, files), fixes)
+                                      report_lines(summary, files), fixes,
+                                      summary)
         if all(old[f] == texts[f] for f in files):
             continue
         repo.commit(files, msg)

@@ -243,3 +243,26 @@ def test_driver_message_says_what_moved_and_what_changes():
     assert len(changes) == 2          # the `< 0` test, the unmap count
     assert "- sgt_map(): DMA-map the table for a device." in msg
     assert "- msu.c:12: not migrated: f(): line 12 uses 'sgt'" in msg
+
+
+def test_driver_message_carries_the_migrations_behaviour_changes():
+    """A 'behaviour change:' line the semantic patch printed for a file goes
+    into that file's patch, under "Behaviour changes"."""
+    import glob
+    import patches
+    from generator.__main__ import build_all
+    specs = build_all(sorted(glob.glob(os.path.join(ROOT, "specs",
+                                                    "*.yaml"))))
+    summary = {"specs": {"dma_single.cocci": {"behaviour_changes": [
+        "drivers/x/foo.c:38:14-34: behaviour change: foo_recv(): "
+        "'fd -> rx_dma' outlives foo_recv(); when the acquire fails it "
+        "keeps its old value, where the raw code stored the raw failure "
+        "value",
+        "drivers/y/bar.c:1:1-2: behaviour change: bar(): elsewhere"]}}}
+    msg, changes = patches.driver_message(
+        "foo:", ["drivers/x/foo.c"], DIFF, specs, [], [], summary)
+    mine = [c for c in changes if "outlives" in c]
+    assert len(mine) == 1
+    assert "foo.c:38: foo_recv(): 'fd -> rx_dma' outlives" in mine[0]
+    assert "Behaviour changes:" in msg
+    assert "bar()" not in msg
