@@ -8,8 +8,14 @@ then the state graph and its resources, then generated-name collisions.
 
 import re
 
+from . import cases as compile_cases
 from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
-                    INCLUDE_RE, Node)
+                    INCLUDE_RE, MAX_CTYPE, MAX_IDENT, MAX_STATE_NAME, Node)
+from .schema import string_kinds
+
+# Compile cases per spec: they grow with the square of the states.
+MAX_CASES = 2000
+ERRNO_RE = re.compile(r"E[A-Z0-9]{1,30}")
 
 
 # Spec keys whose text goes into C comments.
@@ -19,6 +25,7 @@ PROSE_KEYS = frozenset({"summary", "doc", "vouch", "when", "why", "context",
 
 def check(spec):
     _prose(spec, spec.data, ())
+    _strings(spec)
     _names(spec)
     _callables(spec)
     _resources(spec)
@@ -27,10 +34,20 @@ def check(spec):
     _collisions(spec)
     if spec.kunit is not None:
         _kunit(spec)
+    _cases(spec)
 
 
 def _kunit(spec):
     from .kunit import Plan
+    k = spec.kunit
+    for key in ("includes", "local_includes"):
+        for i, inc in enumerate(k.get(key, [])):
+            _include(Node(spec, ("kunit", key, i)), inc, f"kunit.{key}")
+    for i, f in enumerate(k.get("failures", [])):
+        if not ERRNO_RE.fullmatch(f["errno"]):
+            raise spec.loc.error(("kunit", "failures", i, "errno"),
+                                 f"errno '{f['errno']}' must be an errno "
+                                 "name such as ENOMEM")
     spec.plan = Plan(spec)
     for op in spec.operations:
         if (op.kind == "iterator" or op.returns) and \
@@ -43,37 +60,193 @@ def _kunit(spec):
 
 def _prose(spec, node, path):
     """Text that lands in a C comment must not end or open one."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in PROSE_KEYS and isinstance(value, str):
-                for bad in ("*/", "/*"):
-                    if bad in value:
-                        raise spec.loc.error(
-                            path + (key,), f"'{bad}' in {key} would end or "
-                            "open the C comment it is copied into; reword it")
-            _prose(spec, value, path + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _prose(spec, value, path + (i,))
+    todo = [(path, node)]
+    while todo:
+        path, node = todo.pop(0)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in PROSE_KEYS and isinstance(value, str):
+                    for bad in ("*/", "/*"):
+                        if bad in value:
+                            raise spec.loc.error_at_char(
+                                path + (key,), value, value.index(bad),
+                                f"'{bad}' in {key} would end or open the C "
+                                "comment it is copied into; reword it")
+                    m = _PROSE_BACKSLASH.search(value)
+                    if m:
+                        raise spec.loc.error_at_char(
+                            path + (key,), value, m.start(), f"a backslash "
+                            f"before a space or line end in {key}: at the "
+                            "end of a comment line it would join the next "
+                            "line to it; reword it")
+                todo.append((path + (key,), value))
+        elif isinstance(node, list):
+            todo.extend((path + (i,), v) for i, v in enumerate(node))
+
+
+_PROSE_BACKSLASH = re.compile(r"\\(\s|\Z)")
+
+
+# -- strings by where they go ---------------------------------------------------
+
+# Schema kinds whose text is copied into one line of C or of a comment.
+_ONE_LINE = ("line",)
+# One-line C expressions: the statement they go into must survive them.
+_EXPR_KEYS = ("expr",)
+
+
+def _c_problem(text, one_line=False, statement_ok=True):
+    """(index, problem) for the first thing in a C snippet that would break
+    the code it is pasted into, or None.  A light lexer: strings, character
+    constants and comments are skipped; brackets must balance; no
+    preprocessor line, no backslash-newline."""
+    m = re.search(r"\\(\r?\n|\Z)", text)
+    if m:
+        return m.start(), ("a backslash at the end of a line joins it to the "
+                           "next (a line continuation); write the code "
+                           "without it")
+    stack = []
+    i = 0
+    n = len(text)
+    bol = True
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            bol = True
+            i += 1
+            continue
+        if ch in " \t":
+            i += 1
+            continue
+        if bol and ch == "#":
+            return i, ("a preprocessor line ('#...') in C code from a spec "
+                       "would change the header around it; use a helper "
+                       "in a header instead")
+        bol = False
+        if text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                return i, "a '/*' comment that is not closed"
+            inner = text.find("/*", i + 2, end)
+            if inner >= 0:
+                return inner, "'/*' inside a comment (gcc warns: -Wcomment)"
+            i = end + 2
+            continue
+        if text.startswith("//", i):
+            if one_line:
+                return i, ("a '//' comment in a one-line C expression would "
+                           "swallow the code after it")
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch in "\"'":
+            j = i + 1
+            while j < n and text[j] != ch:
+                if text[j] == "\n":
+                    break
+                j += 2 if text[j] == "\\" else 1
+            if j >= n or text[j] != ch:
+                what = "string" if ch == '"' else "character constant"
+                return i, f"a {what} that is not closed on its line"
+            i = j + 1
+            continue
+        if ch in "([{":
+            stack.append((ch, i))
+        elif ch in ")]}":
+            want = {")": "(", "]": "[", "}": "{"}[ch]
+            if not stack or stack[-1][0] != want:
+                return i, (f"'{ch}' closes a bracket the snippet did not "
+                           "open; C from a spec must have balanced "
+                           "brackets")
+            stack.pop()
+        elif ch == ";" and not statement_ok and not stack:
+            return i, ("';' in a C expression; an expression must not end "
+                       "the statement it is put in")
+        i += 1
+    if stack:
+        ch, at = stack[-1]
+        return at, (f"'{ch}' is not closed; C from a spec must have "
+                    "balanced brackets")
+    return None
+
+
+def _strings(spec):
+    """Each string is fit for where it goes: one-line text stays on one
+    line, C snippets cannot break out of the code around them."""
+    loc = spec.loc
+    for path, kind, value in string_kinds(spec.data):
+        if path[:1] == ("coccinelle",):
+            continue
+        key = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if kind in _ONE_LINE and ("\n" in value or "\r" in value):
+            at = value.find("\n") if "\n" in value else value.find("\r")
+            raise loc.error_at_char(path, value, at, f"{key} must be one "
+                                    "line: it is copied into one line of "
+                                    "the generated code or comment")
+        if kind == "line" and "\t" in value and key not in ("expr",
+                                                           "expand"):
+            raise loc.error_at_char(path, value, value.index("\t"),
+                                    f"a tab in {key}; write a space")
+        kunit_expr = path[:2] in (("kunit", "args"), ("kunit", "expect")) \
+            or path[:2] == ("kunit", "ctor_args") and len(path) == 4
+        if kind == "code" or key in ("expr", "expand") or kunit_expr:
+            if "\n" in value.rstrip("\n") and (key in ("expr", "expand")
+                                               or kunit_expr):
+                raise loc.error_at_char(path, value, value.index("\n"),
+                                        f"{key} must be one line of C")
+            bad = _c_problem(value, one_line=kind != "code",
+                             statement_ok=kind == "code" or key == "expand")
+            if bad:
+                raise loc.error_at_char(path, value, bad[0],
+                                        f"{key}: {bad[1]}")
+        if kind == "line" and key == "warning":
+            pass                  # a C string: escaped when rendered
 
 
 # -- names and types ---------------------------------------------------------
 
 def _ident(node, name, key="name", what="name"):
-    if not IDENT_RE.match(name):
+    if not IDENT_RE.fullmatch(name):
         raise node.error(f"{what} '{name}' is not a valid C identifier for "
                          "generated code; use lower-case letters, digits and "
                          "'_', starting with a letter", key)
     if name in C_KEYWORDS:
         raise node.error(f"{what} '{name}' is a reserved C keyword; choose "
                          "another", key)
+    if "__" in name or name.endswith("_"):
+        raise node.error(f"{what} '{name}' has '__' or ends in '_'; the "
+                         "generator joins names with '_' and '__', so a "
+                         "name may only use single '_' between words", key)
+    if len(name) > MAX_IDENT:
+        raise node.error(f"{what} '{name}' is {len(name)} characters long; "
+                         f"the limit is {MAX_IDENT} (generated names and "
+                         "file names are built from it)", key)
 
 
 def _ctype(node, ctype, key="type"):
-    if not CTYPE_RE.match(ctype):
+    if not CTYPE_RE.fullmatch(ctype):
         raise node.error(f"'{ctype}' is not a C type the generator accepts; "
                          "write e.g. 'struct foo *', 'unsigned long' or "
                          "'enum bar'", key)
+    if len(ctype) > MAX_CTYPE:
+        raise node.error(f"C type '{ctype}' is {len(ctype)} characters "
+                         f"long; the limit is {MAX_CTYPE}", key)
+    words = ctype.replace("*", " ").split()
+    for w in words:
+        if w in C_KEYWORDS and w not in _TYPE_WORDS:
+            raise node.error(f"'{ctype}' uses the C keyword '{w}' as a "
+                             "type name", key)
+
+
+_TYPE_WORDS = frozenset("const struct enum union int long char short "
+                        "unsigned signed void bool double float".split())
+
+
+def _include(node, inc, what="include"):
+    if not INCLUDE_RE.fullmatch(inc) or len(inc) > 128:
+        raise node.error(f"{what} '{inc}' must be a relative header path "
+                         "such as linux/slab.h: lower-case letters, digits, "
+                         "'_', '-' and '.', no '..', not absolute")
 
 
 def _names(spec):
@@ -82,9 +255,19 @@ def _names(spec):
     _ident(top, spec.prefix, "prefix", "prefix")
     _ctype(Node(spec, ("raw",)), spec.raw_type)
     for i, inc in enumerate(spec.includes):
-        if not INCLUDE_RE.match(inc):
-            raise spec.loc.error(("includes", i), f"include '{inc}' must be "
-                                 "a header path such as linux/slab.h")
+        _include(Node(spec, ("includes", i)), inc)
+    for st in spec.states:
+        if len(st.cname) > MAX_STATE_NAME:
+            raise st.values[-1].error(
+                f"state type '{st.cname}' is {len(st.cname)} characters "
+                f"long; the limit is {MAX_STATE_NAME} (it is written twice "
+                "on one line of the header); shorten the prefix or the "
+                "value names", "name")
+    for c in spec.constructors + spec.transitions:
+        for i, e in enumerate(c.errors):
+            if not ERRNO_RE.fullmatch(e["code"]):
+                raise c.error(f"error code '{e['code']}' must be an errno "
+                              "name such as ENOMEM", ("errors", i, "code"))
     seen = set()
     for f in spec.fields:
         _ident(f, f.name, what="field")
@@ -98,6 +281,7 @@ def _names(spec):
         _ident(d, d.name, what="dimension")
         for v in d.values:
             _ident(v, v.name, what="value")
+    generated = {name: what for name, _, _, what in generated_names(spec)}
     for group in (spec.constructors, spec.transitions, spec.operations):
         seen = {}
         for c in group:
@@ -117,6 +301,12 @@ def _names(spec):
                                   "the generated code (" +
                                   ", ".join(sorted(GENERATOR_NAMES)) + ")",
                                   "name")
+                if p.name in generated:
+                    raise p.error(f"{what} name '{p.name}' is also a name "
+                                  "the header defines "
+                                  f"({generated[p.name]}); a macro "
+                                  "parameter of that name would replace "
+                                  "it", "name")
                 if p.name in names:
                     raise p.error(f"duplicate {what} '{p.name}' in "
                                   f"'{c.name}'", "name")
@@ -345,9 +535,48 @@ def generated_names(spec):
     return out
 
 
+def kunit_names(spec):
+    """C identifiers the generated KUnit suite defines at file scope."""
+    p = spec.prefix
+    top = Node(spec, ("kunit",))
+    out = [(f"{p}_gen_{x}", top, None, f"the KUnit suite's {x}")
+           for x in ("fixture", "cov", "init", "exit", "cases", "suite")]
+    for st in spec.states:
+        out.append((f"{p}_gen_state_{st.name}", st.values[-1], "name",
+                    f"the KUnit test of state {st.name}"))
+    for c in spec.constructors:
+        out.append((f"{p}_gen_ctor_{c.name}", c, "name",
+                    f"the KUnit test of constructor '{c.name}'"))
+    for t in spec.transitions:
+        for step in t.steps:
+            out.append((f"{p}_gen_step_{step.cname}", t, "name",
+                        f"the KUnit test of {step.cname}()"))
+    return out
+
+
+def _cases(spec):
+    """Compile cases: bounded in number, one file each."""
+    seen = {}
+    all_cases = compile_cases.cases(spec)
+    if len(all_cases) > MAX_CASES:
+        raise spec.loc.error(("dimensions",), f"the spec would generate "
+                             f"{len(all_cases)} compile cases; the limit is "
+                             f"{MAX_CASES} (they grow with the states times "
+                             "the calls, and with the square of the states)")
+    for case in all_cases:
+        if case.file in seen:
+            raise case.node.error(
+                f"compile case {case.file} for {case.what} is also the file "
+                f"of {seen[case.file]}; rename one of them", "name")
+        seen[case.file] = case.what
+
+
 def _collisions(spec):
     seen = {}
-    for name, node, key, what in generated_names(spec):
+    names = generated_names(spec)
+    if spec.kunit is not None:
+        names = names + kunit_names(spec)
+    for name, node, key, what in names:
         node = node or Node(spec, ())
         if name in seen:
             raise node.error(f"generated name '{name}' for {what} collides "
