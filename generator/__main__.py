@@ -82,7 +82,7 @@ def main(argv=None):
 def _run(args, paths):
     try:
         specs = build_all(paths)
-        files = {} if args.command == "lint" else render.render(specs)
+        files = render.render(specs)      # lint too: output checks
     except SpecError as e:
         print(e, file=sys.stderr)
         return 2

@@ -10,7 +10,8 @@ import re
 
 from . import cases as compile_cases
 from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
-                    INCLUDE_RE, MAX_CTYPE, MAX_IDENT, MAX_STATE_NAME, Node)
+                    INCLUDE_RE, MAX_CTYPE, MAX_IDENT, MAX_STATE_NAME,
+                    Callable, Node)
 from .schema import string_kinds
 
 # Compile cases per spec: they grow with the square of the states.
@@ -382,6 +383,7 @@ def _callables(spec):
             if op.expand is None:
                 raise op.error(f"iterator '{op.name}' needs 'expand', the "
                                "loop header it expands to", "name")
+            _macro_args(spec, op)
             for key in ("expr", "call", "returns"):
                 if getattr(op, key) is not None:
                     raise op.error(f"iterator '{op.name}' cannot have "
@@ -400,6 +402,40 @@ def _callables(spec):
         if not op.states:
             raise op.error(f"operation '{op.name}' is legal in no state; its "
                            "'where' selects only excluded states", "where")
+
+
+# checkpatch's operators (MACRO_ARG_PRECEDENCE), in its order.
+_OPERATORS = (r"<=|>=|==|!=|=>|->|<<|>>|<|>|!|~|&&|\|\||,|\^|\+\+|--|&|\||"
+              r"\+|-|\*|/|%")
+
+
+def _macro_args(spec, op):
+    """An iterator is a macro: checkpatch --strict wants each argument used
+    once (MACRO_ARG_REUSE) and not next to an operator
+    (MACRO_ARG_PRECEDENCE)."""
+    raw = spec.raw_expr.replace("${body}", f"{op.impl}(h)")
+    body = op.expand.replace("${raw}", raw).replace("${body}",
+                                                    f"{op.impl}(h)")
+    for arg in ["h"] + [p.name for p in op.params]:
+        tmp = re.sub(r"\b(__must_be_array|offsetof|sizeof|sizeof_field|"
+                     r"__stringify|typeof|__typeof__|__builtin\w+|\#+)\s*"
+                     rf"\(*\s*{arg}\s*\)*\b", "", body)
+        uses = len(re.findall(rf"\b{arg}\b", tmp))
+        what = "the handle (through ${raw} or ${body})" if arg == "h" \
+            else f"parameter '{arg}'"
+        if uses > 1:
+            raise op.error(f"iterator '{op.name}' uses {what} {uses} times "
+                           "in its expand; a macro must use each argument "
+                           "once (checkpatch: MACRO_ARG_REUSE); pass it to "
+                           "a helper macro once", "expand")
+        m = re.search(rf"({_OPERATORS})?\s*\b{arg}\b\s*({_OPERATORS})?",
+                      tmp)
+        if m and (m.group(1) not in (None, ",") or
+                  m.group(2) not in (None, ",")):
+            raise op.error(f"iterator '{op.name}' uses {what} next to an "
+                           "operator in its expand (checkpatch: "
+                           "MACRO_ARG_PRECEDENCE); pass it as an argument "
+                           "of a helper macro", "expand")
 
 
 # -- resources -----------------------------------------------------------------
@@ -564,11 +600,16 @@ def _cases(spec):
                              f"{MAX_CASES} (they grow with the states times "
                              "the calls, and with the square of the states)")
     for case in all_cases:
-        if case.file in seen:
-            raise case.node.error(
+        first = seen.get(case.file)
+        if first is not None:
+            # Report at the spec's own call (operation, transition), not at
+            # the state whose release or __free() case it collides with.
+            node = first.node if isinstance(first.node, Callable) \
+                else case.node
+            raise node.error(
                 f"compile case {case.file} for {case.what} is also the file "
-                f"of {seen[case.file]}; rename one of them", "name")
-        seen[case.file] = case.what
+                f"of {first.what}; rename one of them", "name")
+        seen[case.file] = case
 
 
 def _collisions(spec):

@@ -81,7 +81,12 @@ def call(head, fn, args, end=";", indent=1):
     lines = []
     start = f"{tabs}{head}{fn}("
     if head and _cols(start) > 56:
-        lines.append(f"{tabs}{head.rstrip()}")
+        head = head.rstrip()
+        if _cols(tabs + head) > WIDTH and " __free(" in head:
+            decl, free = head.split(" __free(", 1)
+            lines += [tabs + decl, f"{tabs}\t__free({free}"]
+        else:
+            lines.append(tabs + head)
         start = f"{tabs}\t{fn}("
     return "\n".join(lines + _wrap_args(start, args, f"){end}"))
 
@@ -96,6 +101,9 @@ def macro(head, lines):
     col = (width // 8 + 1) * 8
     out = []
     for line in lines[:-1]:
+        if col + 1 > WIDTH:           # no tab stop left: one space
+            out.append(line + " \\")
+            continue
         pad = col - _cols(line)
         out.append(line + "\t" * ((pad + 7) // 8) + "\\")
     out.append(lines[-1])
@@ -112,7 +120,11 @@ def generic_macro(head, ctrl, assoc, args, before="", after=""):
     lines = [f"\t{before}_Generic((typeof({ctrl}))NULL,"]
     for i, (ctype, fn) in enumerate(assoc):
         end = ")" if i == len(assoc) - 1 else ","
-        lines.append(f"\t\t{ctype} : {fn}{end}")
+        line = f"\t\t{ctype} : {fn}{end}"
+        if _cols(line) + 2 > WIDTH:
+            lines += [f"\t\t{ctype} :", f"\t\t\t{fn}{end}"]
+        else:
+            lines.append(line)
     call = "(" + ", ".join(args) + ")" + after
     if _cols(lines[-1] + call) <= WIDTH - 8:
         lines[-1] += call
@@ -160,6 +172,23 @@ def doc(text, first="", lead=" * ", width=DOC_WIDTH):
     return "\n".join(out)
 
 
+def fit(text):
+    """One comment line `` * text``, or the text wrapped as kernel-doc
+    prose when the line would be wider than checkpatch allows."""
+    line = " * " + text
+    if _cols(line) <= WIDTH:
+        return line
+    return doc(text)
+
+
+def comment(text):
+    """A one-line ``/* text */``, or a block comment when that is too wide."""
+    line = f"/* {text} */"
+    if _cols(line) <= WIDTH:
+        return line
+    return "/*\n" + doc(text) + "\n */"
+
+
 def _bytecode_cache():
     """Compiled templates, cached outside the repository (a speed-up only:
     a cache that cannot be made is simply not used)."""
@@ -182,7 +211,7 @@ def _env():
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False)
     env.globals.update(proto=proto, macro=macro, generic_macro=generic_macro,
-                       code=code, doc=doc, c_decl=c_decl, call=call,
+                       code=code, doc=doc, fit=fit, comment=comment, c_decl=c_decl, call=call,
                        code_plain=code_plain)
     env.filters.update(
         format_error=lambda e: f"-{e['code']} if {e['when']}",
