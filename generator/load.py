@@ -324,16 +324,24 @@ _NO_KEY = object()
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _parse(text):
-    """Every event of ``text``; on a syntax error, the pure-Python parser's
-    wording (it only parses: it does not recurse however deep the
-    document is)."""
+# The pure-Python parser is slow on large or deeply nested text; it only
+# rewords syntax errors in files up to this size.
+REPARSE_MAX = 256 << 10
+
+
+def _compose_text(path, text):
+    """(data, located) built from libyaml's events, consumed as they come
+    (so a limit is reported before anything after it is parsed).  On a
+    syntax error, the pure-Python parser's wording, which is better (it
+    only parses: it does not recurse however deep the document is)."""
+    loc = Located(path, text)
     try:
-        return list(yaml.parse(text, Loader=_LOADER))
+        return _compose(loc, yaml.parse(text, Loader=_LOADER))[0], loc
     except yaml.YAMLError:
-        if _LOADER is yaml.SafeLoader:
+        if _LOADER is yaml.SafeLoader or len(text) > REPARSE_MAX:
             raise
-    return list(yaml.parse(text, Loader=yaml.SafeLoader))
+    loc = Located(path, text)
+    return _compose(loc, yaml.parse(text, Loader=yaml.SafeLoader))[0], loc
 
 
 def _check_values(loc, data):
@@ -393,9 +401,8 @@ def load(path, text=None):
                             "bytes; refusing to read it")
         text = _decode(path, raw)
     _scan(path, text)
-    loc = Located(path, text)
     try:
-        data, docs = _compose(loc, _parse(text))
+        data, loc = _compose_text(path, text)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = _pos(mark) if mark else (1, 1)
