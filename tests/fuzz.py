@@ -200,7 +200,7 @@ def _mutate_data(rng, text):
         return _mutate_text(rng, text)       # aliases: expanded, too big
     try:
         data = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, ValueError):
         return _mutate_text(rng, text)
     if not isinstance(data, dict):
         return _mutate_text(rng, text)
