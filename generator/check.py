@@ -38,12 +38,28 @@ def check(spec):
     _cases(spec)
 
 
+def _kunit_values(k):
+    for key in ("args", "expect"):
+        for name, v in k.get(key, {}).items():
+            yield (key, name), v
+    for c, args in k.get("ctor_args", {}).items():
+        for name, v in args.items():
+            yield ("ctor_args", c, name), v
+    for i, f in enumerate(k.get("failures", [])):
+        for name, v in f.get("args", {}).items():
+            yield ("failures", i, "args", name), v
+
+
 def _kunit(spec):
     from .kunit import Plan
     k = spec.kunit
     for key in ("includes", "local_includes"):
         for i, inc in enumerate(k.get(key, [])):
             _include(Node(spec, ("kunit", key, i)), inc, f"kunit.{key}")
+    for path, value in _kunit_values(k):
+        if isinstance(value, int) and not -2**63 <= value < 2**64:
+            raise spec.loc.error(("kunit",) + path, f"{value} does not fit "
+                                 "in 64 bits; a C compiler would refuse it")
     for i, f in enumerate(k.get("failures", [])):
         if not ERRNO_RE.fullmatch(f["errno"]):
             raise spec.loc.error(("kunit", "failures", i, "errno"),
@@ -96,6 +112,10 @@ _ONE_LINE = ("line",)
 _EXPR_KEYS = ("expr",)
 
 
+# C's basic source characters, less those handled above.
+_C_CHARS = re.compile(r"[A-Za-z0-9_!%&*+,\-./:;<=>?\[\]^{|}~()\\\r]")
+
+
 def _c_problem(text, one_line=False, statement_ok=True):
     """(index, problem) for the first thing in a C snippet that would break
     the code it is pasted into, or None.  A light lexer: strings, character
@@ -106,6 +126,8 @@ def _c_problem(text, one_line=False, statement_ok=True):
         return m.start(), ("a backslash at the end of a line joins it to the "
                            "next (a line continuation); write the code "
                            "without it")
+    # Placeholders become C; outside them '$' is not C.
+    text = re.sub(r"\$\{(body|raw)\}", lambda m: "p" * len(m.group()), text)
     stack = []
     i = 0
     n = len(text)
@@ -163,6 +185,9 @@ def _c_problem(text, one_line=False, statement_ok=True):
         elif ch == ";" and not statement_ok and not stack:
             return i, ("';' in a C expression; an expression must not end "
                        "the statement it is put in")
+        elif not _C_CHARS.fullmatch(ch):
+            return i, (f"'{ch}' is not a character of C code (outside "
+                       "strings and comments)")
         i += 1
     if stack:
         ch, at = stack[-1]
@@ -189,7 +214,9 @@ def _strings(spec):
             raise loc.error_at_char(path, value, value.index("\t"),
                                     f"a tab in {key}; write a space")
         kunit_expr = path[:2] in (("kunit", "args"), ("kunit", "expect")) \
-            or path[:2] == ("kunit", "ctor_args") and len(path) == 4
+            or path[:2] == ("kunit", "ctor_args") and len(path) == 4 \
+            or path[:2] == ("kunit", "failures") and len(path) == 5 \
+            and path[3] == "args"
         if kind == "code" or key in ("expr", "expand") or kunit_expr:
             if "\n" in value.rstrip("\n") and (key in ("expr", "expand")
                                                or kunit_expr):
