@@ -196,6 +196,101 @@ def _c_problem(text, one_line=False, statement_ok=True):
     return None
 
 
+# The whole expand: one loop header or one call, parentheses balanced
+# (checked before) and the first one closing at the end.
+_EXPAND_RE = re.compile(r"(for|while) \((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)"
+                        r"|[a-z_][a-z0-9_]*\((?:[^()]|\((?:[^()]|\([^()]*\))*"
+                        r"\))*\)")
+
+_TOKEN = re.compile(r"""
+    (?P<ws>[ \t]+) | (?P<nl>\r?\n) |
+    (?P<comment>/\*.*?\*/|//[^\n]*) |
+    (?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*') |
+    (?P<word>[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*) |
+    (?P<op>->|\+\+|--|<<=|>>=|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^]=|
+           [-+*/%&|^!~<>=?:,;.()\[\]{}])
+""", re.X | re.S)
+_ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=",
+           ">>="}
+_BINARY = {"==", "!=", "<=", ">=", "&&", "||", "<<", ">>", "/", "%", "|",
+           "^", "?"} | _ASSIGN
+
+
+def _c_style(text):
+    """(index, problem) for what checkpatch --strict says about the most
+    common layouts of C, or None.  Not checkpatch: its usual complaints
+    (SPACING, OPEN_BRACE, PARENTHESIS_ALIGNMENT, BRACKET_SPACE)."""
+    text = re.sub(r"\$\{(body|raw)\}", lambda m: "p" * len(m.group()), text)
+    toks = [(m.lastgroup, m.group(), m.start())
+            for m in _TOKEN.finditer(text)]
+    # Only the tokens that matter for spacing: words, operators, strings.
+    parens = []                    # columns of open '(' still open
+    line_start = 0
+    prev_line_end_paren = False
+    for i, (kind, tok, at) in enumerate(toks):
+        before = toks[i - 1] if i else ("nl", "", 0)
+        after = toks[i + 1] if i + 1 < len(toks) else ("nl", "", len(text))
+        if kind == "nl":
+            line_start = at + len(tok)
+            continue
+        if kind in ("ws", "comment"):
+            continue
+        first = before[0] == "nl" or before[0] == "ws" and (
+            i < 2 or toks[i - 2][0] == "nl")
+        if first:
+            col = _cols_of(text[line_start:at])
+            if tok == "{":
+                return at, ("'{' at the start of a line; put it at the end "
+                            "of the line before (checkpatch: OPEN_BRACE)")
+            if parens and tok != ")":
+                want = parens[-1]
+                if col != want:
+                    return at, ("a continuation line inside '(' must start "
+                                "under the character after it, column "
+                                f"{want + 1} (checkpatch: "
+                                "PARENTHESIS_ALIGNMENT)")
+        if tok == "(":
+            parens.append(_cols_of(text[line_start:at]) + 1)
+            if before[0] == "word" and before[1] in ("if", "for", "while",
+                                                      "switch"):
+                return at, (f"'{before[1]}(' needs a space before '(' "
+                            "(checkpatch: SPACING)")
+            if after[0] == "ws":
+                return at, ("space after '(' (checkpatch: SPACING)")
+        elif tok == ")":
+            if parens:
+                parens.pop()
+            if before[0] == "ws" and i >= 2 and toks[i - 2][0] != "nl":
+                return before[2], ("space before ')' (checkpatch: SPACING)")
+        elif tok == "[":
+            if before[0] == "ws" and i >= 2 and toks[i - 2][0] in (
+                    "word",) or before[0] == "ws" and i >= 2 and \
+                    toks[i - 2][1] in (")", "]"):
+                return before[2], ("space before '[' (checkpatch: "
+                                   "BRACKET_SPACE)")
+        elif tok in (",", ";"):
+            if before[0] == "ws" and i >= 2 and toks[i - 2][0] != "nl" \
+                    and not (tok == ";" and toks[i - 2][1] in ("(", ";")):
+                return before[2], (f"space before '{tok}' (checkpatch: "
+                                   "SPACING)")
+            if after[0] not in ("ws", "nl") and after[1] != ")" and \
+                    not (tok == ";" and after[1] == ";"):
+                return at, (f"no space after '{tok}' (checkpatch: "
+                            "SPACING)")
+        elif tok in _BINARY:
+            if before[0] != "ws" or after[0] not in ("ws", "nl"):
+                return at, (f"spaces needed on both sides of '{tok}' "
+                            "(checkpatch: SPACING)")
+    return None
+
+
+def _cols_of(prefix):
+    col = 0
+    for ch in prefix:
+        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
+    return col
+
+
 def _strings(spec):
     """Each string is fit for where it goes: one-line text stays on one
     line, C snippets cannot break out of the code around them."""
@@ -224,6 +319,14 @@ def _strings(spec):
                                         f"{key} must be one line of C")
             bad = _c_problem(value, one_line=kind != "code",
                              statement_ok=kind == "code" or key == "expand")
+            if not bad and key == "expand" and not _EXPAND_RE.fullmatch(
+                    value.strip()):
+                bad = (0, "an iterator expands to a loop header, 'for "
+                       "(...)' or 'while (...)', or to a call of an "
+                       "iterator macro, 'name(...)' (checkpatch: "
+                       "COMPLEX_MACRO)")
+            if not bad and isinstance(value, str):
+                bad = _c_style(value)
             if bad:
                 raise loc.error_at_char(path, value, bad[0],
                                         f"{key}: {bad[1]}")

@@ -105,6 +105,18 @@ class Located:
         for skip in (0, 1):           # plain, or after the opening quote
             if src[skip:skip + len(value)] == value:
                 return position(self.text, start + skip + index)
+        if src[:1] == "|":
+            # A literal block: line k of the value is line k + 1 of the
+            # source, indented by the block's indentation.
+            vlines = value.split("\n")
+            k = value.count("\n", 0, index)
+            col_in = index - (value.rfind("\n", 0, index) + 1)
+            slines = src.split("\n")
+            if k + 1 < len(slines) and vlines[0]:
+                lead = len(slines[1]) - len(slines[1].lstrip(" "))
+                lead -= len(vlines[0]) - len(vlines[0].lstrip(" "))
+                line, _ = position(self.text, start)
+                return line + 1 + k, lead + col_in + 1
         # Otherwise find the same few characters in the source.
         frag = value[index:index + 3]
         at = src.find(frag) if frag and "\n" not in frag else -1
