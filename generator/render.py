@@ -385,7 +385,7 @@ def write(files, outdir):
     exactly as it was; after it, ``outdir`` is complete.  Nothing is
     touched when nothing changed.  Returns the paths written or removed.
     """
-    outdir = os.path.abspath(outdir)
+    outdir = os.path.realpath(outdir)    # a symlink: swap its target
     have = existing(outdir)
     changed = []
     same = set()
@@ -405,7 +405,7 @@ def write(files, outdir):
     os.makedirs(parent, exist_ok=True)
     base = os.path.basename(outdir)
     _clean_leftovers(parent, base)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=f".{base}.new.")
+    tmp = tempfile.mkdtemp(dir=parent, prefix=f".{base}.new.{os.getpid()}.")
     try:
         for rel, text in sorted(files.items()):
             path = os.path.join(tmp, rel)
@@ -432,10 +432,20 @@ def write(files, outdir):
 
 
 def _clean_leftovers(parent, base):
-    """Trees a killed run left behind (never ``outdir`` itself)."""
+    """Trees a killed run left behind (never ``outdir`` itself, nor the
+    tree of a run still going)."""
     for name in os.listdir(parent):
-        if name.startswith(f".{base}.new."):
-            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+        m = re.match(rf"\.{re.escape(base)}\.new\.(\d+)\.", name)
+        if not m:
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+            continue                      # its run is alive
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
 
 
 def _exchange(a, b):
