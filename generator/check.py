@@ -263,9 +263,13 @@ def _c_style(text):
             if before[0] == "ws" and i >= 2 and toks[i - 2][0] != "nl":
                 return before[2], ("space before ')' (checkpatch: SPACING)")
         elif tok == "[":
-            if before[0] == "ws" and i >= 2 and toks[i - 2][0] in (
-                    "word",) or before[0] == "ws" and i >= 2 and \
-                    toks[i - 2][1] in (")", "]"):
+            prev = next((t for t in reversed(toks[:i])
+                         if t[0] not in ("ws", "comment", "nl")), None)
+            if prev is None or prev[0] not in ("word", "str") and \
+                    prev[1] not in (")", "]", "{", ","):
+                return at, ("'[' must follow what it indexes, or open a "
+                            "designator after '{' or ','")
+            if before[0] == "ws" and prev[1] not in ("{", ","):
                 return before[2], ("space before '[' (checkpatch: "
                                    "BRACKET_SPACE)")
         elif tok in (",", ";"):
@@ -553,6 +557,10 @@ def _macro_args(spec, op):
         uses = len(re.findall(rf"\b{arg}\b", tmp))
         what = "the handle (through ${raw} or ${body})" if arg == "h" \
             else f"parameter '{arg}'"
+        if uses == 0:
+            raise op.error(f"iterator '{op.name}' does not use {what} in "
+                           "its expand (checkpatch: MACRO_ARG_UNUSED)",
+                           "expand")
         if uses > 1:
             raise op.error(f"iterator '{op.name}' uses {what} {uses} times "
                            "in its expand; a macro must use each argument "
