@@ -317,8 +317,8 @@ def _strings(spec):
             or path[:2] == ("kunit", "failures") and len(path) == 5 \
             and path[3] == "args"
         if kind == "code" or key in ("expr", "expand") or kunit_expr:
-            if "\n" in value.rstrip("\n") and (key in ("expr", "expand")
-                                               or kunit_expr):
+            if "\n" in value and (key in ("expr", "expand")
+                                 or kunit_expr):
                 raise loc.error_at_char(path, value, value.index("\n"),
                                         f"{key} must be one line of C")
             bad = _c_problem(value, one_line=kind != "code",
@@ -334,8 +334,6 @@ def _strings(spec):
             if bad:
                 raise loc.error_at_char(path, value, bad[0],
                                         f"{key}: {bad[1]}")
-        if kind == "line" and key == "warning":
-            pass                  # a C string: escaped when rendered
 
 
 # -- names and types ---------------------------------------------------------
