@@ -27,6 +27,7 @@ PROSE_KEYS = frozenset({"summary", "doc", "vouch", "when", "why", "context",
 def check(spec):
     _prose(spec, spec.data, ())
     _strings(spec)
+    _body_fields(spec)
     _names(spec)
     _callables(spec)
     _resources(spec)
@@ -212,6 +213,8 @@ _TOKEN = re.compile(r"""
 """, re.X | re.S)
 _ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=",
            ">>="}
+# Words after which '-' or '+' is unary.
+_UNARY_AFTER = frozenset({"return", "case", "sizeof", "else", "do"})
 _BINARY = {"==", "!=", "<=", ">=", "&&", "||", "<<", ">>", "/", "%", "|",
            "^", "?"} | _ASSIGN
 
@@ -281,6 +284,27 @@ def _c_style(text):
                     not (tok == ";" and after[1] == ";"):
                 return at, (f"no space after '{tok}' (checkpatch: "
                             "SPACING)")
+        elif tok in ("-", "+", "!", "~"):
+            prev = next((t for t in reversed(toks[:i])
+                         if t[0] not in ("ws", "comment", "nl")), None)
+            binary = tok in "-+" and prev is not None and (
+                prev[0] == "str" or prev[1] in (")", "]") or
+                prev[0] == "word" and prev[1] not in _UNARY_AFTER)
+            if binary:
+                if before[0] != "ws" or after[0] not in ("ws", "nl"):
+                    return at, (f"spaces needed on both sides of '{tok}' "
+                                "(checkpatch: SPACING)")
+            else:
+                if after[0] in ("ws", "nl"):
+                    return at, (f"space after the unary '{tok}' "
+                                "(checkpatch: SPACING)")
+                if before[0] not in ("ws", "nl", "op") and i > 0:
+                    return at, (f"space needed before the unary '{tok}' "
+                                "(checkpatch: SPACING)")
+        elif tok in ("->", "."):
+            if before[0] == "ws" and i >= 2 and toks[i - 2][0] != "nl" or \
+                    after[0] in ("ws", "nl"):
+                return at, (f"space around '{tok}' (checkpatch: SPACING)")
         elif tok in _BINARY:
             if before[0] != "ws" or after[0] not in ("ws", "nl"):
                 return at, (f"spaces needed on both sides of '{tok}' "
@@ -334,6 +358,20 @@ def _strings(spec):
             if bad:
                 raise loc.error_at_char(path, value, bad[0],
                                         f"{key}: {bad[1]}")
+
+
+def _body_fields(spec):
+    """``${body}->x``: x must be a field of the storage struct."""
+    fields = {f.name for f in spec.fields}
+    for path, kind, value in string_kinds(spec.data):
+        if path[:1] == ("coccinelle",) or "${body}" not in value:
+            continue
+        for m in re.finditer(r"\$\{body\}\s*->\s*([A-Za-z_]\w*)", value):
+            if m.group(1) not in fields:
+                raise spec.loc.error_at_char(
+                    path, value, m.start(1), f"'{m.group(1)}' is not a field "
+                    f"of {spec.storage_type}; its fields are "
+                    + ", ".join(sorted(fields)))
 
 
 # -- names and types ---------------------------------------------------------
