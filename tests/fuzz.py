@@ -18,7 +18,7 @@ the run must end in one of two ways:
   header and KUnit file pass the checks below.
 
 Counted against it: tracebacks (an exception escaping, a crash, or any other
-exit status), hangs (over 10 s), half-written trees (an output tree changed
+exit status), hangs (over 10 s of CPU, or 60 s of wall clock), half-written trees (an output tree changed
 by a rejected run, or left other than all-old or all-new by a run that was
 interrupted on purpose at a random point of its write), and accepted specs
 whose output fails the style checks: in every case a line check in Python
@@ -54,7 +54,8 @@ if ROOT not in sys.path:
 from generator import render  # noqa: E402
 from generator.__main__ import main  # noqa: E402
 
-HANG_SECONDS = 10
+HANG_SECONDS = 10          # CPU seconds of one case
+WALL_SECONDS = 60          # and wall-clock seconds, on a busy machine
 
 # -- the seeds -----------------------------------------------------------------
 
@@ -476,6 +477,10 @@ def _child(seed, number, base_list, workdir, baseline, wfd):
         try:
             import resource
             resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+            # A hang is 10 s of CPU, so that a busy machine does not make
+            # one (the parent also stops a case after WALL_SECONDS).
+            resource.setrlimit(resource.RLIMIT_CPU,
+                               (HANG_SECONDS, HANG_SECONDS + 1))
         except (ImportError, ValueError, OSError):
             pass
         name = None
@@ -527,7 +532,7 @@ def campaign(cases, seed, jobs, log):
             for pid, (number, r, start) in list(running.items()):
                 wpid, status = os.waitpid(pid, os.WNOHANG)
                 if wpid == 0:
-                    if time.time() - start > HANG_SECONDS:
+                    if time.time() - start > WALL_SECONDS:
                         os.kill(pid, signal.SIGKILL)
                         os.waitpid(pid, 0)
                         os.close(r)
@@ -541,8 +546,13 @@ def campaign(cases, seed, jobs, log):
                     try:
                         res = json.loads(raw)
                     except ValueError:
-                        res = {"class": "traceback", "case": number,
-                               "detail": f"child died (status {status})"}
+                        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (
+                                signal.SIGXCPU, signal.SIGKILL):
+                            res = {"class": "hang", "case": number,
+                                   "detail": f"over {HANG_SECONDS} s of CPU"}
+                        else:
+                            res = {"class": "traceback", "case": number,
+                                   "detail": f"child died (status {status})"}
                 del running[pid]
                 shutil.rmtree(os.path.join(work, f"c{number}"),
                               ignore_errors=True)
