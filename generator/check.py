@@ -229,7 +229,6 @@ def _c_style(text):
     # Only the tokens that matter for spacing: words, operators, strings.
     parens = []                    # columns of open '(' still open
     line_start = 0
-    prev_line_end_paren = False
     for i, (kind, tok, at) in enumerate(toks):
         before = toks[i - 1] if i else ("nl", "", 0)
         after = toks[i + 1] if i + 1 < len(toks) else ("nl", "", len(text))

@@ -3,7 +3,7 @@
 
 Rendering is pure: ``render(specs)`` returns {relative path: text}.  Writing
 is separate (``write``) and happens only after every spec rendered, so a bad
-spec leaves generated/ untouched.
+spec leaves generated/ untouched; the write itself is all or nothing.
 """
 
 import json
@@ -211,8 +211,8 @@ def _env():
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False)
     env.globals.update(proto=proto, macro=macro, generic_macro=generic_macro,
-                       code=code, doc=doc, fit=fit, comment=comment, c_decl=c_decl, call=call,
-                       code_plain=code_plain)
+                       code=code, doc=doc, fit=fit, comment=comment,
+                       c_decl=c_decl, call=call, code_plain=code_plain)
     env.filters.update(
         format_error=lambda e: f"-{e['code']} if {e['when']}",
         append=lambda s, suffix: s + suffix,
