@@ -14,8 +14,9 @@ import string
 # Used with fullmatch(): "$" would also match before a trailing newline.
 IDENT_RE = re.compile(r"[a-z][a-z0-9_]*")
 CTYPE_RE = re.compile(
-    r"(const )?((struct|enum|union) [a-z_][a-z0-9_]*|[a-z_][a-z0-9_]*"
-    r"( (int|long|char|short))*)( ?\*{1,3})?")
+    r"(const )?((struct|enum|union) [a-z_][a-z0-9_]*"
+    r"|((unsigned|signed) )?(char|short( int)?|int|long( long)?( int)?)"
+    r"|unsigned|signed|[a-z_][a-z0-9_]*)( ?\*{1,3})?")
 # A relative header path: segments that start with a letter, digit or '_'
 # (so never '..' or '.'), no empty segment, no absolute path.
 INCLUDE_RE = re.compile(r"[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_][a-z0-9_.-]*)*\.h")
