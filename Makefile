@@ -16,6 +16,8 @@
 #                       the migration as a checked patch series for git send-email
 #   make patches-check  make patches on a pristine 6.12 drivers/hwtracing/intel_th
 #   make bench          sizes before/after migration, tool timings (not in test)
+#   make fuzz [FUZZ_CASES=10000] [FUZZ_SEED=...]
+#                       fuzz the generator with mutated specs (not in test)
 #
 # Each target installs what it needs from Debian on first use (as root).
 # The kernel tree and build directories are cached outside the repository,
@@ -40,7 +42,7 @@ HEADERS = $(wildcard generated/include/linux/typestate/*.h)
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
-	migrate migrate-check patches patches-check bench
+	migrate migrate-check patches patches-check bench fuzz
 
 all: gen
 
@@ -110,6 +112,16 @@ patches-check: deps-python
 bench: deps-python
 	@scripts/deps.sh cocci
 	@$(PYTHON) bench/run.py
+
+# A seeded campaign over mutated copies of specs/ and tests/bad_specs/;
+# prints tracebacks, hangs, half-written trees and accepted specs whose
+# output fails the style checks (all must be 0), then samples checkpatch
+# and a kbuild compile of accepted headers.  Not part of `make test`.
+FUZZ_CASES ?= 10000
+FUZZ_SEED ?= 20261126
+fuzz: deps-python
+	@scripts/deps.sh kernel
+	@$(PYTHON) tests/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
 
 test: check-gen pytest style compile-fail migrate-check patches-check kunit
 	@echo "make test: all passed"

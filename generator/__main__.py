@@ -66,15 +66,36 @@ def main(argv=None):
     if not paths:
         print("typestate-gen: no specs given and none in specs/", file=sys.stderr)
         return 2
+    if args.command != "lint" and os.path.exists(args.out) and \
+            not os.path.isdir(args.out):
+        print(f"typestate-gen: --out {args.out}: not a directory; give the "
+              "directory to write (or check) the generated tree in",
+              file=sys.stderr)
+        return 2
+    try:
+        return _run(args, paths)
+    except KeyboardInterrupt:
+        print(f"typestate-gen: interrupted; {args.out} is as it was",
+              file=sys.stderr)
+        return 130
+
+
+def _run(args, paths):
     try:
         specs = build_all(paths)
-        files = {} if args.command == "lint" else render.render(specs)
+        files = render.render(specs)      # lint too: output checks
     except SpecError as e:
         print(e, file=sys.stderr)
         return 2
 
     if args.command == "gen":
-        for rel in render.write(files, args.out):
+        try:
+            changed = render.write(files, args.out)
+        except OSError as e:
+            print(f"typestate-gen: cannot write {args.out}: "
+                  f"{e.strerror or e}; it is as it was", file=sys.stderr)
+            return 2
+        for rel in changed:
             print(f"  GEN     {os.path.join(os.path.relpath(args.out), rel)}")
         return 0
     if args.command == "check":

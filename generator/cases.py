@@ -12,7 +12,9 @@ assigned to another.
 class Case:
     """One small translation unit and the verdict kbuild must reach."""
 
-    def __init__(self, name, what, expect, ret, params, body, diag=()):
+    def __init__(self, name, what, expect, ret, params, body, diag=(),
+                 node=None):
+        self.node = node                # the spec node it comes from
         self.name = name
         self.what = what
         self.expect = expect            # "pass" or "fail"
@@ -64,7 +66,7 @@ def cases(spec):
                 f"{op.name}__{st.name}",
                 f"operation {op.cname}() on {st.ctype}", "pass" if ok
                 else "fail", ret, [h] + [a.decl for a in op.params], body,
-                () if ok else (_selector(st), _macro(op.cname))))
+                () if ok else (_selector(st), _macro(op.cname)), op))
         for t in spec.transitions:
             ok = any(step.src is st for step in t.steps)
             args = ", ".join(["h"] + [a.name for a in t.params])
@@ -74,19 +76,20 @@ def cases(spec):
                 "pass" if ok else "fail", "void *",
                 [h] + [a.decl for a in t.params],
                 [f"return {t.cname}({args});"],
-                () if ok else (_selector(st), _macro(t.cname))))
+                () if ok else (_selector(st), _macro(t.cname)), t))
         rel = f"{spec.prefix}_release"
         out.append(Case(
             f"release__{st.name}", f"{rel}() of {st.ctype}",
             "pass" if st.releasable else "fail", "void", [h],
             [f"{rel}(h);"],
-            () if st.releasable else (_selector(st), _macro(rel))))
+            () if st.releasable else (_selector(st), _macro(rel)),
+            st.values[-1]))
         if st.releasable:
             out.append(Case(
                 f"free__{st.name}", f"__free({st.cname}) at scope exit",
                 "pass", "void", [f"{st.ctype} *p"],
                 [f"{st.ctype} *h __free({st.cname}) = p;", "",
-                 "if (!h)", "\treturn;"]))
+                 "if (!h)", "\treturn;"], node=st.values[-1]))
         for other in spec.states:
             if other is st:
                 continue
@@ -95,11 +98,11 @@ def cases(spec):
                 f"assigning {st.ctype} * to {other.ctype} *", "fail",
                 "void", [h], [f"{other.ctype} *o = h;", "", "(void)o;"],
                 (f"initialization of '{other.ctype} *' from incompatible "
-                 f"pointer type '{st.ctype} *'",)))
+                 f"pointer type '{st.ctype} *'",), st.values[-1]))
     for c in spec.constructors:
         args = ", ".join(["body"] + [a.name for a in c.params])
         out.append(Case(
             f"ctor__{c.name}", f"constructor {c.cname}()", "pass", "void *",
             [f"{spec.storage_type} *body"] + [a.decl for a in c.params],
-            [f"return {c.cname}({args});"]))
+            [f"return {c.cname}({args});"], node=c))
     return out

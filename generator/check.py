@@ -8,8 +8,15 @@ then the state graph and its resources, then generated-name collisions.
 
 import re
 
+from . import cases as compile_cases
 from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
-                    INCLUDE_RE, Node)
+                    INCLUDE_RE, MAX_CTYPE, MAX_IDENT, MAX_STATE_NAME,
+                    Callable, Node)
+from .schema import string_kinds
+
+# Compile cases per spec: they grow with the square of the states.
+MAX_CASES = 2000
+ERRNO_RE = re.compile(r"E[A-Z0-9]{1,30}")
 
 
 # Spec keys whose text goes into C comments.
@@ -19,6 +26,8 @@ PROSE_KEYS = frozenset({"summary", "doc", "vouch", "when", "why", "context",
 
 def check(spec):
     _prose(spec, spec.data, ())
+    _strings(spec)
+    _body_fields(spec)
     _names(spec)
     _callables(spec)
     _resources(spec)
@@ -27,10 +36,36 @@ def check(spec):
     _collisions(spec)
     if spec.kunit is not None:
         _kunit(spec)
+    _cases(spec)
+
+
+def _kunit_values(k):
+    for key in ("args", "expect"):
+        for name, v in k.get(key, {}).items():
+            yield (key, name), v
+    for c, args in k.get("ctor_args", {}).items():
+        for name, v in args.items():
+            yield ("ctor_args", c, name), v
+    for i, f in enumerate(k.get("failures", [])):
+        for name, v in f.get("args", {}).items():
+            yield ("failures", i, "args", name), v
 
 
 def _kunit(spec):
     from .kunit import Plan
+    k = spec.kunit
+    for key in ("includes", "local_includes"):
+        for i, inc in enumerate(k.get(key, [])):
+            _include(Node(spec, ("kunit", key, i)), inc, f"kunit.{key}")
+    for path, value in _kunit_values(k):
+        if isinstance(value, int) and not -2**63 <= value < 2**64:
+            raise spec.loc.error(("kunit",) + path, f"{value} does not fit "
+                                 "in 64 bits; a C compiler would refuse it")
+    for i, f in enumerate(k.get("failures", [])):
+        if not ERRNO_RE.fullmatch(f["errno"]):
+            raise spec.loc.error(("kunit", "failures", i, "errno"),
+                                 f"errno '{f['errno']}' must be an errno "
+                                 "name such as ENOMEM")
     spec.plan = Plan(spec)
     for op in spec.operations:
         if (op.kind == "iterator" or op.returns) and \
@@ -43,37 +78,345 @@ def _kunit(spec):
 
 def _prose(spec, node, path):
     """Text that lands in a C comment must not end or open one."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in PROSE_KEYS and isinstance(value, str):
-                for bad in ("*/", "/*"):
-                    if bad in value:
-                        raise spec.loc.error(
-                            path + (key,), f"'{bad}' in {key} would end or "
-                            "open the C comment it is copied into; reword it")
-            _prose(spec, value, path + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _prose(spec, value, path + (i,))
+    todo = [(path, node)]
+    while todo:
+        path, node = todo.pop(0)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in PROSE_KEYS and isinstance(value, str):
+                    for bad in ("*/", "/*"):
+                        if bad in value:
+                            raise spec.loc.error_at_char(
+                                path + (key,), value, value.index(bad),
+                                f"'{bad}' in {key} would end or open the C "
+                                "comment it is copied into; reword it")
+                    m = _PROSE_BACKSLASH.search(value)
+                    if m:
+                        raise spec.loc.error_at_char(
+                            path + (key,), value, m.start(), f"a backslash "
+                            f"before a space or line end in {key}: at the "
+                            "end of a comment line it would join the next "
+                            "line to it; reword it")
+                todo.append((path + (key,), value))
+        elif isinstance(node, list):
+            todo.extend((path + (i,), v) for i, v in enumerate(node))
+
+
+_PROSE_BACKSLASH = re.compile(r"\\(\s|\Z)")
+
+
+# -- strings by where they go ---------------------------------------------------
+
+# Schema kinds whose text is copied into one line of C or of a comment.
+_ONE_LINE = ("line",)
+# One-line C expressions: the statement they go into must survive them.
+_EXPR_KEYS = ("expr",)
+
+
+# C's basic source characters, less those handled above.
+_C_CHARS = re.compile(r"[A-Za-z0-9_!%&*+,\-./:;<=>?\[\]^{|}~()\\\r]")
+
+
+def _c_problem(text, one_line=False, statement_ok=True):
+    """(index, problem) for the first thing in a C snippet that would break
+    the code it is pasted into, or None.  A light lexer: strings, character
+    constants and comments are skipped; brackets must balance; no
+    preprocessor line, no backslash-newline."""
+    m = re.search(r"\\(\r?\n|\Z)", text)
+    if m:
+        return m.start(), ("a backslash at the end of a line joins it to the "
+                           "next (a line continuation); write the code "
+                           "without it")
+    # Placeholders become C; outside them '$' is not C.
+    text = re.sub(r"\$\{(body|raw)\}", lambda m: "p" * len(m.group()), text)
+    stack = []
+    i = 0
+    n = len(text)
+    bol = True
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            bol = True
+            i += 1
+            continue
+        if ch in " \t":
+            i += 1
+            continue
+        if bol and ch == "#":
+            return i, ("a preprocessor line ('#...') in C code from a spec "
+                       "would change the header around it; use a helper "
+                       "in a header instead")
+        bol = False
+        if text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                return i, "a '/*' comment that is not closed"
+            inner = text.find("/*", i + 2, end)
+            if inner >= 0:
+                return inner, "'/*' inside a comment (gcc warns: -Wcomment)"
+            i = end + 2
+            continue
+        if text.startswith("//", i):
+            if one_line:
+                return i, ("a '//' comment in a one-line C expression would "
+                           "swallow the code after it")
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch in "\"'":
+            j = i + 1
+            while j < n and text[j] != ch:
+                if text[j] == "\n":
+                    break
+                j += 2 if text[j] == "\\" else 1
+            if j >= n or text[j] != ch:
+                what = "string" if ch == '"' else "character constant"
+                return i, f"a {what} that is not closed on its line"
+            i = j + 1
+            continue
+        if ch in "([{":
+            stack.append((ch, i))
+        elif ch in ")]}":
+            want = {")": "(", "]": "[", "}": "{"}[ch]
+            if not stack or stack[-1][0] != want:
+                return i, (f"'{ch}' closes a bracket the snippet did not "
+                           "open; C from a spec must have balanced "
+                           "brackets")
+            stack.pop()
+        elif ch == ";" and not statement_ok and not stack:
+            return i, ("';' in a C expression; an expression must not end "
+                       "the statement it is put in")
+        elif not _C_CHARS.fullmatch(ch):
+            return i, (f"'{ch}' is not a character of C code (outside "
+                       "strings and comments)")
+        i += 1
+    if stack:
+        ch, at = stack[-1]
+        return at, (f"'{ch}' is not closed; C from a spec must have "
+                    "balanced brackets")
+    return None
+
+
+# The whole expand: one loop header or one call, parentheses balanced
+# (checked before) and the first one closing at the end.
+_EXPAND_RE = re.compile(r"(for|while) \((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)"
+                        r"|[a-z_][a-z0-9_]*\((?:[^()]|\((?:[^()]|\([^()]*\))*"
+                        r"\))*\)")
+
+_TOKEN = re.compile(r"""
+    (?P<ws>[ \t]+) | (?P<nl>\r?\n) |
+    (?P<comment>/\*.*?\*/|//[^\n]*) |
+    (?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*') |
+    (?P<word>[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*) |
+    (?P<op>->|\+\+|--|<<=|>>=|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^]=|
+           [-+*/%&|^!~<>=?:,;.()\[\]{}])
+""", re.X | re.S)
+_ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=",
+           ">>="}
+# Words after which '-' or '+' is unary.
+_UNARY_AFTER = frozenset({"return", "case", "sizeof", "else", "do"})
+_BINARY = {"==", "!=", "<=", ">=", "&&", "||", "<<", ">>", "/", "%", "|",
+           "^", "?"} | _ASSIGN
+
+
+def _c_style(text):
+    """(index, problem) for what checkpatch --strict says about the most
+    common layouts of C, or None.  Not checkpatch: its usual complaints
+    (SPACING, OPEN_BRACE, PARENTHESIS_ALIGNMENT, BRACKET_SPACE)."""
+    text = re.sub(r"\$\{(body|raw)\}", lambda m: "p" * len(m.group()), text)
+    toks = [(m.lastgroup, m.group(), m.start())
+            for m in _TOKEN.finditer(text)]
+    # Only the tokens that matter for spacing: words, operators, strings.
+    parens = []                    # columns of open '(' still open
+    line_start = 0
+    for i, (kind, tok, at) in enumerate(toks):
+        before = toks[i - 1] if i else ("nl", "", 0)
+        after = toks[i + 1] if i + 1 < len(toks) else ("nl", "", len(text))
+        if kind == "nl":
+            line_start = at + len(tok)
+            continue
+        if kind in ("ws", "comment"):
+            continue
+        first = before[0] == "nl" or before[0] == "ws" and (
+            i < 2 or toks[i - 2][0] == "nl")
+        if first:
+            col = _cols_of(text[line_start:at])
+            if tok == "{":
+                return at, ("'{' at the start of a line; put it at the end "
+                            "of the line before (checkpatch: OPEN_BRACE)")
+            if parens and tok != ")":
+                want = parens[-1]
+                if col != want:
+                    return at, ("a continuation line inside '(' must start "
+                                "under the character after it, column "
+                                f"{want + 1} (checkpatch: "
+                                "PARENTHESIS_ALIGNMENT)")
+        if tok == "(":
+            parens.append(_cols_of(text[line_start:at]) + 1)
+            if before[0] == "word" and before[1] in ("if", "for", "while",
+                                                      "switch"):
+                return at, (f"'{before[1]}(' needs a space before '(' "
+                            "(checkpatch: SPACING)")
+            if after[0] == "ws":
+                return at, ("space after '(' (checkpatch: SPACING)")
+        elif tok == ")":
+            if parens:
+                parens.pop()
+            if before[0] == "ws" and i >= 2 and toks[i - 2][0] != "nl":
+                return before[2], ("space before ')' (checkpatch: SPACING)")
+        elif tok == "[":
+            prev = next((t for t in reversed(toks[:i])
+                         if t[0] not in ("ws", "comment", "nl")), None)
+            if prev is None or prev[0] not in ("word", "str") and \
+                    prev[1] not in (")", "]", "{", ","):
+                return at, ("'[' must follow what it indexes, or open a "
+                            "designator after '{' or ','")
+            if before[0] == "ws" and prev[1] not in ("{", ","):
+                return before[2], ("space before '[' (checkpatch: "
+                                   "BRACKET_SPACE)")
+        elif tok in (",", ";"):
+            if before[0] == "ws" and i >= 2 and toks[i - 2][0] != "nl" \
+                    and not (tok == ";" and toks[i - 2][1] in ("(", ";")):
+                return before[2], (f"space before '{tok}' (checkpatch: "
+                                   "SPACING)")
+            if after[0] not in ("ws", "nl") and after[1] != ")" and \
+                    not (tok == ";" and after[1] == ";"):
+                return at, (f"no space after '{tok}' (checkpatch: "
+                            "SPACING)")
+        elif tok in ("-", "+", "!", "~"):
+            prev = next((t for t in reversed(toks[:i])
+                         if t[0] not in ("ws", "comment", "nl")), None)
+            binary = tok in "-+" and prev is not None and (
+                prev[0] == "str" or prev[1] in (")", "]") or
+                prev[0] == "word" and prev[1] not in _UNARY_AFTER)
+            if binary:
+                if before[0] != "ws" or after[0] not in ("ws", "nl"):
+                    return at, (f"spaces needed on both sides of '{tok}' "
+                                "(checkpatch: SPACING)")
+            else:
+                if after[0] in ("ws", "nl"):
+                    return at, (f"space after the unary '{tok}' "
+                                "(checkpatch: SPACING)")
+                if before[0] not in ("ws", "nl", "op") and i > 0:
+                    return at, (f"space needed before the unary '{tok}' "
+                                "(checkpatch: SPACING)")
+        elif tok in ("->", "."):
+            if before[0] == "ws" and i >= 2 and toks[i - 2][0] != "nl" or \
+                    after[0] in ("ws", "nl"):
+                return at, (f"space around '{tok}' (checkpatch: SPACING)")
+        elif tok in _BINARY:
+            if before[0] != "ws" or after[0] not in ("ws", "nl"):
+                return at, (f"spaces needed on both sides of '{tok}' "
+                            "(checkpatch: SPACING)")
+    return None
+
+
+def _cols_of(prefix):
+    col = 0
+    for ch in prefix:
+        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
+    return col
+
+
+def _strings(spec):
+    """Each string is fit for where it goes: one-line text stays on one
+    line, C snippets cannot break out of the code around them."""
+    loc = spec.loc
+    for path, kind, value in string_kinds(spec.data):
+        if path[:1] == ("coccinelle",):
+            continue
+        key = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if kind in _ONE_LINE and ("\n" in value or "\r" in value):
+            at = value.find("\n") if "\n" in value else value.find("\r")
+            raise loc.error_at_char(path, value, at, f"{key} must be one "
+                                    "line: it is copied into one line of "
+                                    "the generated code or comment")
+        if kind == "line" and "\t" in value and key not in ("expr",
+                                                           "expand"):
+            raise loc.error_at_char(path, value, value.index("\t"),
+                                    f"a tab in {key}; write a space")
+        kunit_expr = path[:2] in (("kunit", "args"), ("kunit", "expect")) \
+            or path[:2] == ("kunit", "ctor_args") and len(path) == 4 \
+            or path[:2] == ("kunit", "failures") and len(path) == 5 \
+            and path[3] == "args"
+        if kind == "code" or key in ("expr", "expand") or kunit_expr:
+            if "\n" in value and (key in ("expr", "expand")
+                                 or kunit_expr):
+                raise loc.error_at_char(path, value, value.index("\n"),
+                                        f"{key} must be one line of C")
+            bad = _c_problem(value, one_line=kind != "code",
+                             statement_ok=kind == "code" or key == "expand")
+            if not bad and key == "expand" and not _EXPAND_RE.fullmatch(
+                    value.strip()):
+                bad = (0, "an iterator expands to a loop header, 'for "
+                       "(...)' or 'while (...)', or to a call of an "
+                       "iterator macro, 'name(...)' (checkpatch: "
+                       "COMPLEX_MACRO)")
+            if not bad and isinstance(value, str):
+                bad = _c_style(value)
+            if bad:
+                raise loc.error_at_char(path, value, bad[0],
+                                        f"{key}: {bad[1]}")
+
+
+def _body_fields(spec):
+    """``${body}->x``: x must be a field of the storage struct."""
+    fields = {f.name for f in spec.fields}
+    for path, kind, value in string_kinds(spec.data):
+        if path[:1] == ("coccinelle",) or "${body}" not in value:
+            continue
+        for m in re.finditer(r"\$\{body\}\s*->\s*([A-Za-z_]\w*)", value):
+            if m.group(1) not in fields:
+                raise spec.loc.error_at_char(
+                    path, value, m.start(1), f"'{m.group(1)}' is not a field "
+                    f"of {spec.storage_type}; its fields are "
+                    + ", ".join(sorted(fields)))
 
 
 # -- names and types ---------------------------------------------------------
 
 def _ident(node, name, key="name", what="name"):
-    if not IDENT_RE.match(name):
+    if not IDENT_RE.fullmatch(name):
         raise node.error(f"{what} '{name}' is not a valid C identifier for "
                          "generated code; use lower-case letters, digits and "
                          "'_', starting with a letter", key)
     if name in C_KEYWORDS:
         raise node.error(f"{what} '{name}' is a reserved C keyword; choose "
                          "another", key)
+    if "__" in name or name.endswith("_"):
+        raise node.error(f"{what} '{name}' has '__' or ends in '_'; the "
+                         "generator joins names with '_' and '__', so a "
+                         "name may only use single '_' between words", key)
+    if len(name) > MAX_IDENT:
+        raise node.error(f"{what} '{name}' is {len(name)} characters long; "
+                         f"the limit is {MAX_IDENT} (generated names and "
+                         "file names are built from it)", key)
 
 
 def _ctype(node, ctype, key="type"):
-    if not CTYPE_RE.match(ctype):
+    if not CTYPE_RE.fullmatch(ctype):
         raise node.error(f"'{ctype}' is not a C type the generator accepts; "
                          "write e.g. 'struct foo *', 'unsigned long' or "
                          "'enum bar'", key)
+    if len(ctype) > MAX_CTYPE:
+        raise node.error(f"C type '{ctype}' is {len(ctype)} characters "
+                         f"long; the limit is {MAX_CTYPE}", key)
+    words = ctype.replace("*", " ").split()
+    for w in words:
+        if w in C_KEYWORDS and w not in _TYPE_WORDS:
+            raise node.error(f"'{ctype}' uses the C keyword '{w}' as a "
+                             "type name", key)
+
+
+_TYPE_WORDS = frozenset("const struct enum union int long char short "
+                        "unsigned signed void bool double float".split())
+
+
+def _include(node, inc, what="include"):
+    if not INCLUDE_RE.fullmatch(inc) or len(inc) > 128:
+        raise node.error(f"{what} '{inc}' must be a relative header path "
+                         "such as linux/slab.h: lower-case letters, digits, "
+                         "'_', '-' and '.', no '..', not absolute")
 
 
 def _names(spec):
@@ -82,9 +425,19 @@ def _names(spec):
     _ident(top, spec.prefix, "prefix", "prefix")
     _ctype(Node(spec, ("raw",)), spec.raw_type)
     for i, inc in enumerate(spec.includes):
-        if not INCLUDE_RE.match(inc):
-            raise spec.loc.error(("includes", i), f"include '{inc}' must be "
-                                 "a header path such as linux/slab.h")
+        _include(Node(spec, ("includes", i)), inc)
+    for st in spec.states:
+        if len(st.cname) > MAX_STATE_NAME:
+            raise st.values[-1].error(
+                f"state type '{st.cname}' is {len(st.cname)} characters "
+                f"long; the limit is {MAX_STATE_NAME} (it is written twice "
+                "on one line of the header); shorten the prefix or the "
+                "value names", "name")
+    for c in spec.constructors + spec.transitions:
+        for i, e in enumerate(c.errors):
+            if not ERRNO_RE.fullmatch(e["code"]):
+                raise c.error(f"error code '{e['code']}' must be an errno "
+                              "name such as ENOMEM", ("errors", i, "code"))
     seen = set()
     for f in spec.fields:
         _ident(f, f.name, what="field")
@@ -98,6 +451,7 @@ def _names(spec):
         _ident(d, d.name, what="dimension")
         for v in d.values:
             _ident(v, v.name, what="value")
+    generated = {name: what for name, _, _, what in generated_names(spec)}
     for group in (spec.constructors, spec.transitions, spec.operations):
         seen = {}
         for c in group:
@@ -117,6 +471,12 @@ def _names(spec):
                                   "the generated code (" +
                                   ", ".join(sorted(GENERATOR_NAMES)) + ")",
                                   "name")
+                if p.name in generated:
+                    raise p.error(f"{what} name '{p.name}' is also a name "
+                                  "the header defines "
+                                  f"({generated[p.name]}); a macro "
+                                  "parameter of that name would replace "
+                                  "it", "name")
                 if p.name in names:
                     raise p.error(f"duplicate {what} '{p.name}' in "
                                   f"'{c.name}'", "name")
@@ -192,6 +552,7 @@ def _callables(spec):
             if op.expand is None:
                 raise op.error(f"iterator '{op.name}' needs 'expand', the "
                                "loop header it expands to", "name")
+            _macro_args(spec, op)
             for key in ("expr", "call", "returns"):
                 if getattr(op, key) is not None:
                     raise op.error(f"iterator '{op.name}' cannot have "
@@ -210,6 +571,44 @@ def _callables(spec):
         if not op.states:
             raise op.error(f"operation '{op.name}' is legal in no state; its "
                            "'where' selects only excluded states", "where")
+
+
+# checkpatch's operators (MACRO_ARG_PRECEDENCE), in its order.
+_OPERATORS = (r"<=|>=|==|!=|=>|->|<<|>>|<|>|!|~|&&|\|\||,|\^|\+\+|--|&|\||"
+              r"\+|-|\*|/|%")
+
+
+def _macro_args(spec, op):
+    """An iterator is a macro: checkpatch --strict wants each argument used
+    once (MACRO_ARG_REUSE) and not next to an operator
+    (MACRO_ARG_PRECEDENCE)."""
+    raw = spec.raw_expr.replace("${body}", f"{op.impl}(h)")
+    body = op.expand.replace("${raw}", raw).replace("${body}",
+                                                    f"{op.impl}(h)")
+    for arg in ["h"] + [p.name for p in op.params]:
+        tmp = re.sub(r"\b(__must_be_array|offsetof|sizeof|sizeof_field|"
+                     r"__stringify|typeof|__typeof__|__builtin\w+|\#+)\s*"
+                     rf"\(*\s*{arg}\s*\)*\b", "", body)
+        uses = len(re.findall(rf"\b{arg}\b", tmp))
+        what = "the handle (through ${raw} or ${body})" if arg == "h" \
+            else f"parameter '{arg}'"
+        if uses == 0:
+            raise op.error(f"iterator '{op.name}' does not use {what} in "
+                           "its expand (checkpatch: MACRO_ARG_UNUSED)",
+                           "expand")
+        if uses > 1:
+            raise op.error(f"iterator '{op.name}' uses {what} {uses} times "
+                           "in its expand; a macro must use each argument "
+                           "once (checkpatch: MACRO_ARG_REUSE); pass it to "
+                           "a helper macro once", "expand")
+        m = re.search(rf"({_OPERATORS})?\s*\b{arg}\b\s*({_OPERATORS})?",
+                      tmp)
+        if m and (m.group(1) not in (None, ",") or
+                  m.group(2) not in (None, ",")):
+            raise op.error(f"iterator '{op.name}' uses {what} next to an "
+                           "operator in its expand (checkpatch: "
+                           "MACRO_ARG_PRECEDENCE); pass it as an argument "
+                           "of a helper macro", "expand")
 
 
 # -- resources -----------------------------------------------------------------
@@ -345,9 +744,53 @@ def generated_names(spec):
     return out
 
 
+def kunit_names(spec):
+    """C identifiers the generated KUnit suite defines at file scope."""
+    p = spec.prefix
+    top = Node(spec, ("kunit",))
+    out = [(f"{p}_gen_{x}", top, None, f"the KUnit suite's {x}")
+           for x in ("fixture", "cov", "init", "exit", "cases", "suite")]
+    for st in spec.states:
+        out.append((f"{p}_gen_state_{st.name}", st.values[-1], "name",
+                    f"the KUnit test of state {st.name}"))
+    for c in spec.constructors:
+        out.append((f"{p}_gen_ctor_{c.name}", c, "name",
+                    f"the KUnit test of constructor '{c.name}'"))
+    for t in spec.transitions:
+        for step in t.steps:
+            out.append((f"{p}_gen_step_{step.cname}", t, "name",
+                        f"the KUnit test of {step.cname}()"))
+    return out
+
+
+def _cases(spec):
+    """Compile cases: bounded in number, one file each."""
+    seen = {}
+    all_cases = compile_cases.cases(spec)
+    if len(all_cases) > MAX_CASES:
+        raise spec.loc.error(("dimensions",), f"the spec would generate "
+                             f"{len(all_cases)} compile cases; the limit is "
+                             f"{MAX_CASES} (they grow with the states times "
+                             "the calls, and with the square of the states)")
+    for case in all_cases:
+        first = seen.get(case.file)
+        if first is not None:
+            # Report at the spec's own call (operation, transition), not at
+            # the state whose release or __free() case it collides with.
+            node = first.node if isinstance(first.node, Callable) \
+                else case.node
+            raise node.error(
+                f"compile case {case.file} for {case.what} is also the file "
+                f"of {first.what}; rename one of them", "name")
+        seen[case.file] = case
+
+
 def _collisions(spec):
     seen = {}
-    for name, node, key, what in generated_names(spec):
+    names = generated_names(spec)
+    if spec.kunit is not None:
+        names = names + kunit_names(spec)
+    for name, node, key, what in names:
         node = node or Node(spec, ())
         if name in seen:
             raise node.error(f"generated name '{name}' for {what} collides "

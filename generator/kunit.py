@@ -8,6 +8,7 @@ templates/kunit.c.j2; every resource-specific expression comes from the
 spec.
 """
 
+import re
 from collections import deque
 
 from .model import Node
@@ -69,11 +70,50 @@ def chain(path):
     return out
 
 
+# One member of the fixture struct per line: a declaration such as
+# "struct page *pages[4];" (the name is what kernel-doc documents).
+_MEMBER_RE = re.compile(
+    r"(const |unsigned |signed )*((struct|enum|union) )?[a-z_][a-z0-9_]*"
+    r"( (int|long|char|short))*[ *]+(?P<name>[a-z_][a-z0-9_]*)"
+    r"(\[[a-zA-Z0-9_ +*()]{1,40}\])*;")
+
+
+def fixture_members(spec):
+    """Names of the fixture's members, each line checked to be one plain
+    declaration."""
+    text = spec.kunit["fixture"]
+    names = []
+    line_start = 0
+    for line in text.split("\n"):
+        start = line_start
+        line_start += len(line) + 1
+        decl = line.strip()
+        if not decl:
+            continue
+        m = _MEMBER_RE.fullmatch(decl)
+        if not m:
+            raise spec.loc.error_at_char(
+                ("kunit", "fixture"), text, start + line.index(decl[0]),
+                f"kunit.fixture line '{decl}' is not one declaration such "
+                "as 'struct device *dev;' or 'u8 buf[8];'")
+        name = m.group("name")
+        if name in names:
+            raise spec.loc.error_at_char(
+                ("kunit", "fixture"), text, start + line.index(decl[0]),
+                f"kunit.fixture declares '{name}' twice")
+        names.append(name)
+    if not names:
+        raise spec.loc.error(("kunit", "fixture"), "kunit.fixture declares "
+                             "no member")
+    return names
+
+
 class Plan:
     def __init__(self, spec):
         self.spec = spec
         k = spec.kunit
         self.k = k
+        self.fixture_members = fixture_members(spec)
         paths = _paths(spec)
         self.state_paths = {st.name: chain(paths[st.name])
                             for st in spec.states}

@@ -11,11 +11,24 @@ import itertools
 import re
 import string
 
-IDENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# Used with fullmatch(): "$" would also match before a trailing newline.
+IDENT_RE = re.compile(r"[a-z][a-z0-9_]*")
 CTYPE_RE = re.compile(
-    r"^(const )?((struct|enum|union) [a-z_][a-z0-9_]*|[a-z_][a-z0-9_]*"
-    r"( (int|long|char|short))*)( ?\*+)?$")
-INCLUDE_RE = re.compile(r"^[a-z0-9_][a-z0-9_/.-]*\.h$")
+    r"(const )?((struct|enum|union) [a-z_][a-z0-9_]*"
+    r"|((unsigned|signed) )?(char|short( int)?|int|long( long)?( int)?)"
+    r"|unsigned|signed|[a-z_][a-z0-9_]*)( ?\*{1,3})?")
+# A relative header path: segments that start with a letter, digit or '_'
+# (so never '..' or '.'), no empty segment, no absolute path.
+INCLUDE_RE = re.compile(r"[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_][a-z0-9_.-]*)*\.h")
+
+# Limits that keep the output bounded: names fit a file name and
+# checkpatch's 100 columns, and the compile cases (which grow with the
+# square of the number of states) stay a few thousand files.
+MAX_IDENT = 32            # characters of one name from the spec
+MAX_STATE_NAME = 40       # characters of a state type, prefix included
+MAX_CTYPE = 64
+MAX_COMBINATIONS = 1024   # product of the dimensions, before exclusion
+MAX_STATES = 32
 
 C_KEYWORDS = frozenset("""
     auto break case char const continue default do double else enum extern
@@ -26,7 +39,10 @@ C_KEYWORDS = frozenset("""
 """.split())
 
 # Names the generated code itself uses inside functions and macros.
-GENERATOR_NAMES = frozenset({"body", "ret", "src", "h"})
+# (n, o, p: locals and parameters of the compile cases; f, r, res, saved,
+# test: of the KUnit suite.)
+GENERATOR_NAMES = frozenset({"body", "ret", "src", "h", "n", "o", "p", "f",
+                             "r", "res", "saved", "test"})
 
 PLACEHOLDERS = ("body", "raw")
 
@@ -151,6 +167,8 @@ class Code(Node):
         self.text = text
         tmpl = string.Template(text)
         for m in tmpl.pattern.finditer(text):
+            if m.group("escaped") is not None:
+                continue                  # $$, a literal '$'
             name = m.group("named") or m.group("braced")
             if m.group("invalid") is not None or name not in PLACEHOLDERS:
                 bad = text[m.start():m.end() + (0 if name else 1)]
@@ -330,6 +348,14 @@ class Spec:
                                  extra, at_key=True)
             excluded.add(tuple(names))
 
+        combos = 1
+        for dim in self.dimensions:
+            combos *= len(dim.values)
+        if combos > MAX_COMBINATIONS:
+            raise self.loc.error(("dimensions",), f"the dimensions combine "
+                                 f"into {combos} states; the limit is "
+                                 f"{MAX_COMBINATIONS} before exclusion and "
+                                 f"{MAX_STATES} after")
         self.states = []
         self._states = {}
         for combo in itertools.product(*(d.values for d in self.dimensions)):
@@ -338,6 +364,12 @@ class Spec:
             st = State(self, combo)
             self.states.append(st)
             self._states[tuple(combo)] = st
+        if len(self.states) > MAX_STATES:
+            raise self.loc.error(("dimensions",), f"the spec has "
+                                 f"{len(self.states)} states; the limit is "
+                                 f"{MAX_STATES} (each pair of states gets a "
+                                 "compile case); exclude combinations that "
+                                 "cannot exist, or split the spec")
 
         self.constructors = [Constructor(self, ("constructors", i), c)
                              for i, c in enumerate(data["constructors"])]

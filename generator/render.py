@@ -3,12 +3,13 @@
 
 Rendering is pure: ``render(specs)`` returns {relative path: text}.  Writing
 is separate (``write``) and happens only after every spec rendered, so a bad
-spec leaves generated/ untouched.
+spec leaves generated/ untouched; the write itself is all or nothing.
 """
 
 import json
 import os
 import re
+import shutil
 import string
 import tempfile
 import textwrap
@@ -80,7 +81,12 @@ def call(head, fn, args, end=";", indent=1):
     lines = []
     start = f"{tabs}{head}{fn}("
     if head and _cols(start) > 56:
-        lines.append(f"{tabs}{head.rstrip()}")
+        head = head.rstrip()
+        if _cols(tabs + head) > WIDTH and " __free(" in head:
+            decl, free = head.split(" __free(", 1)
+            lines += [tabs + decl, f"{tabs}\t__free({free}"]
+        else:
+            lines.append(tabs + head)
         start = f"{tabs}\t{fn}("
     return "\n".join(lines + _wrap_args(start, args, f"){end}"))
 
@@ -95,6 +101,9 @@ def macro(head, lines):
     col = (width // 8 + 1) * 8
     out = []
     for line in lines[:-1]:
+        if col + 1 > WIDTH:           # no tab stop left: one space
+            out.append(line + " \\")
+            continue
         pad = col - _cols(line)
         out.append(line + "\t" * ((pad + 7) // 8) + "\\")
     out.append(lines[-1])
@@ -111,7 +120,11 @@ def generic_macro(head, ctrl, assoc, args, before="", after=""):
     lines = [f"\t{before}_Generic((typeof({ctrl}))NULL,"]
     for i, (ctype, fn) in enumerate(assoc):
         end = ")" if i == len(assoc) - 1 else ","
-        lines.append(f"\t\t{ctype} : {fn}{end}")
+        line = f"\t\t{ctype} : {fn}{end}"
+        if _cols(line) + 2 > WIDTH:
+            lines += [f"\t\t{ctype} :", f"\t\t\t{fn}{end}"]
+        else:
+            lines.append(line)
     call = "(" + ", ".join(args) + ")" + after
     if _cols(lines[-1] + call) <= WIDTH - 8:
         lines[-1] += call
@@ -159,6 +172,23 @@ def doc(text, first="", lead=" * ", width=DOC_WIDTH):
     return "\n".join(out)
 
 
+def fit(text):
+    """One comment line `` * text``, or the text wrapped as kernel-doc
+    prose when the line would be wider than checkpatch allows."""
+    line = " * " + text
+    if _cols(line) <= WIDTH:
+        return line
+    return doc(text)
+
+
+def comment(text):
+    """A one-line ``/* text */``, or a block comment when that is too wide."""
+    line = f"/* {text} */"
+    if _cols(line) <= WIDTH:
+        return line
+    return "/*\n" + doc(text) + "\n */"
+
+
 def _bytecode_cache():
     """Compiled templates, cached outside the repository (a speed-up only:
     a cache that cannot be made is simply not used)."""
@@ -181,8 +211,8 @@ def _env():
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False)
     env.globals.update(proto=proto, macro=macro, generic_macro=generic_macro,
-                       code=code, doc=doc, c_decl=c_decl, call=call,
-                       code_plain=code_plain)
+                       code=code, doc=doc, fit=fit, comment=comment,
+                       c_decl=c_decl, call=call, code_plain=code_plain)
     env.filters.update(
         format_error=lambda e: f"-{e['code']} if {e['when']}",
         append=lambda s, suffix: s + suffix,
@@ -198,9 +228,28 @@ def _env():
         expand_iter=lambda text, op: _fill(op.spec, text, f"{op.impl}(h)"),
         kunit_arg=lambda name, plan, op: plan.arg(op, name),
         star=_star,
-        cstr=lambda s: s.replace("\\", "\\\\").replace('"', '\\"'),
+        cstr=cstr,
     )
     return env
+
+
+def cstr(text):
+    """``text`` as the inside of a C string literal."""
+    out = []
+    for ch in text:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "?":
+            out.append("\\?")         # never part of a trigraph
+        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
+            out.append(f"\\{ord(ch):03o}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _star(rule, pos):
@@ -231,42 +280,110 @@ def kernel_doc_paths(spec):
     return base + ".rst", base + ".dot"
 
 
+MAX_FILES = 5000                # files in generated/, all specs together
+MAX_BYTES = 64 << 20            # bytes in generated/
+
+
 def render(specs):
     """{path relative to generated/: text} for every checked spec."""
     env = _env()
     files = {}
+    total = 0
     for spec in specs:
-        source = _rel(spec.file)
-        files[header_path(spec)] = env.get_template("header.h.j2").render(
-            spec=spec, source=source)
-        case_tmpl = env.get_template("compile_case.c.j2")
-        manifest = []
-        for case in cases.cases(spec):
-            files[f"compile/{spec.name}/{case.file}"] = case_tmpl.render(
-                spec=spec, case=case, source=source)
-            manifest.append(case.manifest())
-        files[f"compile/{spec.name}/cases.json"] = json.dumps(
-            {"spec": source, "cases": manifest}, indent=1) + "\n"
-        if spec.coccinelle is not None:
-            files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
-                "cocci.j2").render(spec=spec, source=source)
-        elif getattr(spec, "migration", None) is not None:
-            files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
-                "migrate.cocci.j2").render(spec=spec, m=spec.migration,
-                                           source=source)
-        page, figure = kernel_doc_paths(spec)
-        files[f"docs/{spec.name}.dot"] = env.get_template(
-            "states.dot.j2").render(spec=spec, source=source)
-        files[f"docs/{spec.name}.rst"] = env.get_template(
-            "docs.rst.j2").render(spec=spec, source=source,
-                                  header=header_path(spec),
-                                  figure=os.path.basename(figure))
-        if spec.plan is not None:
-            files[f"kunit/{spec.name}_gen_kunit.c"] = env.get_template(
-                "kunit.c.j2").render(spec=spec, plan=spec.plan, source=source)
-            files[f"kunit/{spec.name}.coverage.json"] = json.dumps(
-                spec.plan.coverage(), indent=1) + "\n"
+        before = set(files)
+        _render_spec(env, spec, files)
+        for rel in set(files) - before:
+            total += len(files[rel])
+            if rel.endswith(".h") or rel.startswith("kunit/") and \
+                    rel.endswith(".c"):
+                lint_c(spec, rel, files[rel])
+        if len(files) > MAX_FILES or total > MAX_BYTES:
+            raise spec.loc.error((), f"the specs would generate "
+                                 f"{len(files)} files, {total} bytes; the "
+                                 f"limit is {MAX_FILES} files and "
+                                 f"{MAX_BYTES} bytes")
     return files
+
+
+def _render_spec(env, spec, files):
+    source = source_name(spec.file)
+    files[header_path(spec)] = env.get_template("header.h.j2").render(
+        spec=spec, source=source)
+    case_tmpl = env.get_template("compile_case.c.j2")
+    manifest = []
+    for case in cases.cases(spec):
+        files[f"compile/{spec.name}/{case.file}"] = case_tmpl.render(
+            spec=spec, case=case, source=source)
+        manifest.append(case.manifest())
+    files[f"compile/{spec.name}/cases.json"] = json.dumps(
+        {"spec": source, "cases": manifest}, indent=1) + "\n"
+    if spec.coccinelle is not None:
+        files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
+            "cocci.j2").render(spec=spec, source=source)
+    elif getattr(spec, "migration", None) is not None:
+        files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
+            "migrate.cocci.j2").render(spec=spec, m=spec.migration,
+                                       source=source)
+    page, figure = kernel_doc_paths(spec)
+    files[f"docs/{spec.name}.dot"] = env.get_template(
+        "states.dot.j2").render(spec=spec, source=source)
+    files[f"docs/{spec.name}.rst"] = env.get_template(
+        "docs.rst.j2").render(spec=spec, source=source,
+                              header=header_path(spec),
+                              figure=os.path.basename(figure))
+    if spec.plan is not None:
+        files[f"kunit/{spec.name}_gen_kunit.c"] = env.get_template(
+            "kunit.c.j2").render(spec=spec, plan=spec.plan, source=source)
+        files[f"kunit/{spec.name}.coverage.json"] = json.dumps(
+            spec.plan.coverage(), indent=1) + "\n"
+
+
+def source_name(path):
+    """The spec's path as generated files name it, in a C comment: only
+    characters that cannot end the comment or form a trigraph, and short
+    enough for the line it is on."""
+    rel = _rel(path)
+    safe = re.sub(r"[^A-Za-z0-9_./+-]", "_", rel)
+    if len(safe) > 48:
+        safe = ".../" + safe.rsplit("/", 1)[-1][-44:]
+    return safe
+
+
+_TRAILING = re.compile(r"[ \t]$")
+
+
+def lint_c(spec, rel, text):
+    """What checkpatch would say about any line of generated C, as a spec
+    error at the spec value the line comes from: no line over 100 columns,
+    no trailing white space, no trigraph."""
+    for n, line in enumerate(text.split("\n"), 1):
+        if _cols(line) > WIDTH:
+            why = f"is {_cols(line)} columns wide; the limit is {WIDTH}"
+        elif _TRAILING.search(line):
+            why = "ends in white space"
+        elif "??" in line and re.search(r"\?\?[=/'()!<>-]", line):
+            why = "has a trigraph"
+        else:
+            continue
+        raise _blame(spec, line).error(
+            f"line {n} of generated/{rel} {why}: '{line.strip()}'; "
+            "shorten the names or the text it comes from")
+
+
+def _blame(spec, line):
+    """The spec node whose text most likely made ``line``."""
+    from .model import Node
+    from .schema import string_kinds
+    best = (0, ())
+    for path, _, value in string_kinds(spec.data):
+        if path[:1] == ("coccinelle",):
+            continue
+        score = max((len(w) for w in value.split() if w in line), default=0)
+        if value in line:
+            score = max(score, len(value) + 1)
+        if score > best[0]:
+            best = (score, path)
+    return Node(spec, best[1])
 
 
 def _rel(path):
@@ -278,31 +395,110 @@ def _rel(path):
 
 
 def write(files, outdir):
-    """Make ``outdir`` hold exactly ``files``; touch only what changed.
+    """Make ``outdir`` hold exactly ``files``, all or nothing.
 
-    Returns the list of paths written or removed.
+    The new tree is built next to ``outdir`` (unchanged files hard-linked,
+    so they keep their inode and time) and swapped in with one atomic
+    rename.  An error, a crash or Ctrl-C before the swap leaves ``outdir``
+    exactly as it was; after it, ``outdir`` is complete.  Nothing is
+    touched when nothing changed.  Returns the paths written or removed.
     """
+    outdir = os.path.realpath(outdir)    # a symlink: swap its target
+    have = existing(outdir)
     changed = []
+    same = set()
     for rel, text in sorted(files.items()):
-        path = os.path.join(outdir, rel)
         try:
-            with open(path, encoding="utf-8") as f:
+            with open(os.path.join(outdir, rel), encoding="utf-8") as f:
                 if f.read() == text:
+                    same.add(rel)
                     continue
-        except FileNotFoundError:
+        except (OSError, UnicodeDecodeError):
             pass
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
         changed.append(rel)
-    for rel in sorted(existing(outdir)):
-        if rel not in files:
-            os.unlink(os.path.join(outdir, rel))
-            changed.append(rel)
+    changed += sorted(rel for rel in have if rel not in files)
+    if not changed:
+        return []
+    parent = os.path.dirname(outdir)
+    os.makedirs(parent, exist_ok=True)
+    base = os.path.basename(outdir)
+    _clean_leftovers(parent, base)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=f".{base}.new.{os.getpid()}.")
+    try:
+        for rel, text in sorted(files.items()):
+            path = os.path.join(tmp, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if rel in same:
+                try:
+                    os.link(os.path.join(outdir, rel), path)
+                    continue
+                except OSError:
+                    pass
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(path, 0o644)
+        os.chmod(tmp, 0o755)
+        if os.path.isdir(outdir):
+            _exchange(tmp, outdir)       # tmp now holds the old tree
+        else:
+            os.rename(tmp, outdir)
+            tmp = None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     return changed
+
+
+def _clean_leftovers(parent, base):
+    """Trees a killed run left behind (never ``outdir`` itself, nor the
+    tree of a run still going)."""
+    for name in os.listdir(parent):
+        m = re.match(rf"\.{re.escape(base)}\.new\.(\d+)\.", name)
+        if not m:
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+            continue                      # its run is alive
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def _exchange(a, b):
+    """Swap two directories atomically (renameat2 RENAME_EXCHANGE); where
+    the kernel or libc lacks it, two renames."""
+    libc = _libc()
+    if libc is not None:
+        rc = libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2)
+        if rc == 0:
+            return
+    old = a + ".old"
+    os.rename(b, old)
+    try:
+        os.rename(a, b)
+    except BaseException:
+        os.rename(old, b)
+        raise
+    os.rename(old, a)
+
+
+_LIBC = []
+
+
+def _libc():
+    if not _LIBC:
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p,
+                                       ctypes.c_int, ctypes.c_char_p,
+                                       ctypes.c_uint]
+            _LIBC.append(libc)
+        except (OSError, AttributeError):
+            _LIBC.append(None)
+    return _LIBC[0]
 
 
 def existing(outdir):

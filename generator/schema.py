@@ -15,9 +15,44 @@ _TYPE_WORDS = {
 }
 
 
+_CACHE = []
+
+
 def _schema():
-    with open(SCHEMA_PATH, encoding="utf-8") as f:
-        return json.load(f)
+    if not _CACHE:
+        with open(SCHEMA_PATH, encoding="utf-8") as f:
+            _CACHE.append(json.load(f))
+    return _CACHE[0]
+
+
+def string_kinds(data):
+    """(path, kind, value) for every string in ``data``, in document order.
+
+    ``kind`` is the name of the schema definition the string was validated
+    against ("ident", "line", "text", "code", "ctype"), or "" for strings
+    the schema describes inline.
+    """
+    schema = _schema()
+    todo = [((), data, schema, "")]
+    while todo:
+        path, value, node, kind = todo.pop()
+        while isinstance(node, dict) and "$ref" in node:
+            kind = node["$ref"].split("/")[-1]
+            node = schema["definitions"][kind]
+        if not isinstance(node, dict):
+            node = {}
+        if isinstance(value, str):
+            yield path, kind, value
+        elif isinstance(value, dict):
+            props = node.get("properties", {})
+            extra = node.get("additionalProperties", {})
+            items = [(path + (k,), v, props.get(k, extra), "")
+                     for k, v in value.items()]
+            todo.extend(reversed(items))
+        elif isinstance(value, list):
+            items = [(path + (i,), v, node.get("items", {}), "")
+                     for i, v in enumerate(value)]
+            todo.extend(reversed(items))
 
 
 def _where(path):

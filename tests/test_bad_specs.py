@@ -243,7 +243,8 @@ def test_message_escapes_control_characters(tmp_path):
                                          'name: "wid\\e[2Jget"\n', 1))
     res = run_gen(["lint", path])
     assert res.rc == 2 and len(res.err_lines) == 1
-    assert res.err_lines[0].startswith(f"{path}:2:7: error: spec name ")
+    assert res.err_lines[0].startswith(f"{path}:2:7: error: character "
+                                       "U+001B (ESC) in a value")
     assert "\x1b" not in res.err, repr(res.err)
 
 

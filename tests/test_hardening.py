@@ -1,0 +1,274 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Issue 12: what 10,000 fuzzed specs broke, each class pinned.
+
+The rejected classes are bad specs in bad_specs/ (test_bad_specs.py).  Here:
+accepted specs whose output is checked, the all-or-nothing write, the
+command line's own errors, and a seeded property-based fuzz run of
+tests/fuzz.py's mutations (``make fuzz`` runs the long campaign).
+"""
+
+import errno
+import gc
+import os
+import random
+import signal
+import shutil
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fuzz
+from conftest import (KUNIT, MINIMAL, assert_no_traceback, error_re,
+                      files_under, run_gen)
+from generator import load, render
+
+HEADER = "include/linux/typestate/widget.h"
+KUNIT_C = "kunit/widget_gen_kunit.c"
+
+
+def _spec(tmp_path, base, *edits, name="widget.yaml"):
+    text = open(base, encoding="utf-8").read()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    p = tmp_path / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+def _gen(tmp_path, path):
+    out = tmp_path / "out"
+    res = run_gen(["--out", str(out), "gen", path])
+    assert_no_traceback(res)
+    assert (res.rc, res.err) == (0, ""), res.err
+    return {rel: (out / rel).read_text() for rel in files_under(out)}
+
+
+def _clean(files):
+    for rel, text in files.items():
+        if rel.endswith(".h") or rel.startswith("kunit/") and \
+                rel.endswith(".c"):
+            assert fuzz.style_lite(text) is None, (rel, fuzz.style_lite(text))
+
+
+# -- accepted specs, output checked ------------------------------------------------
+
+def test_spec_path_with_comment_end(tmp_path):
+    """A spec under a directory named 'x*' has '*/' in its path: the
+    header comment that names it must not end there."""
+    path = _spec(tmp_path, KUNIT, name="x*/widget.yaml")
+    assert "*/" in path
+    files = _gen(tmp_path, path)
+    _clean(files)
+    for text in files.values():
+        assert "x*/" not in text
+
+
+def test_dollar_dollar_is_a_dollar(tmp_path):
+    """The error message says to write $$ for a '$': it must work."""
+    path = _spec(tmp_path, MINIMAL, ("call: widget_turbo(${raw});",
+                                     "call: widget_turbo(${raw}, \"$$5\");"))
+    files = _gen(tmp_path, path)
+    assert '"$5");' in files[HEADER]
+    assert "$$" not in files[HEADER]
+
+
+def test_fixture_with_blank_line(tmp_path):
+    """Once a Jinja UndefinedError though lint accepted the spec."""
+    path = _spec(tmp_path, KUNIT, ("    struct widget *w;\n    int i;\n",
+                                   "    struct widget *w;\n\n    int i;\n"))
+    files = _gen(tmp_path, path)
+    _clean(files)
+    assert " * @w: fixture state" in files[KUNIT_C]
+    assert " * @i: fixture state" in files[KUNIT_C]
+
+
+def test_warning_is_escaped_in_its_c_string(tmp_path):
+    path = _spec(tmp_path, KUNIT, (
+        "errno: ENOMEM}",
+        "errno: ENOMEM, warning: 'say \"no\" \\ why?'}"))
+    files = _gen(tmp_path, path)
+    _clean(files)
+    assert '"say \\"no\\" \\\\ why\\?"' in files[KUNIT_C]
+
+
+def test_long_names_wrap_within_100_columns(tmp_path):
+    """Names near the limits: every line of the header and the KUnit suite
+    fits checkpatch's 100 columns (kernel-doc briefs, prototypes,
+    DEFINE_FREE, _Generic associations and coverage calls wrap)."""
+    edits = [("prefix: wdg\n", "prefix: wdgabcdefg\n")]
+    for old, new in (("idle", "idle_waiting"),
+                     ("running", "running_from_own_clock"),
+                     ("for_each_part", "for_each_part_of_widget")):
+        edits.append((old, new))
+    text = open(KUNIT, encoding="utf-8").read()
+    text = text.replace("prefix: wdg\n", "prefix: wdgabcdefg\n")
+    for old, new in edits[1:]:
+        text = text.replace(old, new)
+    text = text.replace(" i,", " index_of_part,").replace(
+        "name: i,", "name: index_of_part,").replace(
+        "${raw}, i)", "${raw}, index_of_part)").replace(
+        "i: f->i}", "index_of_part: f->i}")
+    p = tmp_path / "widget.yaml"
+    p.write_text(text)
+    files = _gen(tmp_path, str(p))
+    _clean(files)
+    assert "wdgabcdefg_running_from_own_clock_slow" in files[HEADER]
+
+
+def test_too_long_generated_line_is_a_located_error(tmp_path):
+    """What still does not fit is refused at the spec text it comes from."""
+    path = _spec(tmp_path, MINIMAL, (
+        "summary: stop the widget",
+        "summary: stop the widget " + "x" * 99))
+    res = run_gen(["lint", path])
+    assert res.rc == 2 and len(res.err_lines) == 1
+    m = error_re(path).match(res.err_lines[0])
+    assert m and (m.group(1), m.group(2)) == ("63", "14"), res.err
+    assert "columns wide; the limit is 100" in res.err
+
+
+# -- all or nothing ------------------------------------------------------------------
+
+def _tree(d):
+    return fuzz._snapshot(str(d))
+
+
+def test_interrupted_write_is_all_old_or_all_new(tmp_path):
+    """Ctrl-C at every point of a write: the tree is the old one or the new
+    one, never a mixture, and no temporary tree is left beside it."""
+    out = tmp_path / "generated"
+    assert run_gen(["--out", str(out), "gen", MINIMAL]).rc == 0
+    files = render.render([__import__("generator.__main__", fromlist=[
+        "build"]).build(KUNIT)])
+    n = len(files) + 3
+    for stop in range(1, n + 1):
+        shutil.rmtree(out)
+        assert run_gen(["--out", str(out), "gen", MINIMAL]).rc == 0
+        rng = random.Random()
+        rng.randint = lambda a, b, stop=stop: stop
+        assert fuzz._interrupted_write(files, str(out), rng) is None, stop
+
+
+def test_write_error_leaves_the_tree(tmp_path, monkeypatch):
+    out = tmp_path / "generated"
+    assert run_gen(["--out", str(out), "gen", MINIMAL]).rc == 0
+    before = _tree(out)
+    real = open
+
+    def full(path, *a, **k):
+        if "w" in (a[0] if a else k.get("mode", "r")):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(path, *a, **k)
+    monkeypatch.setattr(render, "open", full, raising=False)
+    res = run_gen(["--out", str(out), "gen", KUNIT])
+    assert_no_traceback(res)
+    assert res.rc == 2 and len(res.err_lines) == 1
+    assert "No space left on device" in res.err
+    assert _tree(out) == before
+    assert fuzz._leftovers(str(out)) == []
+
+
+def test_ctrl_c_is_a_clean_exit(tmp_path, monkeypatch):
+    out = tmp_path / "generated"
+    assert run_gen(["--out", str(out), "gen", MINIMAL]).rc == 0
+    before = _tree(out)
+
+    def interrupt(specs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(render, "render", interrupt)
+    res = run_gen(["--out", str(out), "gen", KUNIT])
+    assert res.exc is None and res.rc == 130
+    assert res.err_lines == [f"typestate-gen: interrupted; {out} is as it "
+                             "was"]
+    assert _tree(out) == before
+
+
+def test_out_pointing_at_a_file(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    res = run_gen(["--out", str(f), "gen", MINIMAL])
+    assert_no_traceback(res)
+    assert res.rc == 2
+    assert res.err_lines == [f"typestate-gen: --out {f}: not a directory; "
+                             "give the directory to write (or check) the "
+                             "generated tree in"]
+    assert f.read_text() == "x"
+
+
+# -- smaller -------------------------------------------------------------------------
+
+def test_huge_value_is_cut_in_the_error_line(tmp_path):
+    path = _spec(tmp_path, MINIMAL, ("name: widget\n",
+                                     "name: W" + "x" * 16000 + "\n"))
+    res = run_gen(["lint", path])
+    assert res.rc == 2 and len(res.err_lines) == 1
+    assert len(res.err_lines[0]) < len(path) + 300, res.err_lines[0]
+    assert "'W" + "x" * 59 + "...'" in res.err
+
+
+def test_loader_keeps_no_yaml_node_alive():
+    """Once every scalar node of every spec stayed in a module-level
+    loader's cache."""
+    def nodes():
+        gc.collect()
+        return sum(isinstance(o, yaml.Node) for o in gc.get_objects())
+    before = nodes()
+    for _ in range(3):
+        for p in (MINIMAL, KUNIT):
+            load.load(p)
+    assert nodes() <= before
+
+
+def test_wrong_type_alias_is_reported_at_its_use(tmp_path):
+    path = _spec(tmp_path, MINIMAL,
+                 ("  - {name: clock, doc:", "  - &clk {name: clock, doc:"),
+                 ("    summary: stop the widget",
+                  "    summary: *clk"))
+    res = run_gen(["lint", path])
+    assert res.err_lines and res.err_lines[0].startswith(
+        f"{path}:63:14: error: transitions/1/summary must be a string")
+
+
+# -- property: seeded fuzz, under a minute ---------------------------------------------
+
+BASES = fuzz.bases()
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    d = tmp_path_factory.mktemp("baseline") / "generated"
+    assert run_gen(["--out", str(d), "gen", KUNIT]).rc == 0
+    return str(d)
+
+
+def _alarm(signum, frame):
+    raise TimeoutError(f"a case ran over {fuzz.HANG_SECONDS} s")
+
+
+@settings(max_examples=int(os.environ.get("TYPESTATE_FUZZ_EXAMPLES", 150)),
+          deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow,
+                                 HealthCheck.function_scoped_fixture])
+@given(st.integers(min_value=0, max_value=2**32))
+def test_fuzzed_spec_is_accepted_clean_or_rejected_cleanly(
+        baseline, tmp_path_factory, number):
+    name, data = fuzz.make_case(20261126, number, BASES)
+    d = tmp_path_factory.mktemp("case")
+    path = os.path.join(str(d), name)
+    with open(path, "wb") as f:
+        f.write(data)
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(fuzz.HANG_SECONDS)
+    try:
+        res = fuzz.run_case(path, str(d), baseline,
+                            random.Random(number))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert res["class"] in ("accepted", "rejected"), \
+        (res["class"], res.get("detail"), data[:3000])
+    shutil.rmtree(str(d), ignore_errors=True)
