@@ -759,10 +759,21 @@ fn(...) {
  ...>
 }
 
-@depends on decl@
+// The header goes after the file's <...> includes or, in a file that has
+// only "..." ones, before them.
+@angle depends on decl@
+@@
+#include <...>
+
+@depends on decl && angle@
 @@
 #include <...>
 + #include <linux/typestate/dma_single.h>
+
+@depends on decl && !angle@
+@@
++ #include <linux/typestate/dma_single.h>
+#include "..."
 
 // Tests of the result that the raw API never signals, right after the
 // acquire (further away, a test is often of another iteration's object).
