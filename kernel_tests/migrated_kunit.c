@@ -9,10 +9,11 @@
  * tests/cocci/dma_single/kunit.after.c is what the semantic patch generated
  * from specs/dma_single.yaml makes of buffers mapped and unmapped in one
  * function.  pytest checks that spatch writes exactly them, and
- * kernel_tests/tree.py installs them next to this file.  Here their functions run against a KUnit device that maps for
- * real, with CONFIG_DMA_API_DEBUG checking the count and direction of every
- * unmap and reporting double unmaps; kernel_tests/run_kunit.py fails the
- * run on any such report.
+ * kernel_tests/tree.py installs them next to this file.  Here their
+ * functions run against a KUnit device that maps for real, with
+ * CONFIG_DMA_API_DEBUG checking the count and direction of every unmap and
+ * reporting double unmaps; kernel_tests/run_kunit.py fails the run on any
+ * such report.
  */
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
