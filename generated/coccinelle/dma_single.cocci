@@ -63,6 +63,12 @@ def group(fn, obj):
     return (fn, re.sub(r"\s+", "", obj))
 
 
+def pretty(obj):
+    """An expression as C is written: spatch prints 'p -> a [ i ]'."""
+    obj = re.sub(r"\s*(->|\.)\s*", r"\1", obj)
+    return re.sub(r"\s*\[\s*(.*?)\s*\]", r"[\1]", obj)
+
+
 def refuse(g, line, reason):
     if g not in why:
         why[g] = (line, reason)
@@ -120,21 +126,21 @@ def decide(fn, E, line):
     for b in base_idents(E):
         for line, step in sorted(assigns.get((fn, b), ())):
             if step or int(line) > first:
-                refuse(g, line, "line %s changes '%s', so '%s' may name another object there" % (line, b, E))
+                refuse(g, line, "line %s changes '%s', so '%s' may name another object there" % (line, b, pretty(E)))
     for kind, pos, what in uses.get(g, []):
         if (pos.file, pos.line, pos.column) in known.get(g, set()):
             continue
         if kind == "write":
-            refuse(g, pos.line, "line %s writes '%s' before a release or operation uses it" % (pos.line, E))
+            refuse(g, pos.line, "line %s writes '%s' before a release or operation uses it" % (pos.line, pretty(E)))
         elif kind == "address":
-            refuse(g, pos.line, "line %s takes the address of '%s'" % (pos.line, E))
+            refuse(g, pos.line, "line %s takes the address of '%s'" % (pos.line, pretty(E)))
         else:
-            refuse(g, pos.line, "line %s passes '%s' to %s(), which the spec does not describe" % (pos.line, E, what))
+            refuse(g, pos.line, "line %s passes '%s' to %s(), which the spec does not describe" % (pos.line, pretty(E), what))
     for k in mine:
         if k in cands and g not in why:
             after = failure_reads(k, cands[k][4], E)
             if after:
-                refuse(g, after, "line %s reads '%s' on the acquire's failure path, where only the raw code sets it (a behaviour change: left for review)" % (after, E))
+                refuse(g, after, "line %s reads '%s' on the acquire's failure path, where only the raw code sets it (a behaviour change: left for review)" % (after, pretty(E)))
     if bad:
         k = bad[0]
         if k in cands:
@@ -158,7 +164,7 @@ def decide(fn, E, line):
     if g in why:
         return False
     if not re.fullmatch(r"\w+", E) or E not in locals.get(fn, ()):
-        changes[g] = "'%s' outlives %s(); when the acquire fails it keeps its old value, where the raw code stored the raw failure value" % (E, fn)
+        changes[g] = "'%s' outlives %s(); when the acquire fails it keeps its old value, where the raw code stored the raw failure value" % (pretty(E), fn)
     done.add(g)
     return True
 

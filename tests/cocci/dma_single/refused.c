@@ -59,7 +59,7 @@ unmap:
 
 static int foo_write(struct foo_dev *fd)
 {
-	fd->rx_dma = dma_map_single(fd->dev, fd->buf, 64, DMA_FROM_DEVICE); /* expect: line 65 writes 'fd -> rx_dma' before a release or operation uses it */
+	fd->rx_dma = dma_map_single(fd->dev, fd->buf, 64, DMA_FROM_DEVICE); /* expect: line 65 writes 'fd->rx_dma' before a release or operation uses it */
 	if (dma_mapping_error(fd->dev, fd->rx_dma))
 		return -ENOMEM;
 	fd->rx_dma += 4;
