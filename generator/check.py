@@ -11,7 +11,7 @@ import re
 from . import cases as compile_cases
 from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
                     INCLUDE_RE, MAX_CTYPE, MAX_IDENT, MAX_STATE_NAME,
-                    Callable, Node)
+                    Callable, Node, display_cols)
 from .schema import string_kinds
 
 # Compile cases per spec: they grow with the square of the states.
@@ -240,7 +240,7 @@ def _c_style(text):
         first = before[0] == "nl" or before[0] == "ws" and (
             i < 2 or toks[i - 2][0] == "nl")
         if first:
-            col = _cols_of(text[line_start:at])
+            col = display_cols(text[line_start:at])
             if tok == "{":
                 return at, ("'{' at the start of a line; put it at the end "
                             "of the line before (checkpatch: OPEN_BRACE)")
@@ -252,7 +252,7 @@ def _c_style(text):
                                 f"{want + 1} (checkpatch: "
                                 "PARENTHESIS_ALIGNMENT)")
         if tok == "(":
-            parens.append(_cols_of(text[line_start:at]) + 1)
+            parens.append(display_cols(text[line_start:at]) + 1)
             if before[0] == "word" and before[1] in ("if", "for", "while",
                                                       "switch"):
                 return at, (f"'{before[1]}(' needs a space before '(' "
@@ -309,13 +309,6 @@ def _c_style(text):
                 return at, (f"spaces needed on both sides of '{tok}' "
                             "(checkpatch: SPACING)")
     return None
-
-
-def _cols_of(prefix):
-    col = 0
-    for ch in prefix:
-        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
-    return col
 
 
 def _strings(spec):

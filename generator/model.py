@@ -433,3 +433,11 @@ def c_decl(ctype, name):
     if ctype.endswith("*"):
         return ctype + name
     return f"{ctype} {name}"
+
+
+def display_cols(text):
+    """Display width of ``text`` with 8-column tabs, as checkpatch counts."""
+    col = 0
+    for ch in text:
+        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
+    return col

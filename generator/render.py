@@ -17,20 +17,12 @@ import textwrap
 import jinja2
 
 from . import cases
-from .model import c_decl
+from .model import c_decl, display_cols as _cols
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATES = os.path.join(ROOT, "templates")
 WIDTH = 100          # checkpatch's line limit
 DOC_WIDTH = 80       # kernel-doc prose
-
-
-def _cols(text):
-    """Display width of ``text`` with 8-column tabs."""
-    col = 0
-    for ch in text:
-        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
-    return col
 
 
 def _indent_to(col):
