@@ -261,10 +261,6 @@ class Migration(Node):
             out.append((f, f.pattern(), args))
         return out
 
-    def release_call(self):
-        st = self.state
-        return f"{self.spec.prefix}_release"
-
     @staticmethod
     def mv(name):
         return metavar(name)
