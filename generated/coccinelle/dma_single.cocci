@@ -702,10 +702,10 @@ fn(...) {
   ) S1
 + E = dmab_dma_addr(H);
 |
-  if (unlikely(
-- dma_mapping_error(P_dev, E)
+  if (
+- unlikely(dma_mapping_error(P_dev, E))
 + IS_ERR(H)
-  )) S1
+  ) S1
 + E = dmab_dma_addr(H);
 |
   R =
@@ -725,10 +725,10 @@ fn(...) {
   ) S1
 + E = dmab_dma_addr(H);
 |
-  if (unlikely(
-- dma_mapping_error(P_dev, E)
+  if (
+- unlikely(dma_mapping_error(P_dev, E))
 + IS_ERR(H)
-  )) S1
+  ) S1
 + E = dmab_dma_addr(H);
 |
   R =

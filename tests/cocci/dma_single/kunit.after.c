@@ -64,7 +64,7 @@ static int dsf_many(struct dsf_dev *d, void **bufs, int n, size_t len)
 	for (i = 0; i < n; i++) {
 		a_h = dmab_map_new(&a_body, d->dev, bufs[i], len,
 				   DMA_BIDIRECTIONAL, 0);
-		if (unlikely(IS_ERR(a_h)))
+		if (IS_ERR(a_h))
 			break;
 		a = dmab_dma_addr(a_h);
 		d->last = a;

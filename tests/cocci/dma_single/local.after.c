@@ -67,7 +67,7 @@ static int foo_loop(struct foo_dev *fd, void **bufs, int n)
 	for (i = 0; i < n; i++) {
 		a_h = dmab_map_new(&a_body, fd->dev, bufs[i], 64,
 				   DMA_BIDIRECTIONAL, 0);
-		if (unlikely(IS_ERR(a_h)))
+		if (IS_ERR(a_h))
 			break;
 		a = dmab_dma_addr(a_h);
 		writel(lower_32_bits(a), fd->regs);
