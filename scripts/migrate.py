@@ -214,6 +214,7 @@ def main(argv):
                 status = 1
             for f in before:
                 _drop_include_only_change(f, before[f])
+                _retab(f, before[f])
             changed = [f for f in before if _read(f) != before[f]]
             redo = [g for g in groups if any(f in changed for f in g)]
             stale = {f for g in redo for f in g}
@@ -435,6 +436,42 @@ def _drop_include_only_change(path, old):
     if new != old and INCLUDE_LINE.sub("", new) == INCLUDE_LINE.sub("", old):
         with open(path, "w", encoding="utf-8") as f:
             f.write(old)
+
+
+def _retab(path, old):
+    """Indent the lines the migration wrote as the kernel does: tabs, then
+    fewer than 8 spaces to reach the same column.  spatch aligns a wrapped
+    argument list with runs of spaces, which checkpatch refuses
+    (CODE_INDENT); lines the migration did not touch are left alone."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        new = f.read()
+    if new == old:
+        return
+    old_lines = old.splitlines(True)
+    new_lines = new.splitlines(True)
+    sm = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    out = list(new_lines)
+    for tag, _, _, j1, j2 in sm.get_opcodes():
+        if tag not in ("replace", "insert"):
+            continue
+        for j in range(j1, j2):
+            out[j] = retab_line(new_lines[j])
+    text = "".join(out)
+    if text != new:
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(text)
+
+
+def retab_line(line):
+    """The line with its leading white space as tabs and at most 7 spaces,
+    at the same display column."""
+    body = line.lstrip(" \t")
+    if not body.strip():
+        return line
+    col = 0
+    for c in line[:len(line) - len(body)]:
+        col = col + 8 - col % 8 if c == "\t" else col + 1
+    return "\t" * (col // 8) + " " * (col % 8) + body
 
 
 def _read(path):
