@@ -29,9 +29,34 @@ def test_candidates_sharing_a_header_form_one_group(tmp_path):
                                r"struct sg_table|dma_map_sgtable")
     assert sorted(os.path.basename(c) for c in cands) == ["a.c", "b.c", "c.c"]
     groups = sorted(sorted(os.path.basename(f) for f in g)
-                    for g in migrate.group_by_header(list(cands), cands))
+                    for g in migrate.group_by_header(list(cands), cands,
+                                                     "struct sg_table"))
     # plain.h declares no sg_table: it groups nothing and is not scanned.
     assert groups == [["a.c", "b.c", "foo.h"], ["c.c"]]
+
+
+def test_headers_are_followed_through_nested_local_includes(tmp_path):
+    d = tmp_path / "drivers" / "bar"
+    _write(str(d / "bar.h"), '#include "hw/regs.h"\nint bar(void);\n')
+    _write(str(d / "hw" / "regs.h"),
+           "struct bar_ring {\n\tdma_addr_t dma[4];\n\tvoid *buf;\n};\n")
+    _write(str(d / "a.c"), '#include "bar.h"\nint a(void);\n')
+    _write(str(d / "b.c"), '#include "hw/regs.h"\nint b(void);\n')
+    cands = {str(d / n): open(str(d / n), encoding="utf-8").read()
+             for n in ("a.c", "b.c")}
+    groups = migrate.group_by_header(list(cands), cands, "dma_addr_t")
+    assert [sorted(os.path.relpath(f, str(d)) for f in g) for g in groups] \
+        == [["a.c", "b.c", "hw/regs.h"]]
+    # Without a member type, no header is scanned.
+    assert sorted(map(len, migrate.group_by_header(list(cands), cands))) \
+        == [1, 1]
+
+
+def test_migrated_lines_are_indented_with_tabs():
+    assert migrate.retab_line("\t\t\t\t               x,\n") == \
+        "\t\t\t\t\t       x,\n"
+    assert migrate.retab_line("    y;\n") == "    y;\n"
+    assert migrate.retab_line("   \n") == "   \n"
 
 
 def test_include_only_change_is_undone(tmp_path):
