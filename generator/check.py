@@ -9,9 +9,10 @@ then the state graph and its resources, then generated-name collisions.
 import re
 
 from . import cases as compile_cases
+from . import cgrammar
 from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
                     INCLUDE_RE, MAX_CTYPE, MAX_IDENT, MAX_STATE_NAME,
-                    Callable, Node, display_cols)
+                    Callable, Node, ctype_problem, display_cols)
 from .schema import string_kinds
 
 # Compile cases per spec: they grow with the square of the states.
@@ -347,6 +348,10 @@ def _strings(spec):
                        "COMPLEX_MACRO)")
             if not bad and isinstance(value, str):
                 bad = _c_style(value)
+            if not bad and path[:2] != ("kunit", "fixture"):
+                bad = cgrammar.problem(value, "statements" if kind == "code"
+                                       else "expand" if key == "expand"
+                                       else "expr")
             if bad:
                 raise loc.error_at_char(path, value, bad[0],
                                         f"{key}: {bad[1]}")
@@ -399,6 +404,9 @@ def _ctype(node, ctype, key="type"):
         if w in C_KEYWORDS and w not in _TYPE_WORDS:
             raise node.error(f"'{ctype}' uses the C keyword '{w}' as a "
                              "type name", key)
+    problem = ctype_problem(ctype)
+    if problem:
+        raise node.error(problem, key)
 
 
 _TYPE_WORDS = frozenset("const struct enum union int long char short "

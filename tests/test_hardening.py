@@ -272,3 +272,76 @@ def test_fuzzed_spec_is_accepted_clean_or_rejected_cleanly(
     assert res["class"] in ("accepted", "rejected"), \
         (res["class"], res.get("detail"), data[:3000])
     shutil.rmtree(str(d), ignore_errors=True)
+
+
+# -- the shape of the C a spec writes (generator/cgrammar.py) -------------------
+
+from generator import cgrammar  # noqa: E402
+
+_C_OK = [
+    ("statements", "if (!n)\n\tret = -EINVAL;\nelse\n\tret = f(&${body}->t,"
+                   " min_t(size_t, a, UINT_MAX));"),
+    ("statements", "for (i = 0; i < n; i++)\n\tp[i] = g(first + i * SZ);"),
+    ("statements", "for_each_sg(${raw}, sg, n, i) {\n\tx++;\n}"),
+    ("statements", "x = (unsigned long)y + (size_t)-1 + sizeof(struct a *);"),
+    ("statements", "(void)f(container_of(p, struct b, c));"),
+    ("statements", "do {\n\tx--;\n} while (x > 0);"),
+    ("statements", "switch (x) {\ncase 1:\n\tbreak;\ndefault:\n\ty = 2;\n}"),
+    ("expr", "r == (h->body.a ? h->body.b : f->c)"),
+    ("expand", "for_each_sgtable_sg(${raw}, sg, i)"),
+    ("expand", "for (i = 0; i < n; i++)"),
+]
+
+_C_BAD = [
+    # English prose in a C field (make fuzz: it reached the header).
+    ("statements", "Calls foo() with the device, address and size", 6,
+     "two names or values in a row"),
+    ("expr", "the length of it", 4, "two names or values in a row"),
+    ("statements", "1e999 f(x);", 6, "two names or values in a row"),
+    # A declaration: the blank line checkpatch wants after it is not the
+    # snippet's to place (make fuzz: checkpatch LINE_SPACING).
+    ("statements", "int i;\nf(i);", 0, "a declaration"),
+    ("statements", "dma_addr_t a = f();", 0, "a declaration"),
+    ("statements", "struct page **p;", 0, "a declaration"),
+    # Statements that do nothing, or are not statements.
+    ("statements", "x == 1;", 0, "does nothing"),
+    ("statements", "f(x)", 4, "the snippet ends where ';'"),
+    ("statements", ";", 0, "an empty statement"),
+    ("statements", "goto out;", 0, "'goto'"),
+    ("statements", "else f();", 0, "'else' without an 'if'"),
+    # Layout checkpatch refuses, seen only by a parser (make fuzz).
+    ("statements", "widget_st*op(x);", 9, "spaces needed on both sides of"),
+    ("statements", "x = a\n    && b;", 10, "starts a continuation line"),
+    ("statements", "f (x);", 2, "space between a function and its '('"),
+    ("expr", "(: f->addr)", 1, "':' where a value should be"),
+    ("expand", "for each part", 4, "expected '(' after 'for'"),
+    ("statements", "x = " + "(" * 40 + "1" + ")" * 40 + ";", 37,
+     "nested over"),
+]
+
+
+@pytest.mark.parametrize("shape,text", _C_OK)
+def test_c_grammar_accepts(shape, text):
+    assert cgrammar.problem(text, shape) is None
+
+
+@pytest.mark.parametrize("shape,text,at,problem", _C_BAD)
+def test_c_grammar_refuses(shape, text, at, problem):
+    got = cgrammar.problem(text, shape)
+    assert got is not None and got[0] == at and problem in got[1], got
+
+
+def test_shipped_c_passes_the_grammar():
+    from generator.schema import string_kinds
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in ("dma_single.yaml", "sg_table.yaml"):
+        with open(os.path.join(root, "specs", name), encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+        n = 0
+        for path, kind, value in string_kinds(data):
+            if kind == "code" and path[0] in ("constructors", "transitions",
+                                              "operations", "dimensions") \
+                    or path[:2] in (("kunit", "init"), ("kunit", "exit")):
+                assert cgrammar.problem(value, "statements") is None, path
+                n += 1
+        assert n >= 10
