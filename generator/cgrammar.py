@@ -187,6 +187,12 @@ class _Parser:
         if not named:
             self.unexpected("a type")
         while self.tok() == "*" or self.tok() in _QUALIFIERS:
+            _, tok, at = self.peek()
+            before = self.text[at - 1:at]
+            if tok == "*" and before != ("*" if self.tok(-1) == "*"
+                                         else " "):
+                self.fail("write a space between a type and its '*', and "
+                          "none between '*'s (checkpatch: POINTER_LOCATION)")
             self.next()
 
     # -- expressions --

@@ -91,6 +91,12 @@ def _prose(spec, node, path):
                                 path + (key,), value, value.index(bad),
                                 f"'{bad}' in {key} would end or open the C "
                                 "comment it is copied into; reword it")
+                    m = _REPEATED_WORD.search(value)
+                    if m:
+                        raise spec.loc.error_at_char(
+                            path + (key,), value, m.start(2), f"'{m.group(1)}"
+                            f"' twice in a row in {key} (checkpatch: "
+                            "REPEATED_WORD); reword it")
                     m = _PROSE_BACKSLASH.search(value)
                     if m:
                         raise spec.loc.error_at_char(
@@ -104,6 +110,10 @@ def _prose(spec, node, path):
 
 
 _PROSE_BACKSLASH = re.compile(r"\\(\s|\Z)")
+# checkpatch's word: an optional capital, then two or more small letters;
+# prose is re-wrapped, so two words on two lines also end up side by side.
+_REPEATED_WORD = re.compile(r"(?<!\S)([A-Z]?[a-z]{2,})\s+((?i:\1))"
+                            r"(?=[\s.,;?!]|\Z)")
 
 
 # -- strings by where they go ---------------------------------------------------
@@ -320,6 +330,9 @@ def _strings(spec):
         if path[:1] == ("coccinelle",):
             continue
         key = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if not value.strip():
+            raise loc.error(path, f"{key} is blank: white space only "
+                            "(kernel-doc: 'not described', 'bad line')")
         if kind in _ONE_LINE and ("\n" in value or "\r" in value):
             at = value.find("\n") if "\n" in value else value.find("\r")
             raise loc.error_at_char(path, value, at, f"{key} must be one "

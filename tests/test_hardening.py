@@ -313,6 +313,7 @@ _C_BAD = [
     ("statements", "widget_st*op(x);", 9, "spaces needed on both sides of"),
     ("statements", "x = a\n    && b;", 10, "starts a continuation line"),
     ("statements", "f (x);", 2, "space between a function and its '('"),
+    ("statements", "x = (char*)p;", 9, "POINTER_LOCATION"),
     ("expr", "(: f->addr)", 1, "':' where a value should be"),
     ("expand", "for each part", 4, "expected '(' after 'for'"),
     ("statements", "x = " + "(" * 40 + "1" + ")" * 40 + ";", 37,
