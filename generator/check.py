@@ -6,6 +6,8 @@ order a user would fix things in: names first, then shapes of the callables,
 then the state graph and its resources, then generated-name collisions.
 """
 
+import difflib
+import os
 import re
 
 from . import cases as compile_cases
@@ -30,6 +32,7 @@ def check(spec):
     _strings(spec)
     _body_fields(spec)
     _names(spec)
+    _assigned_types(spec)
     _callables(spec)
     _resources(spec)
     _reachable(spec)
@@ -57,7 +60,8 @@ def _kunit(spec):
     k = spec.kunit
     for key in ("includes", "local_includes"):
         for i, inc in enumerate(k.get(key, [])):
-            _include(Node(spec, ("kunit", key, i)), inc, f"kunit.{key}")
+            _include(Node(spec, ("kunit", key, i)), inc, f"kunit.{key}",
+                     kernel=key == "includes")
     for path, value in _kunit_values(k):
         if isinstance(value, int) and not -2**63 <= value < 2**64:
             raise spec.loc.error(("kunit",) + path, f"{value} does not fit "
@@ -384,6 +388,34 @@ def _body_fields(spec):
                     + ", ".join(sorted(fields)))
 
 
+def _assigned_types(spec):
+    """``${body}->field = name;`` and ``name = ${body}->field;`` between a
+    field and a parameter or local of the same call: their types must be
+    the same, or kbuild refuses the assignment (incompatible pointer
+    types) or silently converts it."""
+    fields = {f.name: f.type for f in spec.fields}
+    pattern = re.compile(r"\$\{body\}->(\w+) = (\w+);|(\w+) = "
+                         r"\$\{body\}->(\w+);")
+    for c in spec.constructors + spec.transitions + spec.operations:
+        names = {p.name: p.type for p in c.params + c.locals}
+        for key in ("call", "then", "undo"):
+            code = getattr(c, key)
+            if code is None:
+                continue
+            for m in pattern.finditer(code.text):
+                field, name = (m.group(1), m.group(2)) if m.group(1) else \
+                    (m.group(4), m.group(3))
+                if field not in fields or name not in names:
+                    continue
+                want = fields[field].replace("const ", "")
+                if names[name].replace("const ", "") != want:
+                    raise spec.loc.error_at_char(
+                        c.path + (key,), code.text, m.start(),
+                        f"{key}: assigns '{name}' ({names[name]}) and field "
+                        f"'{field}' ({fields[field]}) to each other; give "
+                        "them the same type")
+
+
 # -- names and types ---------------------------------------------------------
 
 def _ident(node, name, key="name", what="name"):
@@ -426,11 +458,30 @@ _TYPE_WORDS = frozenset("const struct enum union int long char short "
                         "unsigned signed void bool double float".split())
 
 
-def _include(node, inc, what="include"):
+def _include(node, inc, what="include", kernel=True):
     if not INCLUDE_RE.fullmatch(inc) or len(inc) > 128:
         raise node.error(f"{what} '{inc}' must be a relative header path "
                          "such as linux/slab.h: lower-case letters, digits, "
                          "'_', '-' and '.', no '..', not absolute")
+    if kernel and inc not in kernel_headers():
+        close = difflib.get_close_matches(inc, kernel_headers(), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise node.error(f"{what} '{inc}' is not a header of Linux 6.12 "
+                         f"(generator/kernel_headers.txt){hint}")
+
+
+_HEADERS = []
+
+
+def kernel_headers():
+    """The header names <...> can include in Linux 6.12 on x86_64."""
+    if not _HEADERS:
+        path = os.path.join(os.path.dirname(__file__), "kernel_headers.txt")
+        with open(path, encoding="utf-8") as f:
+            _HEADERS.append(frozenset(
+                line.strip() for line in f
+                if line.strip() and not line.startswith("#")))
+    return _HEADERS[0]
 
 
 def _names(spec):

@@ -31,6 +31,19 @@ KERNEL_TYPEDEFS = frozenset("""
     refcount_t spinlock_t raw_spinlock_t rwlock_t wait_queue_head_t
     irqreturn_t netdev_features_t vm_fault_t blk_status_t __poll_t
 """.split())
+# The struct, union and enum types a spec may use by value (a field, a
+# parameter), which needs their full definition: those the kernel defines
+# in headers every driver can include.  Behind a pointer any tag will do
+# (the header declares the ones only parameters name), but by value an
+# unknown tag fails kbuild ('has incomplete type'), and only the kernel
+# knows its tags.
+KERNEL_COMPLETE_TAGS = frozenset({
+    "enum dma_data_direction", "struct sg_table", "struct scatterlist",
+    "struct sg_page_iter", "struct sg_dma_page_iter", "struct list_head",
+    "struct hlist_node", "struct kref", "struct mutex", "struct completion",
+    "struct work_struct", "struct delayed_work", "struct timer_list",
+    "struct rcu_head", "struct resource",
+})
 # A relative header path: segments that start with a letter, digit or '_'
 # (so never '..' or '.'), no empty segment, no absolute path.
 INCLUDE_RE = re.compile(r"[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_][a-z0-9_.-]*)*\.h")
@@ -441,6 +454,21 @@ class Spec:
     def releasable_states(self):
         return [s for s in self.states if s.releasable]
 
+    @property
+    def forward_tags(self):
+        """'struct x' and 'union x' that only parameters name: declared
+        before the functions, since a tag first named in a parameter list
+        is scoped to that function (gcc: 'declared inside parameter list',
+        an error under CONFIG_WERROR).  Tags of the storage fields are
+        declared by the storage struct."""
+        def tags(types):
+            return {m.group() for t in types
+                    for m in re.finditer(r"\b(struct|union) [a-z_]\w*", t)}
+        params = [p.type for c in self.constructors + self.transitions +
+                  self.operations for p in c.params]
+        own = {self.storage_type} | {st.ctype for st in self.states}
+        return sorted(tags(params) - tags(f.type for f in self.fields) - own)
+
 
 _TYPE_WORDS = frozenset("const struct enum union int long char short "
                         "unsigned signed void bool double float".split())
@@ -468,6 +496,12 @@ def ctype_problem(ctype):
         return f"'{ctype}': write 'unsigned int' (checkpatch: UNSPECIFIED_INT)"
     if base == ["void"] and not stars:
         return f"'{ctype}': void is a type only behind a pointer ('void *')"
+    tag = " ".join(w for w in base if w != "const")
+    if base[0] in ("struct", "union", "enum") and not stars and \
+            tag not in KERNEL_COMPLETE_TAGS:
+        return (f"'{ctype}' by value needs the full definition of {tag}, "
+                "which the generator cannot see; use a pointer, or a type "
+                "of KERNEL_COMPLETE_TAGS in generator/model.py")
     if len(base) == 1 and base[0] not in _TYPE_WORDS and \
             base[0] not in KERNEL_TYPEDEFS:
         return (f"'{ctype}' is not a type the kernel's headers are known to "

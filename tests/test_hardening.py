@@ -346,3 +346,19 @@ def test_shipped_c_passes_the_grammar():
                 assert cgrammar.problem(value, "statements") is None, path
                 n += 1
         assert n >= 10
+
+
+def test_tag_only_a_parameter_names_is_declared_first(tmp_path):
+    # make fuzz: 'struct devicen *dev' as a parameter only: gcc scopes the
+    # tag to that one function ('declared inside parameter list'), an
+    # error under CONFIG_WERROR, in a line the template wrote.
+    path = _spec(tmp_path, MINIMAL, (
+        "    summary: switch to turbo\n",
+        "    summary: switch to turbo\n    params:\n"
+        "      - {name: g, type: struct gadget *, doc: the gadget to "
+        "use}\n"))
+    header = _gen(tmp_path, path)[HEADER]
+    decl = header.index("\nstruct gadget;\n")
+    assert decl < header.index("struct gadget *g")
+    assert "\nstruct widget;\n" not in header     # a field's tag: declared
+    _clean({HEADER: header})
