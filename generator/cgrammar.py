@@ -515,6 +515,13 @@ class _Parser:
         self.expect(":", " after 'default'")
 
     def stmt_return(self):
+        if self.returns == "void" and self.tok(1) != ";":
+            self.fail("'return' with a value in a function that returns "
+                      "nothing (this C goes into a void function)")
+        if self.returns == "value" and self.tok(1) == ";":
+            self.fail("'return' without a value in a function that returns "
+                      "one (this C goes into a function that returns a "
+                      "handle or an int)")
         self.next()
         if self.tok() != ";":
             self.expression()
@@ -536,11 +543,13 @@ def _placeholders(text):
     return re.sub(r"\$\{(body|raw)\}", lambda m: "p" * len(m.group()), text)
 
 
-def problem(text, shape):
+def problem(text, shape, returns=None):
     """(index, problem) for the first place where ``text`` is not C of the
-    given shape ("statements", "expr", "expand"), or None."""
+    given shape ("statements", "expr", "expand"), or None.  ``returns``:
+    what a 'return' in the statements must give, "value" or "void"."""
     try:
         p = _Parser(_placeholders(text))
+        p.returns = returns
         if shape == "statements":
             p.statements()
         elif shape == "expand":

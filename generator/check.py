@@ -368,10 +368,23 @@ def _strings(spec):
             if not bad and path[:2] != ("kunit", "fixture"):
                 bad = cgrammar.problem(value, "statements" if kind == "code"
                                        else "expand" if key == "expand"
-                                       else "expr")
+                                       else "expr", _returns(path))
             if bad:
                 raise loc.error_at_char(path, value, bad[0],
                                         f"{key}: {bad[1]}")
+
+
+def _returns(path):
+    """What a 'return' in the C at ``path`` must give: constructors and
+    transitions return a handle, KUnit's init an int; operations,
+    releases and KUnit's exit return nothing."""
+    if path[0] in ("constructors", "transitions") or \
+            path[:2] == ("kunit", "init"):
+        return "value"
+    if path[0] in ("operations", "dimensions") or \
+            path[:2] == ("kunit", "exit"):
+        return "void"
+    return None
 
 
 def _body_fields(spec):

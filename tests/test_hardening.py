@@ -321,6 +321,16 @@ _C_BAD = [
 ]
 
 
+def test_c_grammar_return_fits_the_function():
+    assert cgrammar.problem("return ERR_PTR(-EINVAL);", "statements",
+                            "value") is None
+    assert "without a value" in cgrammar.problem("return;", "statements",
+                                                 "value")[1]
+    assert cgrammar.problem("return;", "statements", "void") is None
+    assert "with a value" in cgrammar.problem("return f(x);", "statements",
+                                              "void")[1]
+
+
 @pytest.mark.parametrize("shape,text", _C_OK)
 def test_c_grammar_accepts(shape, text):
     assert cgrammar.problem(text, shape) is None
