@@ -116,7 +116,8 @@ class _Parser:
     def nest(self, step):
         self.depth += step
         if self.depth > MAX_DEPTH:
-            self.fail(f"brackets nested over {MAX_DEPTH} deep")
+            self.fail(f"C nested over {MAX_DEPTH} deep (brackets, "
+                      "statements, operators)")
 
     def fail(self, problem, k=0):
         raise Bad(self.peek(k)[2], problem)
@@ -213,7 +214,9 @@ class _Parser:
         if self.tok() in _ASSIGN and self.peek()[0] == "op":
             self.spaced()
             self.next()
+            self.nest(1)
             self.assignment()
+            self.nest(-1)
             return "assign"
         return what
 
@@ -226,7 +229,9 @@ class _Parser:
             if self.tok() == ":":
                 self.spaced()
             self.expect(":", " of '?:'")
+            self.nest(1)
             self.conditional()
+            self.nest(-1)
             return "value"
         return what
 
@@ -265,7 +270,9 @@ class _Parser:
         if kind == "op" and tok in _PREFIX:
             self.unspaced()
             self.next()
+            self.nest(1)
             self.unary()
+            self.nest(-1)
             return "inc" if tok in ("++", "--") else "value"
         if tok in ("sizeof", "alignof", "_Alignof", "__alignof__"):
             self.next()
@@ -407,6 +414,11 @@ class _Parser:
         self.expect(")", f" to close the condition of '{what}'")
 
     def statement(self):
+        self.nest(1)
+        self._statement()
+        self.nest(-1)
+
+    def _statement(self):
         kind, tok, _ = self.peek()
         if tok == "{":
             self.next()

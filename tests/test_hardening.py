@@ -316,7 +316,7 @@ _C_BAD = [
     ("statements", "x = (char*)p;", 9, "POINTER_LOCATION"),
     ("expr", "(: f->addr)", 1, "':' where a value should be"),
     ("expand", "for each part", 4, "expected '(' after 'for'"),
-    ("statements", "x = " + "(" * 40 + "1" + ")" * 40 + ";", 37,
+    ("statements", "x = " + "(" * 40 + "1" + ")" * 40 + ";", 35,
      "nested over"),
 ]
 
