@@ -372,3 +372,21 @@ def test_tag_only_a_parameter_names_is_declared_first(tmp_path):
     assert decl < header.index("struct gadget *g")
     assert "\nstruct widget;\n" not in header     # a field's tag: declared
     _clean({HEADER: header})
+
+
+def test_regex_warning_is_the_one_error_line(tmp_path):
+    # make fuzz, case 3654: re.compile() printed "FutureWarning: Possible
+    # nested set" on stderr before the error, two lines instead of one.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = open(os.path.join(root, "specs", "dma_single.yaml"),
+                encoding="utf-8").read()
+    old = "  raw_api: dma_(map|unmap|sync)_"
+    assert old in text
+    path = tmp_path / "dma_single.yaml"
+    path.write_text(text.replace(old, "  raw_api: dma_[[a-z]_x|"),
+                    encoding="utf-8")
+    res = run_gen(["--out", str(tmp_path / "out"), "gen", str(path)])
+    assert_no_traceback(res)
+    assert res.rc == 2 and len(res.err_lines) == 1, res.err
+    assert error_re(str(path)).match(res.err_lines[0]), res.err
+    assert "Possible nested set" in res.err_lines[0]
