@@ -67,6 +67,8 @@ _LOOP_MACRO = re.compile(r"\w*for_each\w*")
 
 
 MAX_DEPTH = 32
+_CAMEL = re.compile(r"[A-Z][a-z]|[a-z][A-Z]")
+_ERRNO = re.compile(r"E(?!OF\b|RROR\b|POLL)[A-Z]+")
 
 
 class Bad(Exception):
@@ -86,6 +88,13 @@ class _Parser:
                 continue
             if kind == "bad":
                 raise Bad(m.start(), f"'{m.group()}' is not C here")
+            if kind == "word" and _CAMEL.search(m.group()):
+                raise Bad(m.start(), f"'{m.group()}' mixes upper and lower "
+                          "case (checkpatch: CAMELCASE)")
+            if kind == "word" and _ERRNO.fullmatch(m.group()) and \
+                    self.toks and self.toks[-1][1] in ("return", "="):
+                raise Bad(m.start(), f"an errno is negative: write "
+                          f"-{m.group()} (checkpatch: USE_NEGATIVE_ERRNO)")
             self.toks.append((kind, m.group(), m.start()))
         self.i = 0
         self.switches = 0
@@ -550,6 +559,13 @@ class _Parser:
                   "the spec's to place")
 
 
+def _glued(text):
+    """A placeholder with a name character right before or after it:
+    '${body}__x' would be the name body__x, not the storage pointer."""
+    m = re.search(r"\w\$\{(?:body|raw)\}|\$\{(?:body|raw)\}\w", text)
+    return m.start() if m else None
+
+
 def _placeholders(text):
     # ${body} and ${raw} become C names of the same length.
     return re.sub(r"\$\{(body|raw)\}", lambda m: "p" * len(m.group()), text)
@@ -559,6 +575,10 @@ def problem(text, shape, returns=None):
     """(index, problem) for the first place where ``text`` is not C of the
     given shape ("statements", "expr", "expand"), or None.  ``returns``:
     what a 'return' in the statements must give, "value" or "void"."""
+    at = _glued(text)
+    if at is not None:
+        return at, ("a placeholder glued to a name ('${body}x'): it would "
+                    "make another name; separate them")
     try:
         p = _Parser(_placeholders(text))
         p.returns = returns

@@ -418,6 +418,15 @@ def _assigned_types(spec):
             for m in pattern.finditer(code.text):
                 field, name = (m.group(1), m.group(2)) if m.group(1) else \
                     (m.group(4), m.group(3))
+                if field in fields and name not in names and \
+                        IDENT_RE.fullmatch(name) and \
+                        name not in ("true", "false"):
+                    raise spec.loc.error_at_char(
+                        c.path + (key,), code.text, m.start(2) if
+                        m.group(1) else m.start(3),
+                        f"{key}: '{name}' is not a parameter or local of "
+                        f"'{c.name}'; declared: " + (", ".join(names)
+                                                     or "none"))
                 if field not in fields or name not in names:
                     continue
                 want = fields[field].replace("const ", "")

@@ -294,7 +294,7 @@ _C_OK = [
 
 _C_BAD = [
     # English prose in a C field (make fuzz: it reached the header).
-    ("statements", "Calls foo() with the device, address and size", 6,
+    ("statements", "calls foo() with the device, address and size", 6,
      "two names or values in a row"),
     ("expr", "the length of it", 4, "two names or values in a row"),
     ("statements", "1e999 f(x);", 6, "two names or values in a row"),
@@ -314,6 +314,12 @@ _C_BAD = [
     ("statements", "x = a\n    && b;", 10, "starts a continuation line"),
     ("statements", "f (x);", 2, "space between a function and its '('"),
     ("statements", "x = (char*)p;", 9, "POINTER_LOCATION"),
+    # make fuzz, seed 20261126: checkpatch USE_NEGATIVE_ERRNO, CAMELCASE,
+    # and '${body}__x' compiled as the undeclared name body__x.
+    ("statements", "return EIO;", 7, "write -EIO"),
+    ("statements", "ret = EIO;", 6, "write -EIO"),
+    ("statements", "widget_cAreate(x);", 0, "CAMELCASE"),
+    ("statements", "${body}__x->attrs = attrs;", 0, "glued to a name"),
     ("expr", "(: f->addr)", 1, "':' where a value should be"),
     ("expand", "for each part", 4, "expected '(' after 'for'"),
     ("statements", "x = " + "(" * 40 + "1" + ")" * 40 + ";", 35,
