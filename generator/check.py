@@ -816,6 +816,10 @@ def generated_names(spec):
         if st.releasable:
             out.append((f"{st.cname}_release", node, "name",
                         f"the release of state {st.name}"))
+            out.append((f"__free_{st.cname}", node, "name",
+                        f"the __free() cleanup of state {st.name}"))
+            out.append((f"__{st.cname}_ref", node, "name",
+                        f"the __free() argument type of state {st.name}"))
     if spec.releasable_states:
         out.append((f"{p}_release", None, "prefix", "the generic release"))
     for c in spec.constructors:
