@@ -228,9 +228,11 @@ def main(argv):
             if proc.returncode:
                 print(proc.stderr[-3000:], file=sys.stderr)
                 status = 1
+            header = "linux/typestate/%s.h" % name[:-len(".cocci")]
             for f in before:
                 _drop_include_only_change(f, before[f])
                 _retab(f, before[f])
+                _ensure_include(f, before[f], header)
             changed = [f for f in before if _read(f) != before[f]]
             redo = [g for g in groups if any(f in changed for f in g)]
             stale = {f for g in redo for f in g}
@@ -488,6 +490,42 @@ def retab_line(line):
     for c in line[:len(line) - len(body)]:
         col = col + 8 - col % 8 if c == "\t" else col + 1
     return "\t" * (col // 8) + " " * (col % 8) + body
+
+
+def _ensure_include(path, old, header):
+    """A changed file gets ``#include <header>`` if spatch did not add it:
+    its rule adds the include after a system include or, where a group
+    has none, before a local one, and a local header whose struct was
+    extended may have only local includes, or none.  The line goes after
+    the last system include, else after the last local one, else after
+    the include guard's #define, else after the leading comment."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        new = f.read()
+    line = "#include <%s>\n" % header
+    if new == old or line in new:
+        return
+    lines = new.splitlines(True)
+    at = None
+    for rx in (r"#include\s*<", r'#include\s*"'):
+        hits = [i for i, ln in enumerate(lines) if re.match(rx, ln)]
+        if hits:
+            at = hits[-1] + 1
+            break
+    if at is None:
+        guard = [i for i, ln in enumerate(lines[:-1])
+                 if re.match(r"#ifndef\s+(\w+)", ln)
+                 and re.match(r"#define\s+%s\b" %
+                              re.match(r"#ifndef\s+(\w+)", ln).group(1),
+                              lines[i + 1])]
+        at = guard[0] + 2 if guard else 0
+        if not guard:
+            while at < len(lines) and re.match(r"\s*(//|/\*|\*)", lines[at]):
+                at += 1
+        lines.insert(at, "\n")
+        at += 1
+    lines.insert(at, line)
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write("".join(lines))
 
 
 def _read(path):

@@ -3,6 +3,8 @@
 around shared local headers, and the undo of include-only changes."""
 
 import os
+
+import pytest
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -81,3 +83,29 @@ def test_functions_are_counted_from_the_diff():
     assert migrate._functions_changed(old, new) == 1
     assert migrate._functions_changed(old, new.replace("return 0;",
                                                        "return 3;")) == 2
+
+
+@pytest.mark.parametrize("old, want", [
+    # A local header with only local includes: after the last of them.
+    ('#ifndef A_H\n#define A_H\n#include "b.h"\nstruct a { int x; };\n#endif\n',
+     '#ifndef A_H\n#define A_H\n#include "b.h"\n#include <linux/typestate/t.h>\n'
+     'struct a { int x; int y; };\n#endif\n'),
+    # System includes win over local ones.
+    ('#include <linux/io.h>\n#include "b.h"\nint x;\n',
+     '#include <linux/io.h>\n#include <linux/typestate/t.h>\n'
+     '#include "b.h"\nint x; int y;\n'),
+    # No include at all: after the include guard.
+    ('/* c */\n#ifndef A_H\n#define A_H\nstruct a { int x; };\n#endif\n',
+     '/* c */\n#ifndef A_H\n#define A_H\n\n#include <linux/typestate/t.h>\n'
+     'struct a { int x; int y; };\n#endif\n'),
+])
+def test_a_changed_file_gets_the_header(tmp_path, old, want):
+    path = str(tmp_path / "a.h")
+    changed = old.replace("int x;", "int x; int y;")
+    _write(path, changed)
+    migrate._ensure_include(path, old, "linux/typestate/t.h")
+    assert open(path, encoding="utf-8").read() == want
+    # Unchanged files and files that have it are left alone.
+    _write(path, old)
+    migrate._ensure_include(path, old, "linux/typestate/t.h")
+    assert open(path, encoding="utf-8").read() == old
