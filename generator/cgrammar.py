@@ -579,6 +579,14 @@ def problem(text, shape, returns=None):
     if at is not None:
         return at, ("a placeholder glued to a name ('${body}x'): it would "
                     "make another name; separate them")
+    # checkpatch's USE_NEGATIVE_ERRNO: 'return EIO;', 'return (EIO);', and
+    # an expression the header returns whole ('expr' of an operation).
+    m = re.search(r"\breturn(?:\s*\(+\s*|\s+)(\w+)(?:\s*\)+\s*|\s*)[;:,]",
+                  text) if shape == "statements" else \
+        re.fullmatch(r"\s*\(*\s*(\w+)\s*\)*\s*", text)
+    if m and _ERRNO.fullmatch(m.group(1)):
+        return m.start(1), (f"an errno is negative: write -{m.group(1)} "
+                            "(checkpatch: USE_NEGATIVE_ERRNO)")
     try:
         p = _Parser(_placeholders(text))
         p.returns = returns
