@@ -245,10 +245,6 @@ def namesakes(F):
     return pairs | {sf for sf in frels if sf[1] == F}
 
 
-def fdecl_ok(S, F):
-    return fmigrated((S, F))
-
-
 def fname_ok(F):
     """Whether the members named F are rewritten.  The rewrite rules match
     by name, not position (a rule that changed a function has it parsed
@@ -1392,7 +1388,7 @@ fn(...) {
 // function that a rule changed is parsed again, with new positions).
 @fdecl depends on patch@
 identifier S;
-identifier F : script:python(S) { fdecl_ok(S, F) };
+identifier F : script:python(S) { fmigrated((S, F)) };
 fresh identifier B = script:python(S, F) { fmembers((S, F))[0] };
 fresh identifier H = script:python(S, F) { fmembers((S, F))[1] };
 @@
