@@ -64,7 +64,7 @@ def local_headers(path, text, member):
     return sorted(out)
 
 
-def group_by_header(files, texts, member=None):
+def group_by_header(files, texts, member=None, with_split=False):
     """spatch groups: candidates that share a local header go together with
     it, so that each header is rewritten by exactly one spatch run (two
     runs over one header lose an edit) and a struct mapped in one file and
@@ -90,7 +90,35 @@ def group_by_header(files, texts, member=None):
         g = out.setdefault(find(f), [[], []])
         g[0].append(f)
         g[1].extend(h for h in headers[f] if h not in g[1])
-    return [cs + hs for cs, hs in out.values()]
+    groups, split = [], []
+    for cs, hs in out.values():
+        clash = _clash(cs, texts)
+        if clash:
+            # spatch binds a rule's identifiers across the files of a
+            # group: two functions or struct tags of one name would be
+            # judged as one.  Each file goes alone, without the headers.
+            split.append((cs, clash))
+            groups.extend([c] for c in cs)
+        else:
+            groups.append(cs + hs)
+    return (groups, split) if with_split else groups
+
+
+DEFINED = re.compile(r"^(?:(?:struct|union)\s+(\w+)\s*\{|"
+                     r"[A-Za-z_][^;{}#()]*?\b(\w+)\s*\([^;{}]*\)\s*\{)", re.M)
+
+
+def _clash(files, texts):
+    """A name that two of ``files`` both define (a function or a struct
+    tag), or None."""
+    seen = {}
+    for f in files:
+        for m in DEFINED.finditer(texts[f]):
+            name = m.group(1) or m.group(2)
+            if seen.setdefault(name, f) != f:
+                return "%s and %s both define %s" % (
+                    seen[name], f, name if m.group(1) else name + "()")
+    return None
 
 
 def candidates(tree_dir, sub, pattern):
@@ -202,12 +230,17 @@ def main(argv):
         pattern, opts, member = cocci_header(cocci)
         before = candidates(tree_dir, sub, pattern)
         files = list(before)
-        groups = group_by_header(files, before, member)
+        groups, split = group_by_header(files, before, member, True)
         for g in groups:
             for h in g:
                 before.setdefault(h, _read(h))
         s = {"candidates": len(files), "prefilter_skipped": 0,
-             "headers_grouped": len(before) - len(files)}
+             "headers_grouped": len(before) - len(files),
+             "groups_split": [
+                 "%s: scanned one by one, without their local headers "
+                 "(%s)" % (", ".join(os.path.relpath(f, tree_dir) for f in cs),
+                    why.replace(tree_dir + "/", ""))
+                 for cs, why in split]}
         # A semantic patch generated from a spec's migrate: section also
         # lists every acquire site it saw (virtual mode "sites"), so that
         # each one is accounted for: migrated, or left with a reason.
@@ -272,6 +305,8 @@ def main(argv):
               f"{len(s['bugs'])} possible bugs reported")
         for f in s["timed_out"]:
             print(f"  not scanned: {f}: spatch gave up after {TIMEOUT} s")
+        for g in s["groups_split"]:
+            print(f"  file group split: {g}")
         if sites_mode:
             print(f"{name}: {s['sites']} acquire sites: {s['sites_migrated']} "
                   f"migrated, {s['sites_with_reason']} left with a reason; "

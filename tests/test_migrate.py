@@ -54,6 +54,34 @@ def test_headers_are_followed_through_nested_local_includes(tmp_path):
         == [1, 1]
 
 
+def test_a_group_whose_files_define_one_name_twice_is_split(tmp_path):
+    # caamhash.c and caamalg_qi2.c share a header and both define a static
+    # hash_digest_key(): spatch binds a rule's identifiers across the
+    # files of a group, so the two would be judged as one function.
+    d = tmp_path / "drivers" / "caam"
+    _write(str(d / "regs.h"), "struct ring {\n\tdma_addr_t dma;\n};\n")
+    _write(str(d / "a.c"), '#include "regs.h"\n'
+           "static int digest(int x)\n{\n\treturn x;\n}\n")
+    _write(str(d / "b.c"), '#include "regs.h"\nstatic int digest(int x,\n'
+           "\t\t  int y)\n{\n\treturn y;\n}\n")
+    _write(str(d / "c.c"), '#include "regs.h"\nstruct ring *r;\n')
+    cands = {str(d / n): open(str(d / n), encoding="utf-8").read()
+             for n in ("a.c", "b.c", "c.c")}
+    groups, split = migrate.group_by_header(list(cands), cands, "dma_addr_t",
+                                            True)
+    assert sorted(os.path.basename(g[0]) for g in groups) == \
+        ["a.c", "b.c", "c.c"]
+    assert all(len(g) == 1 for g in groups)
+    assert [(sorted(map(os.path.basename, cs)), why.endswith(" digest()"))
+            for cs, why in split] == [(["a.c", "b.c", "c.c"], True)]
+    # A declaration of the same function is no clash.
+    _write(str(d / "b.c"), '#include "regs.h"\nint digest(int x);\n')
+    cands[str(d / "b.c")] = open(str(d / "b.c"), encoding="utf-8").read()
+    groups, split = migrate.group_by_header(list(cands), cands, "dma_addr_t",
+                                            True)
+    assert split == [] and len(groups) == 1 and len(groups[0]) == 4
+
+
 def test_migrated_lines_are_indented_with_tabs():
     assert migrate.retab_line("\t\t\t\t               x,\n") == \
         "\t\t\t\t\t       x,\n"

@@ -116,3 +116,35 @@ static void t_stop(struct t_dev *t)
 {
 	dma_unmap_single(t->dev, t->dma, 64, DMA_TO_DEVICE);
 }
+
+struct k_dev {
+	struct device *dev;
+	dma_addr_t dma;
+	dma_addr_t aux;
+	void *buf;
+	size_t len;
+};
+
+static int k_start(struct k_dev *k)
+{
+	size_t sz = k->len;
+
+	k->dma = dma_map_single(k->dev, k->buf, sz, DMA_TO_DEVICE); /* expect: line 148: 'sz' is used only by dma_unmap_single(), and the rewrite would leave it unused */
+	if (dma_mapping_error(k->dev, k->dma))
+		return -ENOMEM;
+	k->aux = dma_map_single(k->dev, k->buf, sz, DMA_TO_DEVICE); /* expect: line 149: 'sz' is used only by dma_unmap_single(), and the rewrite would leave it unused */
+	if (dma_mapping_error(k->dev, k->aux)) {
+		dma_unmap_single(k->dev, k->dma, sz, DMA_TO_DEVICE);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* sz is used by both unmaps and nothing else (caampkc.c's p_sz). */
+static void k_stop(struct k_dev *k)
+{
+	size_t sz = k->len;
+
+	dma_unmap_single(k->dev, k->dma, sz, DMA_TO_DEVICE);
+	dma_unmap_single(k->dev, k->aux, sz, DMA_TO_DEVICE);
+}
