@@ -2,16 +2,20 @@
 /*
  * Self-test of the KUnit harness (kernel_tests/run_kunit.py): with
  * harness_selftest_kunit.wrong_unmap=1 on the kernel command line, map a
- * table and unmap it with another direction, the classic driver bug.
- * Every KUnit assertion here passes; only DMA-API debug notices, in the
- * kernel log, and the harness must turn that into a failed run.  Without
- * the parameter the case is skipped.
+ * table and unmap it with another direction, the classic driver bug; with
+ * harness_selftest_kunit.leak=1, map a page through the suites' own test
+ * device and never unmap it.  Every KUnit assertion here passes; only
+ * DMA-API debug notices, in the kernel log (the leak when the device goes
+ * away at the end of the case), and the harness must turn each into a
+ * failed run.  Without the parameters the cases are skipped.
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
 #include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
+
+#include "typestate_kunit.h"
 
 static bool wrong_unmap;
 module_param(wrong_unmap, bool, 0444);
@@ -40,8 +44,29 @@ static void wrong_direction_unmap(struct kunit *test)
 	__free_page(page);
 }
 
+static bool leak;
+module_param(leak, bool, 0444);
+MODULE_PARM_DESC(leak, "leave a mapping when the device goes (harness self-test)");
+
+static void leaked_mapping(struct kunit *test)
+{
+	struct device *dev;
+	struct page *page;
+	dma_addr_t addr;
+
+	if (!leak)
+		kunit_skip(test, "boot with harness_selftest_kunit.leak=1");
+
+	dev = typestate_kunit_dma_device(test, "harness-selftest-leak", 0);
+	typestate_kunit_alloc_pages(test, &page, 1);
+	addr = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, addr));
+	/* The bug: no dma_unmap_page() before the device goes away. */
+}
+
 static struct kunit_case harness_selftest_cases[] = {
 	KUNIT_CASE(wrong_direction_unmap),
+	KUNIT_CASE(leaked_mapping),
 	{}
 };
 

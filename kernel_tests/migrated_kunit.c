@@ -29,6 +29,7 @@ static int foo_setup_result;
 #include "cocci_pin_unpin.after.inc"
 #include "cocci_map_sg_field.after.inc"
 #include "cocci_dma_single_kunit.after.inc"
+#include "cocci_dma_single_member.after.inc"
 
 static int foo_setup(struct foo_bo *bo)
 {
@@ -225,6 +226,59 @@ static void migrated_single_many(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d.last, phys_to_dma(t->dev, virt_to_phys(bufs[2])));
 }
 
+/*
+ * dma_single, shape b: a ring and four descriptors mapped in open(), the
+ * ring synced in poll(), all unmapped in close() through the handles the
+ * migration stored beside each member.  DMA-API debug fails the run if an
+ * unmap does not match its map or a mapping is left when the device goes.
+ */
+static void migrated_member_open_close(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	__le32 *hw = kunit_kzalloc(test, 8 * sizeof(*hw), GFP_KERNEL);
+	struct bar_dev bd = {
+		.dev = t->dev,
+		.ring = page_address(t->pages[5]),
+		.ring_len = 512,
+	};
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, hw);
+	bd.hw = hw;
+	for (i = 0; i < 4; i++)
+		bd.desc[i].buf = page_address(t->pages[i]);
+	KUNIT_ASSERT_EQ(test, bar_open(&bd), 0);
+	KUNIT_EXPECT_EQ(test, bd.ring_dma, phys_to_dma(t->dev, virt_to_phys(bd.ring)));
+	for (i = 0; i < 4; i++) {
+		dma_addr_t want = phys_to_dma(t->dev, virt_to_phys(bd.desc[i].buf));
+
+		KUNIT_EXPECT_EQ(test, bd.desc[i].addr, want);
+		KUNIT_EXPECT_EQ(test, le32_to_cpu(hw[2 * i]), lower_32_bits(want));
+	}
+	KUNIT_EXPECT_EQ(test, bar_poll(&bd), le32_to_cpu(hw[0]));
+	bar_close(&bd);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(hw[0]), 0);
+	KUNIT_EXPECT_EQ(test, bd.ring_dma, 0);
+}
+
+/* dma_single, shape b: a failed ring map returns -ENOMEM and maps nothing. */
+static void migrated_member_open_fails(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	__le32 *hw = kunit_kzalloc(test, 8 * sizeof(*hw), GFP_KERNEL);
+	struct bar_dev bd = {
+		.dev = t->narrow_dev,
+		.ring = page_address(t->pages[5]),
+		.ring_len = 512,
+	};
+
+	KUNIT_ASSERT_NOT_NULL(test, hw);
+	bd.hw = hw;
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_map_page_attrs\n");
+	KUNIT_EXPECT_EQ(test, bar_open(&bd), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(hw[0]), 0);
+}
+
 static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_pin_unpin),
 	KUNIT_CASE(migrated_pin_error_path),
@@ -236,6 +290,8 @@ static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_single_send_fails),
 	KUNIT_CASE(migrated_single_sum),
 	KUNIT_CASE(migrated_single_many),
+	KUNIT_CASE(migrated_member_open_close),
+	KUNIT_CASE(migrated_member_open_fails),
 	{}
 };
 

@@ -11,9 +11,10 @@ WARNING/BUG/Oops, whatever KUnit said.  The one WARNING every UML boot
 prints (arch/um/drivers/virt-pci.c, um_pci_init) is recognised by its
 location and neither fails the run nor hides another.
 
-The self-test boots the same kernel with harness_selftest_kunit.wrong_unmap=1,
-which makes a test unmap with the wrong direction while every KUnit case
-still passes; the harness must call that run a failure.
+The self-test boots the same kernel twice, with harness_selftest_kunit.wrong_unmap=1
+and with harness_selftest_kunit.leak=1, which make a test unmap with the
+wrong direction or leave a mapping when its device goes, while every KUnit
+case still passes; the harness must call each run a failure.
 
 Then the coverage the generated suites report is compared with what the
 specs declare (generated/kunit/*.coverage.json); it must be complete.
@@ -34,6 +35,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KUNITCONFIG = os.path.join(ROOT, "kernel_tests", ".kunitconfig")
 SUITES = "typestate*"
 SELFTEST = "harness_selftest_typestate*"
+# The bugs the self-test plants, and what DMA-API debug says of each.
+SELFTEST_BUGS = (
+    ("wrong unmap direction", "wrong_unmap", "with different direction"),
+    ("mapping left when the device goes", "leak",
+     "has pending DMA allocations"),
+)
 
 # DMA-API debug's two informational lines at boot; any other DMA-API line
 # is a report of a misuse.
@@ -149,17 +156,19 @@ def main(argv):
     if not coverage(log):
         failed = True
 
-    if selftest:
+    # DMA-API debug prints only the first error of a boot: one boot a bug.
+    for bug, param, sign in SELFTEST_BUGS if selftest else ():
         src_rc, _, slog, secs = kunit(
             src, build, SELFTEST,
-            ["--kernel_args=harness_selftest_kunit.wrong_unmap=1"])
+            [f"--kernel_args=harness_selftest_kunit.{param}=1"])
         sproblems, _ = scan_log(slog)
         dma = [p for p in sproblems if p[0] == "DMA-API error"]
-        verdict = src_rc == 0 and dma
-        print(f"harness self-test (wrong unmap direction, {secs:.0f} s): "
-              f"kunit.py exit {src_rc}, log scan found {len(dma)} DMA-API "
-              f"error(s): {'caught, as it must be' if verdict else 'NOT caught'}")
-        for _, line in dma[:3]:
+        seen = [line for _, line in dma if sign in line]
+        verdict = src_rc == 0 and seen
+        print(f"harness self-test ({bug}, {secs:.0f} s): kunit.py exit "
+              f"{src_rc}, log scan found {len(seen)} DMA-API error(s) "
+              f"for it: {'caught, as it must be' if verdict else 'NOT caught'}")
+        for line in seen[:2]:
             print(f"  {line}")
         if not verdict:
             failed = True

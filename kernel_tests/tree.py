@@ -18,7 +18,7 @@ GEN = os.path.join(ROOT, "generated")
 HERE = os.path.join(ROOT, "kernel_tests")
 
 COCCI_FIXTURES = ("pin_unpin.after.c", "map_sg_field.after.c",
-                  "dma_single/kunit.after.c")
+                  "dma_single/kunit.after.c", "dma_single/member.after.c")
 
 KCONFIG_HOOK = 'source "lib/typestate/Kconfig"\n'
 MAKEFILE_HOOK = "obj-$(CONFIG_TYPESTATE_KUNIT_TEST) += typestate/\n"

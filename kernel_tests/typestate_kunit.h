@@ -8,6 +8,7 @@
 
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 
@@ -22,6 +23,14 @@
  * every map through it fails; the suites use that to force failures, and
  * dma-direct warns once per call site when it happens.
  *
+ * The device is bound to its KUnit driver, and unregistering it at the end
+ * of @test unbinds it.  When the suites are built in, DMA-API debug watches
+ * the KUnit bus as it watches PCI: it then reports every mapping still held
+ * through the device ("device driver has pending DMA allocations"), and the
+ * harness fails the run on that report, so a handle that leaks its mapping
+ * cannot pass.  (dma_debug_add_bus() is not exported: a modular build of
+ * the suites runs without that check.)
+ *
  * Context: Process context, from a test or its init.
  * Return: the device.  The test fails if it cannot be registered.
  */
@@ -31,6 +40,15 @@ static inline struct device *typestate_kunit_dma_device(struct kunit *test, cons
 	struct device *dev = kunit_device_register(test, name);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+#if IS_BUILTIN(CONFIG_TYPESTATE_KUNIT_TEST) && IS_ENABLED(CONFIG_DMA_API_DEBUG)
+	{
+		static bool watched;
+
+		if (!watched)
+			dma_debug_add_bus(dev->bus);
+		watched = true;
+	}
+#endif
 	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
 	dev->bus_dma_limit = bus_limit;
 	return dev;

@@ -7,10 +7,12 @@ Installs the generated headers into TREE, selects candidate files under
 TREE/DIR (default drivers/) with each spec's own pattern, and runs spatch on
 exactly those files with its token pre-filter disabled, so no file is
 skipped silently: every candidate is either scanned or listed as failed.
-Candidates that include the same local header declaring a struct sg_table
-go to spatch as one file group with that header, so a rule can extend a
-driver struct declared there; a file whose only change is the typestate
-#include, which spatch adds across a group, is restored.
+Candidates that include the same local header declaring a member of the
+type a .cocci names in its "// Members:" line go to spatch as one file
+group with that header, so a rule can extend a driver struct declared
+there; a group whose .c files define one name twice is split instead (see
+group_by_header).  A file whose only change is the typestate #include,
+which spatch adds across a group, is restored.
 Patch mode rewrites in place; report mode then lists today's bugs and the
 functions left unmigrated, with their reasons.  Running it twice changes
 nothing the second time.

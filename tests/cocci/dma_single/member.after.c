@@ -17,7 +17,7 @@ struct bar_desc {
 
 struct bar_dev {
 	struct device *dev;
-	void __iomem *regs;
+	__le32 *hw;		/* descriptor words the device reads */
 	void *ring;
 	size_t ring_len;
 	dma_addr_t ring_dma;
@@ -34,7 +34,7 @@ static int bar_fill(struct bar_dev *bd, int i)
 	if (IS_ERR(bd->desc[i].addr_h))
 		return -ENOMEM;
 	bd->desc[i].addr = dmab_dma_addr(bd->desc[i].addr_h);
-	writel(lower_32_bits(bd->desc[i].addr), bd->regs + 8 * i);
+	bd->hw[2 * i] = cpu_to_le32(lower_32_bits(bd->desc[i].addr));
 	return 0;
 }
 
@@ -47,7 +47,7 @@ static int bar_open(struct bar_dev *bd)
 	if (IS_ERR(bd->ring_dma_h))
 		return -ENOMEM;
 	bd->ring_dma = dmab_dma_addr(bd->ring_dma_h);
-	writel(lower_32_bits(bd->ring_dma), bd->regs);
+	bd->hw[0] = cpu_to_le32(lower_32_bits(bd->ring_dma));
 	for (i = 0; i < 4; i++) {
 		ret = bar_fill(bd, i);
 		if (ret)
@@ -64,14 +64,14 @@ unmap:
 static u32 bar_poll(struct bar_dev *bd)
 {
 	dmab_sync_for_cpu(bd->ring_dma_h);
-	return readl(bd->regs);
+	return le32_to_cpu(READ_ONCE(bd->hw[0]));
 }
 
 static void bar_close(struct bar_dev *priv)
 {
 	int i;
 
-	writel(0, priv->regs);
+	WRITE_ONCE(priv->hw[0], 0);
 	for (i = 0; i < 4; i++)
 		dmab_release(priv->desc[i].addr_h);
 	dmab_release(priv->ring_dma_h);

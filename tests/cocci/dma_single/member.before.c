@@ -14,7 +14,7 @@ struct bar_desc {
 
 struct bar_dev {
 	struct device *dev;
-	void __iomem *regs;
+	__le32 *hw;		/* descriptor words the device reads */
 	void *ring;
 	size_t ring_len;
 	dma_addr_t ring_dma;
@@ -27,7 +27,7 @@ static int bar_fill(struct bar_dev *bd, int i)
 					  DMA_FROM_DEVICE);
 	if (dma_mapping_error(bd->dev, bd->desc[i].addr))
 		return -ENOMEM;
-	writel(lower_32_bits(bd->desc[i].addr), bd->regs + 8 * i);
+	bd->hw[2 * i] = cpu_to_le32(lower_32_bits(bd->desc[i].addr));
 	return 0;
 }
 
@@ -39,7 +39,7 @@ static int bar_open(struct bar_dev *bd)
 				      DMA_BIDIRECTIONAL);
 	if (dma_mapping_error(bd->dev, bd->ring_dma))
 		return -ENOMEM;
-	writel(lower_32_bits(bd->ring_dma), bd->regs);
+	bd->hw[0] = cpu_to_le32(lower_32_bits(bd->ring_dma));
 	for (i = 0; i < 4; i++) {
 		ret = bar_fill(bd, i);
 		if (ret)
@@ -59,14 +59,14 @@ static u32 bar_poll(struct bar_dev *bd)
 {
 	dma_sync_single_for_cpu(bd->dev, bd->ring_dma, bd->ring_len,
 				DMA_BIDIRECTIONAL);
-	return readl(bd->regs);
+	return le32_to_cpu(READ_ONCE(bd->hw[0]));
 }
 
 static void bar_close(struct bar_dev *priv)
 {
 	int i;
 
-	writel(0, priv->regs);
+	WRITE_ONCE(priv->hw[0], 0);
 	for (i = 0; i < 4; i++)
 		dma_unmap_single(priv->dev, priv->desc[i].addr, 256,
 				 DMA_FROM_DEVICE);
