@@ -2,13 +2,16 @@
 /*
  * KUnit: the code the semantic patch writes, run for real.
  *
- * tests/cocci/pin_unpin.after.c and tests/cocci/map_sg_field.after.c are
- * what generated/coccinelle/sg_table.cocci makes of pattern b (a table in a
- * driver struct, mapped in a pin function and unmapped in unpin) and of
- * pattern d (dma_map_sg() on such a table's sgl);
- * tests/cocci/dma_single/kunit.after.c is what the semantic patch generated
- * from specs/dma_single.yaml makes of buffers mapped and unmapped in one
- * function.  pytest checks that spatch writes exactly them, and
+ * tests/cocci/local_lifecycle.after.c, pin_unpin.after.c and
+ * map_sg_field.after.c are what generated/coccinelle/sg_table.cocci makes
+ * of pattern a (a table allocated, mapped, walked, unmapped and freed in
+ * one function), pattern b (a table in a driver struct, mapped in a pin
+ * function and unmapped in unpin) and pattern d (dma_map_sg() on such a
+ * table's sgl); tests/cocci/dma_single/kunit.after.c and member.after.c
+ * are what the semantic patch generated from specs/dma_single.yaml makes
+ * of buffers mapped and unmapped in one function (shape a) and of buffers
+ * kept in a driver struct, mapped in open() and unmapped in close()
+ * (shape b).  pytest checks that spatch writes exactly them, and
  * kernel_tests/tree.py installs them next to this file.  Here their
  * functions run against a KUnit device that maps for real, with
  * CONFIG_DMA_API_DEBUG checking the count and direction of every unmap and
@@ -26,6 +29,7 @@
 /* What the driver's own setup step returns after the pin has mapped. */
 static int foo_setup_result;
 
+#include "cocci_local_lifecycle.after.inc"
 #include "cocci_pin_unpin.after.inc"
 #include "cocci_map_sg_field.after.inc"
 #include "cocci_dma_single_kunit.after.inc"
@@ -72,6 +76,30 @@ static void migrated_test_exit(struct kunit *test)
 	struct migrated_test *t = test->priv;
 
 	sg_free_table(&t->table);
+}
+
+/* Pattern a: each page's DMA address written, the entry count returned. */
+static void migrated_local_lifecycle(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	u64 descs[NPAGES / 2] = {};
+	int i;
+
+	KUNIT_ASSERT_EQ(test, push_pages(t->dev, t->sparse, NPAGES / 2, descs), NPAGES / 2);
+	for (i = 0; i < NPAGES / 2; i++)
+		KUNIT_EXPECT_EQ(test, descs[i],
+				phys_to_dma(t->dev, page_to_phys(t->sparse[i])));
+}
+
+/* Pattern a: a failed map frees the table and returns the map's errno. */
+static void migrated_local_lifecycle_map_fails(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	u64 descs[NPAGES / 2] = {};
+
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_LT(test, push_pages(t->narrow_dev, t->sparse, NPAGES / 2, descs), 0);
+	KUNIT_EXPECT_EQ(test, descs[0], 0);
 }
 
 /* Pattern b: pin maps through the stored handle, unpin unmaps it once. */
@@ -280,6 +308,8 @@ static void migrated_member_open_fails(struct kunit *test)
 }
 
 static struct kunit_case migrated_test_cases[] = {
+	KUNIT_CASE(migrated_local_lifecycle),
+	KUNIT_CASE(migrated_local_lifecycle_map_fails),
 	KUNIT_CASE(migrated_pin_unpin),
 	KUNIT_CASE(migrated_pin_error_path),
 	KUNIT_CASE(migrated_pin_map_fails),

@@ -17,8 +17,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GEN = os.path.join(ROOT, "generated")
 HERE = os.path.join(ROOT, "kernel_tests")
 
-COCCI_FIXTURES = ("pin_unpin.after.c", "map_sg_field.after.c",
-                  "dma_single/kunit.after.c", "dma_single/member.after.c")
+COCCI_FIXTURES = ("local_lifecycle.after.c", "pin_unpin.after.c",
+                  "map_sg_field.after.c", "dma_single/kunit.after.c",
+                  "dma_single/member.after.c")
 
 KCONFIG_HOOK = 'source "lib/typestate/Kconfig"\n'
 MAKEFILE_HOOK = "obj-$(CONFIG_TYPESTATE_KUNIT_TEST) += typestate/\n"

@@ -5,8 +5,8 @@
 #include <linux/scatterlist.h>
 #include <linux/typestate/sg_table.h>
 
-int push_pages(struct device *dev, struct page **pages, unsigned int n,
-	       u64 *descs)
+static int push_pages(struct device *dev, struct page **pages, unsigned int n,
+		      u64 *descs)
 {
 	struct sgt sgt_body;
 	struct sgt_owned_unmapped *sgt_u;

@@ -4,8 +4,8 @@
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
 
-int push_pages(struct device *dev, struct page **pages, unsigned int n,
-	       u64 *descs)
+static int push_pages(struct device *dev, struct page **pages, unsigned int n,
+		      u64 *descs)
 {
 	struct sg_table sgt;
 	struct scatterlist *sg;
