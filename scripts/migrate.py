@@ -106,8 +106,13 @@ def group_by_header(files, texts, member=None, with_split=False):
     return (groups, split) if with_split else groups
 
 
-DEFINED = re.compile(r"^(?:(?:struct|union)\s+(\w+)\s*\{|"
-                     r"[A-Za-z_][^;{}#()]*?\b(\w+)\s*\([^;{}]*\)\s*\{)", re.M)
+# A struct or union tag, or a function, defined at the start of a line
+# (kernel style: a definition's name is on its first line or on the line
+# after its return type; a label such as "out:" is not).
+DEFINED = re.compile(r"^(?:(?:struct|union)[ \t]+(\w+)\s*\{|"
+                     r"(?:[A-Za-z_][^;{}#()\n:]*?\b)?([A-Za-z_]\w*)[ \t]*"
+                     r"\([^;{}]*\)\s*\{)", re.M)
+KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do"}
 
 
 def _clash(files, texts):
@@ -117,6 +122,8 @@ def _clash(files, texts):
     for f in files:
         for m in DEFINED.finditer(texts[f]):
             name = m.group(1) or m.group(2)
+            if name in KEYWORDS:
+                continue
             if seen.setdefault(name, f) != f:
                 return "%s and %s both define %s" % (
                     seen[name], f, name if m.group(1) else name + "()")

@@ -74,8 +74,15 @@ def test_a_group_whose_files_define_one_name_twice_is_split(tmp_path):
     assert all(len(g) == 1 for g in groups)
     assert [(sorted(map(os.path.basename, cs)), why.endswith(" digest()"))
             for cs, why in split] == [(["a.c", "b.c", "c.c"], True)]
-    # A declaration of the same function is no clash.
-    _write(str(d / "b.c"), '#include "regs.h"\nint digest(int x);\n')
+    # A declaration of the same function is no clash, nor is a statement
+    # after a label at the start of a line, in both files.
+    _write(str(d / "a.c"), '#include "regs.h"\n'
+           "static int digest(int x)\n{\n\tif (x) {\n\t\tx++;\n"
+           "\t}\nout:\n\twhile (x) {\n\t\tx--;\n\t}\n\treturn x;\n}\n")
+    cands[str(d / "a.c")] = open(str(d / "a.c"), encoding="utf-8").read()
+    _write(str(d / "b.c"), '#include "regs.h"\nint digest(int x);\n'
+           "static int g(int y)\n{\nout:\n\twhile (y) {\n\t\ty--;\n"
+           "\t}\n\treturn y;\n}\n")
     cands[str(d / "b.c")] = open(str(d / "b.c"), encoding="utf-8").read()
     groups, split = migrate.group_by_header(list(cands), cands, "dma_addr_t",
                                             True)
