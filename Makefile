@@ -21,7 +21,10 @@
 #
 # Each target installs what it needs from Debian on first use (as root).
 # The kernel tree and build directories are cached outside the repository,
-# in $(TYPESTATE_CACHE) (default ~/.cache/typestate-gen).
+# in $(TYPESTATE_CACHE) (default ~/.cache/typestate-gen).  The extracted tree
+# there is shared and read-only (scripts/kernel-tree.sh verify fails if
+# anything wrote into it); what a checkout builds or installs lives in its
+# own directory of the cache, so two checkouts can run `make test` at once.
 
 PYTHON := /usr/bin/python3
 SPECS := $(wildcard specs/*.yaml)
@@ -42,7 +45,7 @@ HEADERS = $(wildcard generated/include/linux/typestate/*.h)
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
-	migrate migrate-check patches patches-check bench fuzz
+	migrate migrate-check patches patches-check bench fuzz cache-check
 
 all: gen
 
@@ -83,10 +86,12 @@ compile-fail: deps-python
 	@scripts/deps.sh kernel
 	@$(PYTHON) kernel_tests/compile_suite.py "$$(scripts/kernel-tree.sh src)" \
 		"$$(scripts/kernel-build.sh)"
+	@scripts/kernel-tree.sh verify
 
 kunit: deps-python
 	@scripts/deps.sh kernel
 	@$(PYTHON) kernel_tests/run_kunit.py
+	@scripts/kernel-tree.sh verify
 
 migrate: deps-python
 	@test -n "$(TREE)" || { echo "usage: make migrate TREE=<kernel tree> [DIR=drivers/...]" >&2; exit 2; }
@@ -95,6 +100,7 @@ migrate: deps-python
 
 migrate-check: deps-python
 	@scripts/migrate-check.sh
+	@scripts/kernel-tree.sh verify
 
 # The series is checked as it is made: git am on a pristine copy, a build
 # of what each patch touches, checkpatch --strict and kernel-doc -Wall.
@@ -107,7 +113,8 @@ patches-check: deps-python
 	@scripts/deps.sh cocci
 	@$(PYTHON) scripts/patches.py "$$(scripts/kernel-tree.sh pristine)" \
 		"$(or $(DIR),drivers/hwtracing/intel_th)" \
-		"$$(scripts/kernel-tree.sh cache)/patches-check"
+		"$$(scripts/kernel-tree.sh checkout)/patches-check"
+	@scripts/kernel-tree.sh verify
 
 bench: deps-python
 	@scripts/deps.sh cocci
@@ -123,5 +130,11 @@ fuzz: deps-python
 	@scripts/deps.sh kernel
 	@$(PYTHON) tests/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
 
+# The cached kernel tree, unchanged since its extraction (each kernel step
+# above checks it too, as soon as it is done).
+cache-check:
+	@scripts/kernel-tree.sh verify
+
 test: check-gen pytest style compile-fail migrate-check patches-check kunit
+	@$(MAKE) -s cache-check
 	@echo "make test: all passed"

@@ -4,10 +4,14 @@
     compile_suite.py SRC BUILD [SPEC...]
 
 SRC is a 6.12 source tree, BUILD an x86_64 allmodconfig build directory
-that has been through `make prepare` (kernel-harness.sh sets both up).  The
-cases of each spec, generated/compile/<spec>/, are built as an external
-module directory with the flags real kernel code gets (CONFIG_WERROR=y,
--Werror=incompatible-pointer-types, ...).  A must-pass case must produce its
+that has been through `make prepare` (scripts/kernel-tree.sh and
+scripts/kernel-build.sh set both up; both are shared by every checkout and
+only read here).  The cases of each spec, generated/compile/<spec>/, are
+built as an external module directory of this checkout's own (in its cache
+directory, scripts/kernel-tree.sh checkout) with the flags real kernel code
+gets (CONFIG_WERROR=y, -Werror=incompatible-pointer-types, ...); the
+generated headers are found in this checkout's include directory, passed
+to kbuild with -I as an external module passes its own.  A must-pass case must produce its
 object; a must-fail case must not, and its diagnostics must contain every
 expected string (naming the state type and the macro), so that a failure
 for any other reason is not counted as a rejection.
@@ -17,10 +21,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import progress  # noqa: E402
 import tree  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,7 +49,7 @@ def _split_by_case(output, workdir):
     return {k: "\n".join(v) for k, v in per_case.items()}
 
 
-def run_spec(src, build, spec_dir, workroot):
+def run_spec(src, build, spec_dir, workroot, include):
     with open(os.path.join(spec_dir, "cases.json"), encoding="utf-8") as f:
         manifest = json.load(f)
     name = os.path.basename(spec_dir)
@@ -55,15 +59,16 @@ def run_spec(src, build, spec_dir, workroot):
     for case in manifest["cases"]:
         shutil.copy(os.path.join(spec_dir, case["file"]), work)
     with open(os.path.join(work, "Kbuild"), "w", encoding="utf-8") as f:
-        f.write("obj-m += $(patsubst $(src)/%.c,%.o,"
+        f.write(f"ccflags-y += -I{include}\n"
+                "obj-m += $(patsubst $(src)/%.c,%.o,"
                 "$(wildcard $(src)/*.c))\n")
     targets = [c["file"][:-2] + ".o" for c in manifest["cases"]]
     jobs = str(os.cpu_count() or 2)
-    proc = subprocess.run(
+    rc, output = progress.run(
         ["make", "-s", "-k", "-Otarget", f"-j{jobs}", "-C", src, f"O={build}",
-         f"M={work}"] + targets,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
-    output = _normalise(proc.stdout.decode("utf-8", "replace"))
+         f"M={work}"] + targets, f"compile-fail: building {name}'s "
+        f"{len(targets)} cases", echo=False)
+    output = _normalise(output)
     diags = _split_by_case(output, work)
 
     results = {"pass": [0, 0], "fail": [0, 0]}
@@ -94,17 +99,18 @@ def run_spec(src, build, spec_dir, workroot):
     # any sparse warning is an error here.
     passing = [c["file"][:-2] + ".o" for c in manifest["cases"]
                if c["expect"] == "pass"]
-    sp = subprocess.run(
+    sp_rc, sparse_out = progress.run(
         ["make", "-s", "-k", "-Otarget", f"-j{jobs}", "-C", src, f"O={build}",
          f"M={work}", "C=2", "CF=-Wsparse-error"] + passing,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
-    sparse_out = _normalise(sp.stdout.decode("utf-8", "replace")).strip()
-    results["sparse"] = [0 if sp.returncode or sparse_out else len(passing),
+        f"compile-fail: sparse on {name}'s {len(passing)} must-pass cases",
+        echo=False)
+    sparse_out = _normalise(sparse_out).strip()
+    results["sparse"] = [0 if sp_rc or sparse_out else len(passing),
                          len(passing)]
-    if sp.returncode or sparse_out:
+    if sp_rc or sparse_out:
         problems.append(f"{name}: sparse is not clean on the must-pass "
                         f"cases:\n{sparse_out[-3000:]}")
-    if not diags and proc.returncode and not any(
+    if not diags and rc and not any(
             os.path.exists(os.path.join(work, t)) for t in targets):
         problems.append(f"{name}: kbuild failed before compiling any case:\n"
                         + output[-3000:])
@@ -116,17 +122,18 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     src, build = argv[1], argv[2]
-    # The cases include <linux/typestate/...> from the tree, as real users
-    # do: install the current headers there first.
-    tree.install_headers(src)
+    # The cases include <linux/typestate/...>, as real users do: from this
+    # checkout's include directory, with the current headers.
+    include = tree.compile_include()
     names = argv[3:] or sorted(os.listdir(os.path.join(GENERATED, "compile")))
-    workroot = os.path.join(build, "typestate-compile")
+    workroot = os.path.dirname(include)
     all_problems = []
     print("compile-fail suite (kbuild, x86_64 allmodconfig, CONFIG_WERROR=y; "
           "sparse with -Wsparse-error)")
     for name in names:
         spec_dir = os.path.join(GENERATED, "compile", name)
-        name, res, problems = run_spec(src, build, spec_dir, workroot)
+        name, res, problems = run_spec(src, build, spec_dir, workroot,
+                                       include)
         all_problems += problems
         print(f"  {name}: rejected as expected {res['fail'][0]}/"
               f"{res['fail'][1]} must-fail cases, accepted "

@@ -23,11 +23,11 @@ import glob
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import progress  # noqa: E402
 import tree  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -49,11 +49,6 @@ BAD = [
     ("BUG", re.compile(r"\bBUG: |kernel BUG at")),
     ("Oops", re.compile(r"\bOops\b|general protection fault|Kernel panic")),
 ]
-
-
-def sh(cmd):
-    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE,
-                          text=True).stdout.strip()
 
 
 EXPECT_MARK = re.compile(r"typestate-expect-warning: (.*\S)")
@@ -94,17 +89,29 @@ def scan_log(text):
     return problems, known
 
 
-def kunit(src, build, glob_, extra=()):
+KUNIT_STEP = re.compile(r"^\[[\d:]+\] ((Configuring|Building|Starting) "
+                        r"KUnit Kernel.*?)( \.\.\.)?$")
+
+
+def _phase(line):
+    m = KUNIT_STEP.match(line.strip())
+    return m.group(1) if m else None
+
+
+def kunit(src, build, glob_, extra=(), echo=True):
+    """kunit.py run in ``src``, its output echoed as it comes, with a
+    heartbeat line while it builds or boots."""
     cmd = [sys.executable, "tools/testing/kunit/kunit.py", "run",
            f"--kunitconfig={KUNITCONFIG}", f"--build_dir={build}",
            f"--jobs={os.cpu_count() or 2}", "--timeout=600", *extra, glob_]
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=src, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
+    rc, out = progress.run(cmd, "kunit.py", echo=echo, phase=_phase,
+                           cwd=src,
+                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
     with open(os.path.join(build, "test.log"), encoding="utf-8",
               errors="replace") as f:
         log = f.read()
-    return proc.returncode, proc.stdout, log, time.monotonic() - t0
+    return rc, out, log, time.monotonic() - t0
 
 
 def coverage(log):
@@ -131,14 +138,16 @@ def coverage(log):
 
 def main(argv):
     selftest = "--no-selftest" not in argv
-    src = sh([os.path.join(ROOT, "scripts", "kernel-tree.sh"), "src"])
-    cache = sh([os.path.join(ROOT, "scripts", "kernel-tree.sh"), "cache"])
-    build = os.path.join(cache, "build-uml")
+    # The shared tree is read-only: kunit.py builds this checkout's
+    # copy-on-write view of it, into this checkout's build directory.
+    pristine = tree.kernel_tree("src")
+    src = tree.overlay("kunit-tree", pristine)
+    build = os.path.join(tree.kernel_tree("checkout"), "build-uml")
     tree.install_headers(src)
-    tree.install_kunit(src)
+    tree.install_kunit(src, pristine)
+    print(f"kunit: tree {src}, build directory {build}", flush=True)
 
     rc, out, log, secs = kunit(src, build, SUITES)
-    print(out.rstrip())
     problems, known = scan_log(log)
     print(f"kunit: kunit.py exit {rc} in {secs:.0f} s; log scan: "
           f"{len(problems)} problem(s); {known} known or announced "
@@ -152,7 +161,8 @@ def main(argv):
     if selftest:
         src_rc, _, slog, secs = kunit(
             src, build, SELFTEST,
-            ["--kernel_args=harness_selftest_kunit.wrong_unmap=1"])
+            ["--kernel_args=harness_selftest_kunit.wrong_unmap=1"],
+            echo=False)
         sproblems, _ = scan_log(slog)
         dma = [p for p in sproblems if p[0] == "DMA-API error"]
         verdict = src_rc == 0 and dma
