@@ -26,16 +26,20 @@ def run(cmd, label, echo=True, phase=None, **kw):
                             stderr=subprocess.STDOUT, text=True,
                             errors="replace", **kw)
     lines = []
+    # "last": when a line was last printed, echoed or heartbeat.  A
+    # command that is not echoed may well write all the time (kbuild's
+    # diagnostics of the must-fail cases): that is not a sign of life the
+    # user sees.
     state = {"last": t0, "what": ""}
 
     def reader():
         for line in proc.stdout:
             lines.append(line)
-            state["last"] = time.monotonic()
             what = phase(line) if phase else line.strip()
             if what:
-                state["what"] = what
+                state["what"] = what[:100]
             if echo:
+                state["last"] = time.monotonic()
                 sys.stdout.write(line)
                 sys.stdout.flush()
 

@@ -120,6 +120,19 @@ def test_heartbeat_python(monkeypatch, capsys):
     assert len(beats) >= 2
 
 
+def test_heartbeat_when_output_is_not_echoed(monkeypatch, capsys):
+    """A command that writes all the time but is not echoed still gets its
+    heartbeat."""
+    monkeypatch.setattr(progress, "BEAT", 0.5)
+    rc, out = progress.run(["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 "
+                            "12; do echo line $i; sleep 0.2; done"],
+                           "busy", echo=False)
+    assert rc == 0 and out.count("line") == 12
+    beats = [l for l in capsys.readouterr().out.splitlines()
+             if l.startswith("  ... busy: line ")]
+    assert len(beats) >= 2
+
+
 def test_heartbeat_shell():
     script = (f". {ROOT}/scripts/progress.sh; "
               "progress 'long step' sh -c 'sleep 3; exit 4'; echo rc=$?")
