@@ -138,7 +138,7 @@ def main(argv):
         print(f"  {name}: rejected as expected {res['fail'][0]}/"
               f"{res['fail'][1]} must-fail cases, accepted "
               f"{res['pass'][0]}/{res['pass'][1]} must-pass cases; sparse "
-              f"clean on {res['sparse'][0]}/{res['sparse'][1]}")
+              f"clean on {res['sparse'][0]}/{res['sparse'][1]}", flush=True)
     for p in all_problems:
         print(f"FAIL: {p}", file=sys.stderr)
     print(f"compile-fail: {'FAILED' if all_problems else 'ok'} "

@@ -21,6 +21,7 @@ BEAT = float(os.environ.get("PROGRESS_BEAT", "20"))
 def run(cmd, label, echo=True, phase=None, **kw):
     """(exit status, output) of ``cmd``; ``phase(line)`` may turn a line
     into the heartbeat's description (None: keep the previous one)."""
+    sys.stdout.flush()          # what the caller printed comes first
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,
