@@ -36,7 +36,9 @@ def run(cmd, label, echo=True, phase=None, **kw):
     def reader():
         for line in proc.stdout:
             lines.append(line)
-            what = phase(line) if phase else line.strip()
+            # A line not echoed is no description (kbuild's errors of the
+            # must-fail cases): the label says what runs.
+            what = phase(line) if phase else line.strip() if echo else None
             if what:
                 state["what"] = what[:100]
             if echo:
