@@ -113,7 +113,7 @@ def test_checkout_dir_is_keyed_by_path(cache):
 def test_heartbeat_python(monkeypatch, capsys):
     monkeypatch.setattr(progress, "BEAT", 0.5)
     rc, out = progress.run(["sh", "-c", "echo Building it; sleep 1.8; "
-                            "echo done; exit 3"], "step", echo=False)
+                            "echo done; exit 3"], "step")
     assert rc == 3 and out == "Building it\ndone\n"
     beats = [l for l in capsys.readouterr().out.splitlines()
              if l.startswith("  ... step: Building it, ")]
