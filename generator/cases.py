@@ -90,6 +90,34 @@ def cases(spec):
                 "pass", "void", [f"{st.ctype} *p"],
                 [f"{st.ctype} *h __free({st.cname}) = p;", "",
                  "if (!h)", "\treturn;"], node=st.values[-1]))
+        if st.releasable:
+            # __free() takes only its own state's handle: every other
+            # state, a void pointer and an int are hard errors.
+            free_diag = f"incompatible type for argument 1 of '__free_{st.cname}'"
+            for other in spec.states:
+                if other is st:
+                    continue
+                out.append(Case(
+                    f"free_wrong__{other.name}__as__{st.name}",
+                    f"__free({st.cname}) on a {other.ctype} *", "fail",
+                    "void", [f"{other.ctype} *p"],
+                    [f"{other.ctype} *h __free({st.cname}) = p;", "",
+                     "(void)h;"], (free_diag,), st.values[-1]))
+            out.append(Case(
+                f"free_void__{st.name}", f"__free({st.cname}) on a void *",
+                "fail", "void", ["void *p"],
+                [f"void *h __free({st.cname}) = p;", "", "(void)h;"],
+                (free_diag,), st.values[-1]))
+            out.append(Case(
+                f"free_int__{st.name}", f"__free({st.cname}) on an int",
+                "fail", "int", ["int p"],
+                [f"int h __free({st.cname}) = p;", "", "return h;"],
+                (free_diag,), st.values[-1]))
+            out.append(Case(
+                f"class__{st.name}", f"CLASS({st.cname}) (none is defined)",
+                "fail", "void", [f"{st.ctype} *p"],
+                [f"CLASS({st.cname}, h)(p);", "", "(void)h;"],
+                (f"unknown type name 'class_{st.cname}_t'",), st.values[-1]))
         for other in spec.states:
             if other is st:
                 continue

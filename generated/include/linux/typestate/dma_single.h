@@ -320,17 +320,38 @@ static inline void dmab_managed_release(struct dmab_managed *h)
  * other states hold nothing to release; passing one does not compile.
  *
  * For release at scope exit, declare the handle with __free() and the name of
- * its state, e.g. ``struct dmab_managed *h __free(dmab_managed) = ...;``.
- * return_ptr() and no_free_ptr() hand it on instead, and a transition that
- * succeeds sets the old handle to NULL, so nothing is released twice. The
- * release functions ignore NULL and ERR_PTR() handles, so a failed constructor
- * needs no special case.
+ * its state, e.g. ``struct dmab_managed *h __free(dmab_managed) = ...;``. Only
+ * that name is accepted on that type. return_ptr() and no_free_ptr() hand it on
+ * instead, and a transition that succeeds sets the old handle to NULL, so
+ * nothing is released twice. The release functions ignore NULL and ERR_PTR()
+ * handles, so a failed constructor needs no special case.
  */
 #define dmab_release(h)			\
 	(_Generic((typeof(h))NULL,	\
 		struct dmab_managed * : dmab_managed_release)(h))
 
-DEFINE_FREE(dmab_managed, struct dmab_managed *, dmab_release(_T))
+/*
+ * What __free_dmab_managed() accepts: the address of a variable of type struct
+ * dmab_managed * and of nothing else.
+ */
+union __dmab_managed_ref {
+	struct dmab_managed **h;
+} __attribute__((__transparent_union__));
+
+/**
+ * __free_dmab_managed() - release at scope exit, for __free(dmab_managed)
+ * @r: address of the handle variable, of type &struct dmab_managed *
+ *
+ * __free() calls this with the address of the variable it annotates. Unlike a
+ * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
+ * transparent union of exactly that type: __free(dmab_managed) on another
+ * state's handle, a void pointer or an int is an error in every build, not a
+ * warning.
+ */
+static inline void __free_dmab_managed(union __dmab_managed_ref r)
+{
+	dmab_managed_release(*r.h);
+}
 
 /**
  * __dmab_cpu_addr() - kernel virtual address of the buffer

@@ -41,6 +41,11 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+struct page;
+struct scatterlist;
+struct sg_dma_page_iter;
+struct sg_page_iter;
+
 /**
  * struct sgt - storage behind every sg_table handle
  * @sgt: the table in use; points at @table when the table is owned
@@ -597,10 +602,10 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
  *
  * For release at scope exit, declare the handle with __free() and the name of
  * its state, e.g. ``struct sgt_owned_managed *h __free(sgt_owned_managed) =
- * ...;``. return_ptr() and no_free_ptr() hand it on instead, and a transition
- * that succeeds sets the old handle to NULL, so nothing is released twice. The
- * release functions ignore NULL and ERR_PTR() handles, so a failed constructor
- * needs no special case.
+ * ...;``. Only that name is accepted on that type. return_ptr() and
+ * no_free_ptr() hand it on instead, and a transition that succeeds sets the old
+ * handle to NULL, so nothing is released twice. The release functions ignore
+ * NULL and ERR_PTR() handles, so a failed constructor needs no special case.
  */
 #define sgt_release(h)								\
 	(_Generic((typeof(h))NULL,						\
@@ -608,9 +613,74 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
 		struct sgt_owned_unmapped * : sgt_owned_unmapped_release,	\
 		struct sgt_owned_managed * : sgt_owned_managed_release)(h))
 
-DEFINE_FREE(sgt_borrowed_managed, struct sgt_borrowed_managed *, sgt_release(_T))
-DEFINE_FREE(sgt_owned_unmapped, struct sgt_owned_unmapped *, sgt_release(_T))
-DEFINE_FREE(sgt_owned_managed, struct sgt_owned_managed *, sgt_release(_T))
+/*
+ * What __free_sgt_borrowed_managed() accepts: the address of a variable of type
+ * struct sgt_borrowed_managed * and of nothing else.
+ */
+union __sgt_borrowed_managed_ref {
+	struct sgt_borrowed_managed **h;
+} __attribute__((__transparent_union__));
+
+/**
+ * __free_sgt_borrowed_managed() - release at scope exit, for __free(sgt_borrowed_managed)
+ * @r: address of the handle variable, of type &struct sgt_borrowed_managed *
+ *
+ * __free() calls this with the address of the variable it annotates. Unlike a
+ * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
+ * transparent union of exactly that type: __free(sgt_borrowed_managed) on
+ * another state's handle, a void pointer or an int is an error in every build,
+ * not a warning.
+ */
+static inline void __free_sgt_borrowed_managed(union __sgt_borrowed_managed_ref r)
+{
+	sgt_borrowed_managed_release(*r.h);
+}
+
+/*
+ * What __free_sgt_owned_unmapped() accepts: the address of a variable of type
+ * struct sgt_owned_unmapped * and of nothing else.
+ */
+union __sgt_owned_unmapped_ref {
+	struct sgt_owned_unmapped **h;
+} __attribute__((__transparent_union__));
+
+/**
+ * __free_sgt_owned_unmapped() - release at scope exit, for __free(sgt_owned_unmapped)
+ * @r: address of the handle variable, of type &struct sgt_owned_unmapped *
+ *
+ * __free() calls this with the address of the variable it annotates. Unlike a
+ * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
+ * transparent union of exactly that type: __free(sgt_owned_unmapped) on another
+ * state's handle, a void pointer or an int is an error in every build, not a
+ * warning.
+ */
+static inline void __free_sgt_owned_unmapped(union __sgt_owned_unmapped_ref r)
+{
+	sgt_owned_unmapped_release(*r.h);
+}
+
+/*
+ * What __free_sgt_owned_managed() accepts: the address of a variable of type
+ * struct sgt_owned_managed * and of nothing else.
+ */
+union __sgt_owned_managed_ref {
+	struct sgt_owned_managed **h;
+} __attribute__((__transparent_union__));
+
+/**
+ * __free_sgt_owned_managed() - release at scope exit, for __free(sgt_owned_managed)
+ * @r: address of the handle variable, of type &struct sgt_owned_managed *
+ *
+ * __free() calls this with the address of the variable it annotates. Unlike a
+ * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
+ * transparent union of exactly that type: __free(sgt_owned_managed) on another
+ * state's handle, a void pointer or an int is an error in every build, not a
+ * warning.
+ */
+static inline void __free_sgt_owned_managed(union __sgt_owned_managed_ref r)
+{
+	sgt_owned_managed_release(*r.h);
+}
 
 /**
  * __sgt_raw() - the underlying &struct sg_table, for existing C APIs
