@@ -37,7 +37,7 @@ STAMPS := $(TYPESTATE_CACHE)/stamps$(CURDIR)
 # name, size and mtime (ns) of each: a file added, removed or touched
 # changes it.  A state, not make's "newer than the stamp": file times move
 # in clock ticks, and an edit in the same tick as the stamp would be missed.
-GEN_GLOBS = specs/* templates/* generator/*.py generator/*.json \
+GEN_GLOBS = specs/* templates/* generator/*.py generator/*.json generator/*.txt \
 	generator/*/*.py generated/* generated/*/* generated/*/*/* \
 	generated/*/*/*/* generated/*/*/*/*/* docs/*.svg scripts/diagrams.py
 GEN_STATE = stat -c '%n %s %.9Y' $(GEN_GLOBS) 2>/dev/null | cksum

@@ -31,6 +31,7 @@ def check(spec):
     _prose(spec, spec.data, ())
     _strings(spec)
     _body_fields(spec)
+    _kernel_clashes(spec)
     _names(spec)
     _assigned_types(spec)
     _callables(spec)
@@ -504,6 +505,52 @@ def kernel_headers():
                 line.strip() for line in f
                 if line.strip() and not line.startswith("#")))
     return _HEADERS[0]
+
+
+_KERNEL_NAMES = []
+
+
+def kernel_names():
+    """The lower-case names the Linux 6.12 headers declare or use
+    (generator/kernel_names.txt, written by scripts/kernel-names.py): tags
+    as 'struct X', other names as they are."""
+    if not _KERNEL_NAMES:
+        path = os.path.join(os.path.dirname(__file__), "kernel_names.txt")
+        with open(path, encoding="utf-8") as f:
+            _KERNEL_NAMES.append(frozenset(
+                line.rstrip("\n") for line in f
+                if line.strip() and not line.startswith("#")))
+    return _KERNEL_NAMES[0]
+
+
+def _kernel_clashes(spec):
+    """No name the header (or the KUnit suite) defines is one the kernel's
+    headers already declare: the header includes them, and a macro or
+    struct of the same name would not compile against them, or would
+    silently replace the kernel's.  Reported at the prefix, which every
+    generated name starts with."""
+    known = kernel_names()
+    tags = {spec.prefix} | {st.cname for st in spec.states} | \
+        {f"__{st.cname}_ref" for st in spec.states}
+    names = generated_names(spec)
+    if spec.kunit is not None:
+        names = names + kunit_names(spec)
+    # The names of the prefix alone first: no other name fixes them.
+    names = sorted(names, key=lambda n: n[1] is not None)
+    for name, node, key, what in names:
+        kernel = f"struct {name}" if name in tags else name
+        if kernel not in known:
+            continue
+        fix = f"choose another prefix than '{spec.prefix}'"
+        if node is not None and name not in tags and \
+                node.path[:1] in (("constructors",), ("transitions",),
+                                  ("operations",)):
+            fix += f", or rename {what.split(' from ')[0]}"
+        raise spec.loc.error(
+            ("prefix",), f"'{kernel}', which the header defines for {what}, "
+            "is already declared by the kernel's headers "
+            "(generator/kernel_names.txt); the header could not be used "
+            f"with them: {fix}")
 
 
 def _names(spec):
