@@ -6,7 +6,8 @@
 #   make test           everything below that CI runs
 #   make check-gen      fail if generated/ is not what the specs produce
 #   make pytest         the generator's own tests
-#   make style          checkpatch --strict and kernel-doc on all kernel C
+#   make style          checkpatch --strict and kernel-doc on all kernel C,
+#                       and on what tests/style_specs/ generate
 #   make compile-fail   build every legal and illegal use with kbuild
 #   make kunit          KUnit on UML with real DMA mapping, KASAN, DMA-API debug
 #   make migrate TREE=<kernel tree> [DIR=drivers/...]
@@ -42,6 +43,10 @@ GEN_GLOBS = specs/* templates/* generator/*.py generator/*.json generator/*.txt 
 	generated/*/*/*/* generated/*/*/*/*/* docs/*.svg scripts/diagrams.py
 GEN_STATE = stat -c '%n %s %.9Y' $(GEN_GLOBS) 2>/dev/null | cksum
 HEADERS = $(wildcard generated/include/linux/typestate/*.h)
+# Specs at the limits of names and line widths, whose output must be as
+# style-clean as that of specs/ (make style renders them in a temporary
+# directory).
+STYLE_SPECS = $(wildcard tests/style_specs/*.yaml)
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
@@ -81,6 +86,7 @@ pytest: deps-python
 style: deps-python
 	@scripts/deps.sh kernel
 	@scripts/style.sh $(HEADERS) $(KERNEL_C)
+	@scripts/style-specs.sh $(STYLE_SPECS)
 
 compile-fail: deps-python
 	@scripts/deps.sh kernel
