@@ -11,7 +11,7 @@ import os
 import re
 
 from . import cases as compile_cases
-from . import cgrammar
+from . import cgrammar, flow
 from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
                     INCLUDE_RE, MAX_CTYPE, MAX_IDENT, MAX_STATE_NAME,
                     Callable, Node, ctype_problem, display_cols)
@@ -38,6 +38,7 @@ def check(spec):
     _resources(spec)
     _reachable(spec)
     _leaks(spec)
+    flow.check(spec)
     _collisions(spec)
     if spec.kunit is not None:
         _kunit(spec)
