@@ -12,7 +12,9 @@ second time on release.  These checks read the calls in the C.
 The generator knows no kernel API: what releases a resource is learnt from
 the spec, as the calls in the release code of the values that hold it;
 what acquires one, as the calls a callable that acquires that resource
-alone makes to set 'ret' (or all its calls, when it cannot fail).  A call
+alone makes to set 'ret' (or, when it cannot fail, the calls whose result
+it stores: '${body}->w = widget_get(...)', not a helper such as
+memset()).  A call
 is the same release as another when it is the same text, placeholders
 expanded (clk_unprepare(${raw}) twice), or calls a function that only
 that resource's release calls.
@@ -42,16 +44,18 @@ _NOT_CALLS = frozenset("""
     case defined alignof __alignof__ likely unlikely
 """.split())
 _RET_SET = re.compile(r"\bret\s*=\s*$")
+_ASSIGNED = re.compile(r"[^=!<>]=\s*$")
 _RETURNS_ON_RET = re.compile(
     r"\bif\s*\(\s*ret(\s*<\s*0)?\s*\)\s*(\{\s*)?[^;]*?\breturn\b", re.S)
 
 
 class Call:
-    def __init__(self, fn, text, start, sets_ret):
+    def __init__(self, fn, text, start, sets_ret, assigned):
         self.fn = fn
         self.text = text            # whitespace removed, placeholders expanded
         self.start = start
-        self.sets_ret = sets_ret
+        self.sets_ret = sets_ret    # ret = f(...)
+        self.assigned = assigned    # x = f(...)
 
 
 def calls(spec, code):
@@ -77,7 +81,8 @@ def calls(spec, code):
         norm = re.sub(r"\s+", "", text[m.start():end])
         before = text[:m.start()]
         out.append(Call(fn, norm, m.start(),
-                        bool(_RET_SET.search(before))))
+                        bool(_RET_SET.search(before)),
+                        bool(_ASSIGNED.search(before))))
     return out
 
 
@@ -110,7 +115,7 @@ class Resources:
                 continue
             cs = calls(spec, c.call)
             marks = [x.fn for x in cs if x.sets_ret] if c.fails else \
-                [x.fn for x in cs]
+                [x.fn for x in cs if x.assigned]
             acq[c.acquires[0]].update(f for f in marks if f not in released)
         self.acquire_fns = {r: {f for f in fs
                                 if not any(f in acq[o] for o in acq

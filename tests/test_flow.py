@@ -127,3 +127,32 @@ def test_the_hint_points_at_a_model_that_is_accepted():
     assert "release_order: [enable, prepare]" in text
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         assert "### One resource per value" in f.read()
+
+
+MINIMAL = os.path.join(ROOT, "tests", "bad_specs", "_valid_minimal.yaml")
+CREATE = """    errors:
+      - {code: ENOMEM, when: no memory}
+    call: ret = widget_create(&${body}->w);"""
+NO_FAIL_CREATE = """    call: |
+      widget_log(${body}->w);
+      ${body}->w = widget_hold();"""
+
+
+def test_acquisition_without_ret_is_told_from_helpers(tmp_path):
+    """A constructor that cannot fail has no 'ret = f()' to say which call
+    acquires: the call whose result it stores does (widget_hold), a helper
+    called for its effect (widget_log) does not."""
+    text = open(MINIMAL, encoding="utf-8").read().split("\n", 1)[1]
+    text = text.replace(CREATE, NO_FAIL_CREATE)
+    ok = text.replace("    call: widget_turbo(${raw});",
+                      "    call: widget_log(${raw});")
+    path = tmp_path / "widget.yaml"
+    path.write_text(ok)
+    res = run_gen(["lint", str(path)])
+    assert res.rc == 0, res.err
+    bad = ok.replace("    call: widget_log(${raw});",
+                     "    call: widget_hold(${raw});")
+    path.write_text(bad)
+    res = run_gen(["lint", str(path)])
+    assert "transition 'speed_up' acquires 'clock' in its code " \
+        "(widget_hold()) but does not declare it" in _error(res, str(path))
