@@ -19,7 +19,7 @@ from .schema import string_kinds
 
 # Compile cases per spec: they grow with the square of the states.
 MAX_CASES = 2000
-ERRNO_RE = re.compile(r"E[A-Z0-9]{1,30}")
+ERRNO_RE = re.compile(r"E[A-Z0-9_]{1,30}")
 
 
 # Spec keys whose text goes into C comments.
@@ -69,10 +69,9 @@ def _kunit(spec):
             raise spec.loc.error(("kunit",) + path, f"{value} does not fit "
                                  "in 64 bits; a C compiler would refuse it")
     for i, f in enumerate(k.get("failures", [])):
-        if not ERRNO_RE.fullmatch(f["errno"]):
-            raise spec.loc.error(("kunit", "failures", i, "errno"),
-                                 f"errno '{f['errno']}' must be an errno "
-                                 "name such as ENOMEM")
+        problem = _errno_problem(f["errno"])
+        if problem:
+            raise spec.loc.error(("kunit", "failures", i, "errno"), problem)
     spec.plan = Plan(spec)
     for op in spec.operations:
         if (op.kind == "iterator" or op.returns) and \
@@ -508,6 +507,32 @@ def kernel_headers():
     return _HEADERS[0]
 
 
+_ERRNOS = []
+
+
+def kernel_errnos():
+    """The errno macros of Linux 6.12 (generator/kernel_errnos.txt)."""
+    if not _ERRNOS:
+        path = os.path.join(os.path.dirname(__file__), "kernel_errnos.txt")
+        with open(path, encoding="utf-8") as f:
+            _ERRNOS.append(frozenset(
+                line.strip() for line in f
+                if line.strip() and not line.startswith("#")))
+    return _ERRNOS[0]
+
+
+def _errno_problem(code, any_ok=False):
+    if ERRNO_RE.fullmatch(code) and code in kernel_errnos():
+        return None
+    close = difflib.get_close_matches(code, sorted(kernel_errnos()), n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    also = ("; 'code: any' passes on whatever errno the called function "
+            "returns") if any_ok else ""
+    return (f"'{code}' is not an errno macro of Linux 6.12 "
+            f"(generator/kernel_errnos.txt: ENOMEM, EPROBE_DEFER, ...{also})"
+            f"{hint}")
+
+
 _KERNEL_NAMES = []
 
 
@@ -569,10 +594,17 @@ def _names(spec):
                 "on one line of the header); shorten the prefix or the "
                 "value names", "name")
     for c in spec.constructors + spec.transitions:
+        seen_codes = set()
         for i, e in enumerate(c.errors):
-            if not ERRNO_RE.fullmatch(e["code"]):
-                raise c.error(f"error code '{e['code']}' must be an errno "
-                              "name such as ENOMEM", ("errors", i, "code"))
+            if e["code"] != "any":
+                problem = _errno_problem(e["code"], any_ok=True)
+                if problem:
+                    raise c.error(problem, ("errors", i, "code"))
+            if e["code"] in seen_codes:
+                raise c.error(f"error code '{e['code']}' is listed twice in "
+                              f"'{c.name}'; say both cases in one 'when'",
+                              ("errors", i, "code"))
+            seen_codes.add(e["code"])
     seen = set()
     for f in spec.fields:
         _ident(f, f.name, what="field")

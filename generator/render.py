@@ -206,7 +206,9 @@ def _env():
                        code=code, doc=doc, fit=fit, comment=comment,
                        c_decl=c_decl, call=call, code_plain=code_plain)
     env.filters.update(
-        format_error=lambda e: f"-{e['code']} if {e['when']}",
+        format_error=lambda e: (f"-{e['code']}" if e["code"] != "any"
+                                else "the called function's -errno")
+        + f" if {e['when']}",
         append=lambda s, suffix: s + suffix,
         prepend=lambda s, head: head + s,
         paren=lambda s: f"({s})",

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Write generator/kernel_names.txt: the names the 6.12 headers declare,
-which no name a generated header or KUnit suite defines may take.
+which no name a generated header or KUnit suite defines may take; and
+generator/kernel_errnos.txt: the errno macros a spec's errors may name.
 
     scripts/kernel-names.py "$(scripts/kernel-tree.sh src)"
 
@@ -30,6 +31,8 @@ import sys
 
 COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'")
+ERRNO = re.compile(r"^#define\s+(E[A-Z0-9_]+)\s+(?:\d+|E[A-Z0-9_]+)\b",
+                   re.M)
 LOWER = re.compile(r"[a-z_][a-z0-9_]*")
 DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
 TAG = re.compile(r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)")
@@ -92,6 +95,20 @@ def main(src):
                 "scripts/kernel-names.py; no generated name may be one of "
                 "them.\n")
         for n in keep:
+            f.write(n + "\n")
+
+    errnos = set()
+    for rel in ("include/uapi/asm-generic/errno-base.h",
+                "include/uapi/asm-generic/errno.h", "include/linux/errno.h"):
+        with open(os.path.join(src, rel), encoding="utf-8") as fh:
+            errnos |= set(ERRNO.findall(fh.read()))
+    out = os.path.join(os.path.dirname(out), "kernel_errnos.txt")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("# The errno macros of Linux 6.12 (include/uapi/asm-generic/"
+                "errno-base.h,\n# errno.h, include/linux/errno.h; x86 uses "
+                "the generic ones).  Written by\n# scripts/kernel-names.py; "
+                "a spec's errors name one of them.\n")
+        for n in sorted(errnos):
             f.write(n + "\n")
 
 

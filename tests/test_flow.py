@@ -156,3 +156,48 @@ def test_acquisition_without_ret_is_told_from_helpers(tmp_path):
     res = run_gen(["lint", str(path)])
     assert "transition 'speed_up' acquires 'clock' in its code " \
         "(widget_hold()) but does not declare it" in _error(res, str(path))
+
+
+# -- errors: any errno macro of the kernel, or the provider's ---------------------
+
+def _minimal(tmp_path, *edits, base=MINIMAL):
+    text = open(base, encoding="utf-8").read().split("\n", 1)[1]
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "widget.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def _header(tmp_path, path):
+    out = tmp_path / "out"
+    res = run_gen(["--out", str(out), "gen", path])
+    assert res.rc == 0, res.err
+    return (out / "include/linux/typestate/widget.h").read_text()
+
+
+def test_any_kernel_errno_macro_is_an_error_code(tmp_path):
+    path = _minimal(tmp_path, ("{code: EIO, when: the widget did not start}",
+                               "{code: EPROBE_DEFER, when: its clock is not "
+                               "there yet}"))
+    assert "-EPROBE_DEFER if its clock is not there yet" in \
+        _header(tmp_path, path)
+
+
+def test_code_any_passes_on_the_provider_errno(tmp_path):
+    """'code: any' is documented as the called function's errno, and a
+    KUnit failure may provoke any kernel errno through it."""
+    path = _minimal(tmp_path, ("{code: EIO, when: the widget did not start}",
+                               "{code: any, when: widget_start() failed}"))
+    header = _header(tmp_path, path)
+    assert "the called function's -errno if widget_start() failed" in \
+        " ".join(header.replace(" * ", " ").split())
+    kunit = os.path.join(ROOT, "tests", "bad_specs", "_valid_kunit.yaml")
+    path = _minimal(tmp_path, ("{code: ENOMEM, when: no memory}",
+                               "{code: any, when: widget_create() failed}"),
+                    ("errno: ENOMEM}", "errno: ETIMEDOUT}"), base=kunit)
+    out = tmp_path / "k"
+    res = run_gen(["--out", str(out), "gen", path])
+    assert res.rc == 0, res.err
+    assert "ETIMEDOUT" in (out / "kunit/widget_gen_kunit.c").read_text()
