@@ -64,6 +64,19 @@ def _kunit(spec):
         for i, inc in enumerate(k.get(key, [])):
             _include(Node(spec, ("kunit", key, i)), inc, f"kunit.{key}",
                      kernel=key == "includes")
+    seen = set()
+    for i, sym in enumerate(k.get("config", [])):
+        if sym not in kernel_kconfig() or "\n" in sym:
+            close = difflib.get_close_matches(sym, sorted(kernel_kconfig()),
+                                              n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise spec.loc.error(("kunit", "config", i), f"'{sym}' is not a "
+                                 "Kconfig symbol of Linux 6.12 "
+                                 f"(generator/kernel_kconfig.txt){hint}")
+        if sym in seen:
+            raise spec.loc.error(("kunit", "config", i), f"'{sym}' is listed "
+                                 "twice in kunit.config")
+        seen.add(sym)
     for path, value in _kunit_values(k):
         if isinstance(value, int) and not -2**63 <= value < 2**64:
             raise spec.loc.error(("kunit",) + path, f"{value} does not fit "
@@ -505,6 +518,20 @@ def kernel_headers():
                 line.strip() for line in f
                 if line.strip() and not line.startswith("#")))
     return _HEADERS[0]
+
+
+_KCONFIG = []
+
+
+def kernel_kconfig():
+    """The Kconfig symbols of Linux 6.12 (generator/kernel_kconfig.txt)."""
+    if not _KCONFIG:
+        path = os.path.join(os.path.dirname(__file__), "kernel_kconfig.txt")
+        with open(path, encoding="utf-8") as f:
+            _KCONFIG.append(frozenset(
+                line.strip() for line in f
+                if line.strip() and not line.startswith("#")))
+    return _KCONFIG[0]
 
 
 _ERRNOS = []

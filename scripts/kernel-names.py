@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Write generator/kernel_names.txt: the names the 6.12 headers declare,
 which no name a generated header or KUnit suite defines may take; and
-generator/kernel_errnos.txt: the errno macros a spec's errors may name.
+generator/kernel_errnos.txt: the errno macros a spec's errors may name;
+generator/kernel_kconfig.txt: the Kconfig symbols a spec's kunit.config
+may name.
 
     scripts/kernel-names.py "$(scripts/kernel-tree.sh src)"
 
@@ -33,6 +35,8 @@ COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'")
 ERRNO = re.compile(r"^#define\s+(E[A-Z0-9_]+)\s+(?:\d+|E[A-Z0-9_]+)\b",
                    re.M)
+KCONFIG = re.compile(r"^[ \t]*(?:menu)?config[ \t]+([A-Za-z0-9_]+)[ \t]*$",
+                     re.M)
 LOWER = re.compile(r"[a-z_][a-z0-9_]*")
 DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
 TAG = re.compile(r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)")
@@ -110,6 +114,24 @@ def main(src):
                 "a spec's errors name one of them.\n")
         for n in sorted(errnos):
             f.write(n + "\n")
+
+    symbols = set()
+    for dirpath, dirs, files in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if d != "Documentation" and
+                         not d.startswith("."))
+        for f in files:
+            if f.startswith("Kconfig"):
+                with open(os.path.join(dirpath, f), encoding="utf-8",
+                          errors="replace") as fh:
+                    symbols |= set(KCONFIG.findall(fh.read()))
+    out = os.path.join(os.path.dirname(out), "kernel_kconfig.txt")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("# The Kconfig symbols of Linux 6.12 (every 'config' and "
+                "'menuconfig' of its\n# Kconfig files, all architectures).  "
+                "Written by scripts/kernel-names.py;\n# a spec's "
+                "kunit.config names some of them.\n")
+        for n in sorted(symbols):
+            f.write(f"CONFIG_{n}\n")
 
 
 if __name__ == "__main__":
