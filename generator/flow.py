@@ -43,6 +43,7 @@ _NOT_CALLS = frozenset("""
     if for while switch return sizeof typeof __typeof__ _Generic do else
     case defined alignof __alignof__ likely unlikely
 """.split())
+_QUIET = re.compile(r"/\*.*?\*/|//[^\n]*|\"(?:[^\"\\\n]|\\.)*\"", re.S)
 _RET_SET = re.compile(r"\bret\s*=\s*$")
 _ASSIGNED = re.compile(r"[^=!<>]=\s*$")
 _RETURNS_ON_RET = re.compile(
@@ -63,6 +64,9 @@ def calls(spec, code):
     if code is None:
         return []
     text = code.text.replace("${raw}", spec.raw_expr)
+    # Comments and strings say nothing about what the code calls; blanked
+    # out, not removed, so that positions stay.
+    text = _QUIET.sub(lambda m: " " * len(m.group()), text)
     out = []
     for m in _CALL.finditer(text):
         fn = m.group(1)

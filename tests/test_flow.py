@@ -201,3 +201,9 @@ def test_code_any_passes_on_the_provider_errno(tmp_path):
     res = run_gen(["--out", str(out), "gen", path])
     assert res.rc == 0, res.err
     assert "ETIMEDOUT" in (out / "kunit/widget_gen_kunit.c").read_text()
+
+
+def test_a_release_named_in_a_comment_is_no_call(tmp_path):
+    res, _ = _lint(tmp_path, MAP_CALL, MAP_CALL + """
+      /* the release, sg_free_table(&${body}->table), runs later */""")
+    assert res.rc == 0, res.err
