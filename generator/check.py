@@ -382,18 +382,23 @@ def _strings(spec):
             if not bad and path[:2] != ("kunit", "fixture"):
                 bad = cgrammar.problem(value, "statements" if kind == "code"
                                        else "expand" if key == "expand"
-                                       else "expr", _returns(path))
+                                       else "expr", _returns(path, spec))
             if bad:
                 raise loc.error_at_char(path, value, bad[0],
                                         f"{key}: {bad[1]}")
 
 
-def _returns(path):
+def _returns(path, spec=None):
     """What a 'return' in the C at ``path`` must give: constructors and
-    transitions return a handle, KUnit's init an int; operations,
-    releases and KUnit's exit return nothing."""
+    transitions return a handle, KUnit's init an int, an operation with
+    'returns' its value; other operations, releases and KUnit's exit
+    return nothing."""
     if path[0] in ("constructors", "transitions") or \
             path[:2] == ("kunit", "init"):
+        return "value"
+    if spec is not None and path[0] == "operations" and \
+            isinstance(path[1], int) and \
+            spec.data["operations"][path[1]].get("returns") is not None:
         return "value"
     if path[0] in ("operations", "dimensions") or \
             path[:2] == ("kunit", "exit"):
@@ -759,12 +764,24 @@ def _callables(spec):
                 raise op.error(f"operation '{op.name}' needs exactly one of "
                                "'expr' (returns a value) or 'call' "
                                "(statements)", "name")
-            if (op.expr is None) != (op.returns is None):
-                raise op.error(f"operation '{op.name}': 'expr' and "
-                               "'returns' go together", "name")
+            if op.expr is not None and op.returns is None:
+                raise op.error(f"operation '{op.name}' has 'expr' but no "
+                               "'returns': say the type and meaning of its "
+                               "value", "name")
+            if op.call is not None and op.returns is not None and \
+                    not _ENDS_IN_RETURN.search(op.call.text):
+                raise op.call.error(
+                    f"operation '{op.name}' returns a value ('returns'), so "
+                    "its call must end in a 'return <value>;' statement "
+                    "(a function that returns a value must not run off its "
+                    "end: -Werror=return-type)")
         if not op.states:
             raise op.error(f"operation '{op.name}' is legal in no state; its "
                            "'where' selects only excluded states", "where")
+
+
+# The last statement of a snippet, at its top level (not indented).
+_ENDS_IN_RETURN = re.compile(r"(?:\A|\n)return\b[^\n]*;\s*\Z")
 
 
 # checkpatch's operators (MACRO_ARG_PRECEDENCE), in its order.
