@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """Operations whose 'call' returns a value (issue #11, point 5)."""
 
-
 from conftest import KUNIT, MINIMAL, run_gen
 
 EXPR = """    returns: {type: int, doc: the id}
