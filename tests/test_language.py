@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Operations whose 'call' returns a value (issue #11, point 5)."""
+"""Language additions of issue #11: operations whose 'call' returns a value
+(point 5), exclude with a wildcard (point 1)."""
 
 from conftest import KUNIT, MINIMAL, run_gen
 
@@ -42,3 +43,28 @@ def test_kunit_checks_the_value_of_a_call_operation(tmp_path):
     files = _gen(tmp_path, KUNIT)
     suite = files["kunit/widget_gen_kunit.c"]
     assert "int r = wdg_id(" in suite
+
+
+def test_exclude_wildcard_removes_every_value_of_a_dimension(tmp_path):
+    """exclude: {power: broken, speed: '*'} removes broken_slow and
+    broken_fast: no state type, no compile case, no diagram node."""
+    text = open(MINIMAL, encoding="utf-8").read().split("\n", 1)[1]
+    text = text.replace(
+        "      - {name: idle, doc: stopped}\n",
+        "      - {name: idle, doc: stopped}\n"
+        "      - {name: broken, doc: out of order}\n").replace(
+        "  - {power: idle, speed: fast, why: only a running widget can be "
+        "fast}\n",
+        "  - {power: idle, speed: fast, why: only a running widget can be "
+        "fast}\n"
+        "  - {power: broken, speed: \"*\", why: a broken widget gets no "
+        "handle}\n")
+    path = tmp_path / "widget.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    res = run_gen(["--out", str(out), "gen", str(path)])
+    assert res.rc == 0, res.err
+    header = (out / "include/linux/typestate/widget.h").read_text()
+    assert "struct wdg_idle_slow {" in header
+    assert "broken" not in header
+    assert not [p for p in out.rglob("*broken*")]
