@@ -53,7 +53,11 @@ stamp=$cache/migrate-build.stamp
 touch "$stamp"
 for obj in $objs; do rm -f "$build/$obj"; done
 echo "migrate-check: building $(echo "$objs" | wc -w) objects"
-progress "migrate-check: building the migrated objects" make -s -k -C "$tree" O="$build" -j"$(nproc)" $objs >"$cache/migrate-build.log" 2>&1 || true
+# kbuild's output goes to the log, the heartbeat (stderr of progress) not.
+build_objs() {
+	make -s -k -C "$tree" O="$build" -j"$(nproc)" "$@" >"$cache/migrate-build.log" 2>&1
+}
+progress "migrate-check: building the migrated objects" build_objs $objs || true
 broken=0
 compiled=0
 other=0

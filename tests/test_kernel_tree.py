@@ -141,6 +141,22 @@ def test_heartbeat_shell():
     assert r.stderr.count("  ... long step: ") >= 2
 
 
+def test_no_heartbeat_is_sent_to_a_log():
+    """progress prints its heartbeat on stderr: a 'progress ... 2>&1'
+    into a log hid it (migrate-check's build of 150 objects ran for
+    minutes without a line)."""
+    import glob
+    import re
+    bad = []
+    for path in glob.glob(os.path.join(ROOT, "scripts", "*.sh")):
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if re.search(r"\bprogress\s+[\"']", line) and \
+                        re.search(r"2>\s*(&1|[^&\s])", line):
+                    bad.append(f"{os.path.basename(path)}:{n}")
+    assert not bad, bad
+
+
 def test_real_cache_unchanged():
     """The cache `make test` uses, when it has been extracted: its tree is
     what was extracted."""
