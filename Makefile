@@ -47,6 +47,10 @@ HEADERS = $(wildcard generated/include/linux/typestate/*.h)
 # style-clean as that of specs/ (make style renders them in a temporary
 # directory).
 STYLE_SPECS = $(wildcard tests/style_specs/*.yaml)
+# Specs outside specs/ whose compile cases make compile-fail builds too:
+# the clk model that the one-resource-per-value errors point at.
+COMPILE_SPECS = tests/style_specs/clk_long_names.yaml
+GENERATED_SPECS = $(notdir $(wildcard generated/compile/*))
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
@@ -91,7 +95,8 @@ style: deps-python
 compile-fail: deps-python
 	@scripts/deps.sh kernel
 	@$(PYTHON) kernel_tests/compile_suite.py "$$(scripts/kernel-tree.sh src)" \
-		"$$(scripts/kernel-build.sh)"
+		"$$(scripts/kernel-build.sh)" $(GENERATED_SPECS) \
+		$(foreach s,$(COMPILE_SPECS),--extra $(s))
 	@scripts/kernel-tree.sh verify
 
 kunit: deps-python

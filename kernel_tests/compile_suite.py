@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Build every generated compile case with kbuild and check its verdict.
 
-    compile_suite.py SRC BUILD [SPEC...]
+    compile_suite.py SRC BUILD [SPEC...] [--extra SPEC.yaml ...]
 
 SRC is a 6.12 source tree, BUILD an x86_64 allmodconfig build directory
 that has been through `make prepare` (scripts/kernel-tree.sh and
@@ -17,13 +17,20 @@ must-fail case builds without CONFIG_WERROR (only the -Werror= flags every
 and its diagnostics must contain every
 expected string (naming the state type and the macro), so that a failure
 for any other reason is not counted as a rejection.
+
+--extra renders a spec from outside specs/ (tests/style_specs/
+clk_long_names.yaml, the clk model the spec errors point at) into a
+temporary directory and builds its cases the same way; without SPEC
+names, --extra builds only those.
 """
 
 import json
 import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import progress  # noqa: E402
@@ -133,7 +140,26 @@ def run_spec(src, build, spec_dir, workroot, include):
     return name, results, problems
 
 
+def _extra(spec_path, tmp):
+    """Render a spec outside specs/ (--extra) into ``tmp``: its compile
+    directory and an include directory with only its header."""
+    out = os.path.join(tmp, "out")
+    proc = subprocess.run([sys.executable, "-m", "generator", "--out", out,
+                           "gen", spec_path], cwd=ROOT, check=False,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
+    if proc.returncode:
+        return None, proc.stderr.strip()
+    inc = os.path.join(tmp, "include")
+    shutil.copytree(os.path.join(out, "include"), inc)
+    (name,) = os.listdir(os.path.join(out, "compile"))
+    return os.path.join(out, "compile", name), inc
+
+
 def main(argv):
+    extra = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--extra"]
+    argv = [a for i, a in enumerate(argv)
+            if a != "--extra" and (i == 0 or argv[i - 1] != "--extra")]
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
@@ -141,21 +167,30 @@ def main(argv):
     # The cases include <linux/typestate/...>, as real users do: from this
     # checkout's include directory, with the current headers.
     include = tree.compile_include()
-    names = argv[3:] or sorted(os.listdir(os.path.join(GENERATED, "compile")))
+    names = argv[3:] or ([] if extra else sorted(os.listdir(
+        os.path.join(GENERATED, "compile"))))
     workroot = os.path.dirname(include)
     all_problems = []
     print("compile-fail suite (kbuild, x86_64 allmodconfig; must-pass cases "
           "with CONFIG_WERROR=y, must-fail ones without; sparse with "
           "-Wsparse-error)")
-    for name in names:
-        spec_dir = os.path.join(GENERATED, "compile", name)
-        name, res, problems = run_spec(src, build, spec_dir, workroot,
-                                       include)
+    tmp = tempfile.mkdtemp(prefix="typestate-compile-")
+    jobs = [(os.path.join(GENERATED, "compile", n), include) for n in names]
+    for i, spec_path in enumerate(extra):
+        spec_dir, inc = _extra(spec_path, os.path.join(tmp, str(i)))
+        if spec_dir is None:
+            all_problems.append(f"{spec_path}: refused by the generator: "
+                                f"{inc}")
+        else:
+            jobs.append((spec_dir, inc))
+    for spec_dir, inc in jobs:
+        name, res, problems = run_spec(src, build, spec_dir, workroot, inc)
         all_problems += problems
         print(f"  {name}: rejected as expected {res['fail'][0]}/"
               f"{res['fail'][1]} must-fail cases, accepted "
               f"{res['pass'][0]}/{res['pass'][1]} must-pass cases; sparse "
               f"clean on {res['sparse'][0]}/{res['sparse'][1]}", flush=True)
+    shutil.rmtree(tmp, ignore_errors=True)
     for p in all_problems:
         print(f"FAIL: {p}", file=sys.stderr)
     print(f"compile-fail: {'FAILED' if all_problems else 'ok'} "
