@@ -6,7 +6,8 @@
 #   make test           everything below that CI runs
 #   make check-gen      fail if generated/ is not what the specs produce
 #   make pytest         the generator's own tests
-#   make style          checkpatch --strict and kernel-doc on all kernel C
+#   make style          checkpatch --strict and kernel-doc on all kernel C,
+#                       and on what tests/style_specs/ generate
 #   make compile-fail   build every legal and illegal use with kbuild
 #   make kunit          KUnit on UML with real DMA mapping, KASAN, DMA-API debug
 #   make migrate TREE=<kernel tree> [DIR=drivers/...]
@@ -21,7 +22,10 @@
 #
 # Each target installs what it needs from Debian on first use (as root).
 # The kernel tree and build directories are cached outside the repository,
-# in $(TYPESTATE_CACHE) (default ~/.cache/typestate-gen).
+# in $(TYPESTATE_CACHE) (default ~/.cache/typestate-gen).  The extracted tree
+# there is shared and read-only (scripts/kernel-tree.sh verify fails if
+# anything wrote into it); what a checkout builds or installs lives in its
+# own directory of the cache, so two checkouts can run `make test` at once.
 
 PYTHON := /usr/bin/python3
 SPECS := $(wildcard specs/*.yaml)
@@ -34,15 +38,23 @@ STAMPS := $(TYPESTATE_CACHE)/stamps$(CURDIR)
 # name, size and mtime (ns) of each: a file added, removed or touched
 # changes it.  A state, not make's "newer than the stamp": file times move
 # in clock ticks, and an edit in the same tick as the stamp would be missed.
-GEN_GLOBS = specs/* templates/* generator/*.py generator/*.json \
+GEN_GLOBS = specs/* templates/* generator/*.py generator/*.json generator/*.txt \
 	generator/*/*.py generated/* generated/*/* generated/*/*/* \
 	generated/*/*/*/* generated/*/*/*/*/* docs/*.svg scripts/diagrams.py
 GEN_STATE = stat -c '%n %s %.9Y' $(GEN_GLOBS) 2>/dev/null | cksum
 HEADERS = $(wildcard generated/include/linux/typestate/*.h)
+# Specs at the limits of names and line widths, whose output must be as
+# style-clean as that of specs/ (make style renders them in a temporary
+# directory).
+STYLE_SPECS = $(wildcard tests/style_specs/*.yaml)
+# Specs outside specs/ whose compile cases make compile-fail builds too:
+# the clk model that the one-resource-per-value errors point at.
+COMPILE_SPECS = tests/style_specs/clk_long_names.yaml
+GENERATED_SPECS = $(notdir $(wildcard generated/compile/*))
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
-	migrate migrate-check patches patches-check bench fuzz
+	migrate migrate-check patches patches-check bench fuzz cache-check
 
 all: gen
 
@@ -78,15 +90,19 @@ pytest: deps-python
 style: deps-python
 	@scripts/deps.sh kernel
 	@scripts/style.sh $(HEADERS) $(KERNEL_C)
+	@scripts/style-specs.sh $(STYLE_SPECS)
 
 compile-fail: deps-python
 	@scripts/deps.sh kernel
 	@$(PYTHON) kernel_tests/compile_suite.py "$$(scripts/kernel-tree.sh src)" \
-		"$$(scripts/kernel-build.sh)"
+		"$$(scripts/kernel-build.sh)" $(GENERATED_SPECS) \
+		$(foreach s,$(COMPILE_SPECS),--extra $(s))
+	@scripts/kernel-tree.sh verify
 
 kunit: deps-python
 	@scripts/deps.sh kernel
 	@$(PYTHON) kernel_tests/run_kunit.py
+	@scripts/kernel-tree.sh verify
 
 migrate: deps-python
 	@test -n "$(TREE)" || { echo "usage: make migrate TREE=<kernel tree> [DIR=drivers/...]" >&2; exit 2; }
@@ -95,6 +111,7 @@ migrate: deps-python
 
 migrate-check: deps-python
 	@scripts/migrate-check.sh
+	@scripts/kernel-tree.sh verify
 
 # The series is checked as it is made: git am on a pristine copy, a build
 # of what each patch touches, checkpatch --strict and kernel-doc -Wall.
@@ -107,7 +124,8 @@ patches-check: deps-python
 	@scripts/deps.sh cocci
 	@$(PYTHON) scripts/patches.py "$$(scripts/kernel-tree.sh pristine)" \
 		"$(or $(DIR),drivers/hwtracing/intel_th)" \
-		"$$(scripts/kernel-tree.sh cache)/patches-check"
+		"$$(scripts/kernel-tree.sh checkout)/patches-check"
+	@scripts/kernel-tree.sh verify
 
 bench: deps-python
 	@scripts/deps.sh cocci
@@ -125,5 +143,11 @@ fuzz: deps-python
 	@$(PYTHON) tests/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) \
 		--jobs $(FUZZ_JOBS) --checkpatch all --compile all
 
+# The cached kernel tree, unchanged since its extraction (each kernel step
+# above checks it too, as soon as it is done).
+cache-check:
+	@scripts/kernel-tree.sh verify
+
 test: check-gen pytest style compile-fail migrate-check patches-check kunit
+	@$(MAKE) -s cache-check
 	@echo "make test: all passed"

@@ -26,7 +26,6 @@ Not part of `make test`: nothing here asserts a timing.
 """
 
 import difflib
-import filecmp
 import functools
 import json
 import os
@@ -159,39 +158,29 @@ def build_obj(tree, build, obj):
     return os.path.join(build, obj)
 
 
-def install_bench(src):
-    """lib/typestate_bench/ in the cached tree: the KUnit benchmark with
-    its helper header, and its Kconfig and Makefile hooks, idempotently.
-    Only files whose content changed are copied, so kbuild stays
-    incremental."""
-    dest = os.path.join(src, "lib", "typestate_bench")
-    os.makedirs(dest, exist_ok=True)
+def install_bench(src, pristine):
+    """lib/typestate_bench/ in ``src`` (the bench's own copy-on-write view
+    of the read-only tree): the KUnit benchmark with its helper header, and
+    its Kconfig and Makefile hooks on ``pristine``'s files.  Only files
+    whose content changed are put in place, so kbuild stays incremental."""
     files = {n: os.path.join(BENCH_KTEST, n) for n in os.listdir(BENCH_KTEST)
              if n.endswith(".c") or n in ("Kconfig", "Makefile")}
     files["typestate_kunit.h"] = os.path.join(ROOT, "kernel_tests",
                                               "typestate_kunit.h")
-    for name, path in files.items():
-        target = os.path.join(dest, name)
-        if not (os.path.exists(target)
-                and filecmp.cmp(path, target, shallow=False)):
-            with open(path, "rb") as f, open(target, "wb") as g:
-                g.write(f.read())
+    ktree.sync_dir(files, os.path.join(src, "lib", "typestate_bench"))
     for name, line in BENCH_HOOKS:
-        path = os.path.join(src, "lib", name)
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        if line not in text:
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(line)
+        ktree.hooked(os.path.join(src, "lib", name), line,
+                     os.path.join(pristine, "lib", name))
 
 
-def kunit_bench(src, cache):
-    """Build and boot the UML benchmark kernel (its own .kunitconfig and
-    build directory, without KASAN or DMA-API debug) and parse the rounds
-    it prints: {case: [(raw_ns, gen_ns, iters), ...]}, and the run's
-    wall time."""
+def kunit_bench(pristine, cache):
+    """Build and boot the UML benchmark kernel (its own .kunitconfig, tree
+    and build directory, without KASAN or DMA-API debug) and parse the
+    rounds it prints: {case: [(raw_ns, gen_ns, iters), ...]}, and the
+    run's wall time."""
+    src = ktree.overlay("bench-kunit-tree", pristine)
     ktree.install_headers(src)
-    install_bench(src)
+    install_bench(src, pristine)
     build = os.path.join(cache, "build-uml-bench")
     cmd = [sys.executable, "tools/testing/kunit/kunit.py", "run",
            f"--kunitconfig={os.path.join(BENCH_KTEST, '.kunitconfig')}",
@@ -199,7 +188,8 @@ def kunit_bench(src, cache):
            "--timeout=900", "typestate_bench"]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, cwd=src, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
+                          stderr=subprocess.STDOUT, text=True, check=False,
+                          env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
     secs = time.monotonic() - t0
     log_path = os.path.join(build, "test.log")
     log = ""
@@ -434,7 +424,9 @@ def make_gen_timings(cache):
     work = gen_copy()
     stamps = os.path.join(cache, "stamps" + os.path.realpath(work))
     jinja = os.path.join(cache, "jinja")
-    make = ["make", "-s", "-C", work, "gen"]
+    # A cache of its own (in this checkout's directory), so that the cold
+    # runs do not empty the compiled-template cache other checkouts use.
+    make = ["make", "-s", "-C", work, f"TYPESTATE_CACHE={cache}", "gen"]
     res = {"cold": [], "unchanged": [], "touched": []}
     try:
         for _ in range(3):
@@ -458,7 +450,8 @@ def make_gen_timings(cache):
         with open(victim, encoding="utf-8") as f:
             res["restored"] = f.read() == good
         res["check_gen"] = subprocess.run(
-            ["make", "-s", "-C", work, "check-gen"], check=False,
+            ["make", "-s", "-C", work, f"TYPESTATE_CACHE={cache}",
+             "check-gen"], check=False,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         ).returncode == 0
     finally:
@@ -469,8 +462,9 @@ def make_gen_timings(cache):
 
 def main(argv):
     only = argv[argv.index("--only") + 1] if "--only" in argv else None
-    cache = sh([os.path.join(SCRIPTS, "kernel-tree.sh"), "cache"]).strip()
-    src = sh([os.path.join(SCRIPTS, "kernel-tree.sh"), "src"]).strip()
+    # Everything the bench builds is this checkout's own.
+    cache = ktree.kernel_tree("checkout")
+    src = ktree.kernel_tree("src")
     if only == "kunit":
         kb = kunit_bench(src, cache)
         print(json.dumps({k: v for k, v in kb.items() if k != "rounds"}))
@@ -482,7 +476,7 @@ def main(argv):
             write_results(*pickle.load(f))
         return 0
     if only == "gen":
-        print(json.dumps(make_gen_timings(cache)))
+        print(json.dumps(make_gen_timings(os.path.join(cache, "bench-gen"))))
         return 0
 
     out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -494,11 +488,11 @@ def main(argv):
             os.path.join(cache, "bench-tree", ".typestate-bench")):
         log = ""
     else:
-        # migrate-check.sh with a cache of its own: it extracts its tree
-        # anew each time, and must not do so under another run's feet.
+        # migrate-check.sh with a directory of its own: it copies its tree
+        # anew each time, and must not do so under a `make test`'s feet.
         mcache = os.path.join(cache, "bench-migrate")
         log = sh([os.path.join(SCRIPTS, "migrate-check.sh")],
-                 env=dict(os.environ, TYPESTATE_CACHE=mcache))
+                 env=dict(os.environ, MIGRATE_WORK=mcache))
         snapshot(mcache, os.path.join(cache, "bench-tree"))
     out["migrate_log"] = [l for l in log.splitlines()
                           if "candidate files" in l or "took" in l
@@ -525,7 +519,7 @@ def main(argv):
                         + reading(configs, attrib, None, None)))
         return 0
 
-    gen = make_gen_timings(cache)
+    gen = make_gen_timings(os.path.join(cache, "bench-gen"))
     kb = kunit_bench(src, cache)
     sh([sys.executable, os.path.join(ROOT, "kernel_tests", "run_kunit.py"),
         "--no-selftest"])
@@ -879,7 +873,7 @@ def write_results(out, configs, attrib, gen, kb, kunit_incr):
 
 def lean_config(sym):
     """A symbol's value in the lean build directory's .config."""
-    cache = sh([os.path.join(SCRIPTS, "kernel-tree.sh"), "cache"]).strip()
+    cache = ktree.kernel_tree("checkout")
     try:
         with open(os.path.join(cache, "bench-build-lean", ".config"),
                   encoding="utf-8") as f:

@@ -21,6 +21,7 @@ at the second word.  This is a grammar, not a compiler: it does not know
 which names the kernel declares.
 """
 
+import os
 import re
 
 _TOKEN = re.compile(r"""
@@ -68,7 +69,27 @@ _LOOP_MACRO = re.compile(r"\w*for_each\w*")
 
 MAX_DEPTH = 32
 _CAMEL = re.compile(r"[A-Z][a-z]|[a-z][A-Z]")
-_ERRNO = re.compile(r"E(?!OF\b|RROR\b|POLL)[A-Z]+")
+_ERRNO_WORD = re.compile(r"E(?!OF\b|RROR\b|POLL)[A-Z]+")
+_ERRNOS = []
+
+
+class _Errno:
+    """An errno name: EIO-like words, and every errno macro of the kernel
+    (generator/kernel_errnos.txt: EPROBE_DEFER has a '_')."""
+
+    @staticmethod
+    def fullmatch(word):
+        if not _ERRNOS:
+            path = os.path.join(os.path.dirname(__file__),
+                                "kernel_errnos.txt")
+            with open(path, encoding="utf-8") as f:
+                _ERRNOS.append(frozenset(
+                    line.strip() for line in f
+                    if line.strip() and not line.startswith("#")))
+        return _ERRNO_WORD.fullmatch(word) or word in _ERRNOS[0]
+
+
+_ERRNO = _Errno()
 
 
 class Bad(Exception):

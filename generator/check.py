@@ -11,7 +11,7 @@ import os
 import re
 
 from . import cases as compile_cases
-from . import cgrammar
+from . import cgrammar, flow
 from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
                     INCLUDE_RE, MAX_CTYPE, MAX_IDENT, MAX_STATE_NAME,
                     Callable, Node, ctype_problem, display_cols)
@@ -19,7 +19,7 @@ from .schema import string_kinds
 
 # Compile cases per spec: they grow with the square of the states.
 MAX_CASES = 2000
-ERRNO_RE = re.compile(r"E[A-Z0-9]{1,30}")
+ERRNO_RE = re.compile(r"E[A-Z0-9_]{1,30}")
 
 
 # Spec keys whose text goes into C comments.
@@ -31,12 +31,14 @@ def check(spec):
     _prose(spec, spec.data, ())
     _strings(spec)
     _body_fields(spec)
+    _kernel_clashes(spec)
     _names(spec)
     _assigned_types(spec)
     _callables(spec)
     _resources(spec)
     _reachable(spec)
     _leaks(spec)
+    flow.check(spec)
     _collisions(spec)
     if spec.kunit is not None:
         _kunit(spec)
@@ -62,15 +64,27 @@ def _kunit(spec):
         for i, inc in enumerate(k.get(key, [])):
             _include(Node(spec, ("kunit", key, i)), inc, f"kunit.{key}",
                      kernel=key == "includes")
+    seen = set()
+    for i, sym in enumerate(k.get("config", [])):
+        if sym not in kernel_kconfig() or "\n" in sym:
+            close = difflib.get_close_matches(sym, sorted(kernel_kconfig()),
+                                              n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise spec.loc.error(("kunit", "config", i), f"'{sym}' is not a "
+                                 "Kconfig symbol of Linux 6.12 "
+                                 f"(generator/kernel_kconfig.txt){hint}")
+        if sym in seen:
+            raise spec.loc.error(("kunit", "config", i), f"'{sym}' is listed "
+                                 "twice in kunit.config")
+        seen.add(sym)
     for path, value in _kunit_values(k):
         if isinstance(value, int) and not -2**63 <= value < 2**64:
             raise spec.loc.error(("kunit",) + path, f"{value} does not fit "
                                  "in 64 bits; a C compiler would refuse it")
     for i, f in enumerate(k.get("failures", [])):
-        if not ERRNO_RE.fullmatch(f["errno"]):
-            raise spec.loc.error(("kunit", "failures", i, "errno"),
-                                 f"errno '{f['errno']}' must be an errno "
-                                 "name such as ENOMEM")
+        problem = _errno_problem(f["errno"])
+        if problem:
+            raise spec.loc.error(("kunit", "failures", i, "errno"), problem)
     spec.plan = Plan(spec)
     for op in spec.operations:
         if (op.kind == "iterator" or op.returns) and \
@@ -368,18 +382,23 @@ def _strings(spec):
             if not bad and path[:2] != ("kunit", "fixture"):
                 bad = cgrammar.problem(value, "statements" if kind == "code"
                                        else "expand" if key == "expand"
-                                       else "expr", _returns(path))
+                                       else "expr", _returns(path, spec))
             if bad:
                 raise loc.error_at_char(path, value, bad[0],
                                         f"{key}: {bad[1]}")
 
 
-def _returns(path):
+def _returns(path, spec=None):
     """What a 'return' in the C at ``path`` must give: constructors and
-    transitions return a handle, KUnit's init an int; operations,
-    releases and KUnit's exit return nothing."""
+    transitions return a handle, KUnit's init an int, an operation with
+    'returns' its value; other operations, releases and KUnit's exit
+    return nothing."""
     if path[0] in ("constructors", "transitions") or \
             path[:2] == ("kunit", "init"):
+        return "value"
+    if spec is not None and path[0] == "operations" and \
+            isinstance(path[1], int) and \
+            spec.data["operations"][path[1]].get("returns") is not None:
         return "value"
     if path[0] in ("operations", "dimensions") or \
             path[:2] == ("kunit", "exit"):
@@ -506,6 +525,92 @@ def kernel_headers():
     return _HEADERS[0]
 
 
+_KCONFIG = []
+
+
+def kernel_kconfig():
+    """The Kconfig symbols of Linux 6.12 (generator/kernel_kconfig.txt)."""
+    if not _KCONFIG:
+        path = os.path.join(os.path.dirname(__file__), "kernel_kconfig.txt")
+        with open(path, encoding="utf-8") as f:
+            _KCONFIG.append(frozenset(
+                line.strip() for line in f
+                if line.strip() and not line.startswith("#")))
+    return _KCONFIG[0]
+
+
+_ERRNOS = []
+
+
+def kernel_errnos():
+    """The errno macros of Linux 6.12 (generator/kernel_errnos.txt)."""
+    if not _ERRNOS:
+        path = os.path.join(os.path.dirname(__file__), "kernel_errnos.txt")
+        with open(path, encoding="utf-8") as f:
+            _ERRNOS.append(frozenset(
+                line.strip() for line in f
+                if line.strip() and not line.startswith("#")))
+    return _ERRNOS[0]
+
+
+def _errno_problem(code, any_ok=False):
+    if ERRNO_RE.fullmatch(code) and code in kernel_errnos():
+        return None
+    close = difflib.get_close_matches(code, sorted(kernel_errnos()), n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    also = ("; 'code: any' passes on whatever errno the called function "
+            "returns") if any_ok else ""
+    return (f"'{code}' is not an errno macro of Linux 6.12 "
+            f"(generator/kernel_errnos.txt: ENOMEM, EPROBE_DEFER, ...{also})"
+            f"{hint}")
+
+
+_KERNEL_NAMES = []
+
+
+def kernel_names():
+    """The lower-case names the Linux 6.12 headers declare or use
+    (generator/kernel_names.txt, written by scripts/kernel-names.py): tags
+    as 'struct X', other names as they are."""
+    if not _KERNEL_NAMES:
+        path = os.path.join(os.path.dirname(__file__), "kernel_names.txt")
+        with open(path, encoding="utf-8") as f:
+            _KERNEL_NAMES.append(frozenset(
+                line.rstrip("\n") for line in f
+                if line.strip() and not line.startswith("#")))
+    return _KERNEL_NAMES[0]
+
+
+def _kernel_clashes(spec):
+    """No name the header (or the KUnit suite) defines is one the kernel's
+    headers already declare: the header includes them, and a macro or
+    struct of the same name would not compile against them, or would
+    silently replace the kernel's.  Reported at the prefix, which every
+    generated name starts with."""
+    known = kernel_names()
+    tags = {spec.prefix} | {st.cname for st in spec.states} | \
+        {f"__{st.cname}_ref" for st in spec.states}
+    names = generated_names(spec)
+    if spec.kunit is not None:
+        names = names + kunit_names(spec)
+    # The names of the prefix alone first: no other name fixes them.
+    names = sorted(names, key=lambda n: n[1] is not None)
+    for name, node, key, what in names:
+        kernel = f"struct {name}" if name in tags else name
+        if kernel not in known:
+            continue
+        fix = f"choose another prefix than '{spec.prefix}'"
+        if node is not None and name not in tags and \
+                node.path[:1] in (("constructors",), ("transitions",),
+                                  ("operations",)):
+            fix += f", or rename {what.split(' from ')[0]}"
+        raise spec.loc.error(
+            ("prefix",), f"'{kernel}', which the header defines for {what}, "
+            "is already declared by the kernel's headers "
+            "(generator/kernel_names.txt); the header could not be used "
+            f"with them: {fix}")
+
+
 def _names(spec):
     top = Node(spec, ())
     _ident(top, spec.name, "name", "spec name")
@@ -521,10 +626,17 @@ def _names(spec):
                 "on one line of the header); shorten the prefix or the "
                 "value names", "name")
     for c in spec.constructors + spec.transitions:
+        seen_codes = set()
         for i, e in enumerate(c.errors):
-            if not ERRNO_RE.fullmatch(e["code"]):
-                raise c.error(f"error code '{e['code']}' must be an errno "
-                              "name such as ENOMEM", ("errors", i, "code"))
+            if e["code"] != "any":
+                problem = _errno_problem(e["code"], any_ok=True)
+                if problem:
+                    raise c.error(problem, ("errors", i, "code"))
+            if e["code"] in seen_codes:
+                raise c.error(f"error code '{e['code']}' is listed twice in "
+                              f"'{c.name}'; say both cases in one 'when'",
+                              ("errors", i, "code"))
+            seen_codes.add(e["code"])
     seen = set()
     for f in spec.fields:
         _ident(f, f.name, what="field")
@@ -652,12 +764,24 @@ def _callables(spec):
                 raise op.error(f"operation '{op.name}' needs exactly one of "
                                "'expr' (returns a value) or 'call' "
                                "(statements)", "name")
-            if (op.expr is None) != (op.returns is None):
-                raise op.error(f"operation '{op.name}': 'expr' and "
-                               "'returns' go together", "name")
+            if op.expr is not None and op.returns is None:
+                raise op.error(f"operation '{op.name}' has 'expr' but no "
+                               "'returns': say the type and meaning of its "
+                               "value", "name")
+            if op.call is not None and op.returns is not None and \
+                    not _ENDS_IN_RETURN.search(op.call.text):
+                raise op.call.error(
+                    f"operation '{op.name}' returns a value ('returns'), so "
+                    "its call must end in a 'return <value>;' statement "
+                    "(a function that returns a value must not run off its "
+                    "end: -Werror=return-type)")
         if not op.states:
             raise op.error(f"operation '{op.name}' is legal in no state; its "
                            "'where' selects only excluded states", "where")
+
+
+# The last statement of a snippet, at its top level (not indented).
+_ENDS_IN_RETURN = re.compile(r"(?:\A|\n)return\b[^\n]*;\s*\Z")
 
 
 # checkpatch's operators (MACRO_ARG_PRECEDENCE), in its order.

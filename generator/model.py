@@ -366,14 +366,20 @@ class Spec:
             for dim in self.dimensions:
                 if dim.name not in combo:
                     raise node.error(f"exclude entry must name a value for "
-                                     f"every dimension; missing "
-                                     f"'{dim.name}'")
-                names.append(dim.value(combo.pop(dim.name), node, dim.name).name)
+                                     f"every dimension, or '*' for any; "
+                                     f"missing '{dim.name}'")
+                want = combo.pop(dim.name)
+                names.append([v.name for v in dim.values] if want == "*"
+                             else [dim.value(want, node, dim.name).name])
             if combo:
                 extra = next(iter(combo))
                 raise node.error(f"unknown dimension '{extra}' in exclude",
                                  extra, at_key=True)
-            excluded.add(tuple(names))
+            if all(ex[d.name] == "*" for d in self.dimensions):
+                raise node.error("exclude entry with '*' for every dimension "
+                                 "would exclude every state; name a value "
+                                 "for at least one")
+            excluded.update(itertools.product(*names))
 
         combos = 1
         for dim in self.dimensions:

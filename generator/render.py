@@ -206,7 +206,9 @@ def _env():
                        code=code, doc=doc, fit=fit, comment=comment,
                        c_decl=c_decl, call=call, code_plain=code_plain)
     env.filters.update(
-        format_error=lambda e: f"-{e['code']} if {e['when']}",
+        format_error=lambda e: (f"-{e['code']}" if e["code"] != "any"
+                                else "the called function's -errno")
+        + f" if {e['when']}",
         append=lambda s, suffix: s + suffix,
         prepend=lambda s, head: head + s,
         paren=lambda s: f"({s})",
@@ -328,6 +330,11 @@ def _render_spec(env, spec, files):
             "kunit.c.j2").render(spec=spec, plan=spec.plan, source=source)
         files[f"kunit/{spec.name}.coverage.json"] = json.dumps(
             spec.plan.coverage(), indent=1) + "\n"
+        files[f"kunit/{spec.name}.kunitconfig"] = (
+            f"# The kernel configuration the {spec.name} KUnit suite needs "
+            "(kunit.config\n# of its spec); run_kunit.py adds it to "
+            "kernel_tests/.kunitconfig.\n"
+            + "".join(f"{sym}=y\n" for sym in spec.kunit.get("config", [])))
 
 
 def source_name(path):

@@ -24,14 +24,16 @@ import glob
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import progress  # noqa: E402
 import tree  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# What the harness needs; each spec's suite adds what it needs
+# (generated/kunit/<spec>.kunitconfig, from kunit.config in the spec).
 KUNITCONFIG = os.path.join(ROOT, "kernel_tests", ".kunitconfig")
 SUITES = "typestate*"
 SELFTEST = "harness_selftest_typestate*"
@@ -56,11 +58,6 @@ BAD = [
     ("BUG", re.compile(r"\bBUG: |kernel BUG at")),
     ("Oops", re.compile(r"\bOops\b|general protection fault|Kernel panic")),
 ]
-
-
-def sh(cmd):
-    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE,
-                          text=True).stdout.strip()
 
 
 EXPECT_MARK = re.compile(r"typestate-expect-warning: (.*\S)")
@@ -101,17 +98,64 @@ def scan_log(text):
     return problems, known
 
 
-def kunit(src, build, glob_, extra=()):
+KUNIT_STEP = re.compile(r"^\[[\d:]+\] ((Configuring|Building|Starting) "
+                        r"KUnit Kernel.*?)( \.\.\.)?$")
+
+
+def compose_kunitconfig(texts):
+    """One .kunitconfig from the harness's and the specs' (in that order):
+    each symbol once, in the order first seen; a symbol two of them set
+    to different values is an error (SystemExit naming both)."""
+    seen = {}
+    lines = []
+    for name, text in texts:
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            sym, _, value = line.partition("=")
+            if sym in seen:
+                if seen[sym][0] != value:
+                    raise SystemExit(f"kunit: {name} sets {sym}={value} but "
+                                     f"{seen[sym][1]} sets "
+                                     f"{sym}={seen[sym][0]}")
+                continue
+            seen[sym] = (value, name)
+            lines.append(line)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def write_kunitconfig(path):
+    texts = []
+    for p in [KUNITCONFIG] + sorted(glob.glob(os.path.join(
+            ROOT, "generated", "kunit", "*.kunitconfig"))):
+        with open(p, encoding="utf-8") as f:
+            texts.append((os.path.relpath(p, ROOT), f.read()))
+    text = compose_kunitconfig(texts)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return text
+
+
+def _phase(line):
+    m = KUNIT_STEP.match(line.strip())
+    return m.group(1) if m else None
+
+
+def kunit(src, build, glob_, extra=(), echo=True, config=KUNITCONFIG):
+    """kunit.py run in ``src``, its output echoed as it comes, with a
+    heartbeat line while it builds or boots."""
     cmd = [sys.executable, "tools/testing/kunit/kunit.py", "run",
-           f"--kunitconfig={KUNITCONFIG}", f"--build_dir={build}",
+           f"--kunitconfig={config}", f"--build_dir={build}",
            f"--jobs={os.cpu_count() or 2}", "--timeout=600", *extra, glob_]
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=src, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
+    rc, out = progress.run(cmd, "kunit.py", echo=echo, phase=_phase,
+                           cwd=src,
+                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
     with open(os.path.join(build, "test.log"), encoding="utf-8",
               errors="replace") as f:
         log = f.read()
-    return proc.returncode, proc.stdout, log, time.monotonic() - t0
+    return rc, out, log, time.monotonic() - t0
 
 
 def coverage(log):
@@ -138,14 +182,19 @@ def coverage(log):
 
 def main(argv):
     selftest = "--no-selftest" not in argv
-    src = sh([os.path.join(ROOT, "scripts", "kernel-tree.sh"), "src"])
-    cache = sh([os.path.join(ROOT, "scripts", "kernel-tree.sh"), "cache"])
-    build = os.path.join(cache, "build-uml")
+    # The shared tree is read-only: kunit.py builds this checkout's
+    # copy-on-write view of it, into this checkout's build directory.
+    pristine = tree.kernel_tree("src")
+    src = tree.overlay("kunit-tree", pristine)
+    build = os.path.join(tree.kernel_tree("checkout"), "build-uml")
     tree.install_headers(src)
-    tree.install_kunit(src)
+    tree.install_kunit(src, pristine)
+    print(f"kunit: tree {src}, build directory {build}", flush=True)
+    config = os.path.join(tree.kernel_tree("checkout"), "kunitconfig")
+    print("kunit: configuration "
+          + ", ".join(write_kunitconfig(config).split()), flush=True)
 
-    rc, out, log, secs = kunit(src, build, SUITES)
-    print(out.rstrip())
+    rc, out, log, secs = kunit(src, build, SUITES, config=config)
     problems, known = scan_log(log)
     print(f"kunit: kunit.py exit {rc} in {secs:.0f} s; log scan: "
           f"{len(problems)} problem(s); {known} known or announced "
@@ -160,7 +209,8 @@ def main(argv):
     for bug, param, sign in SELFTEST_BUGS if selftest else ():
         src_rc, _, slog, secs = kunit(
             src, build, SELFTEST,
-            [f"--kernel_args=harness_selftest_kunit.{param}=1"])
+            [f"--kernel_args=harness_selftest_kunit.{param}=1"],
+            echo=False, config=config)
         sproblems, _ = scan_log(slog)
         dma = [p for p in sproblems if p[0] == "DMA-API error"]
         seen = [line for _, line in dma if sign in line]

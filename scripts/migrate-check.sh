@@ -1,35 +1,46 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Verify the migration on real code: extract a pristine linux-source-6.12,
-# apply the generated semantic patches to its drivers/ tree, build every
-# rewritten file with kbuild (x86_64 allmodconfig, CONFIG_WERROR=y), run the
-# migration again to show it changes nothing, and print the summary.
+# Verify the migration on real code: copy the pristine linux-source-6.12
+# of the cache, apply the generated semantic patches to the copy's drivers/
+# tree, build every rewritten file with kbuild (x86_64 allmodconfig,
+# CONFIG_WERROR=y), run the migration again to show it changes nothing, and
+# print the summary.
+#
+# The copy, its build directory and the logs are this checkout's own, in
+# its directory of the cache ($MIGRATE_WORK, default
+# `scripts/kernel-tree.sh checkout`/migrate): another checkout's run cannot
+# replace the tree under this one.  The copy is a real one (cp -a, same
+# mtimes as the tarball, so the prepared build directory stays valid):
+# the migration writes the files it rewrites.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/progress.sh"
 "$here/deps.sh" cocci
-cache=$("$here/kernel-tree.sh" cache)
+src=$("$here/kernel-tree.sh" src)
+cache=${MIGRATE_WORK:-$("$here/kernel-tree.sh" checkout)/migrate}
 tree=$cache/migrate-tree
 build=$cache/build-x86-migrate
 dir=${DIR:-drivers}
+mkdir -p "$cache"
 
 rm -rf "$tree" "$tree.tmp"
-mkdir -p "$tree.tmp"
-tar -xf /usr/src/linux-source-6.12.tar.xz -C "$tree.tmp"
-mv "$tree.tmp/linux-source-6.12" "$tree"
-rmdir "$tree.tmp"
+echo "migrate-check: copying $src to $tree"
+progress "migrate-check: copying the pristine tree" cp -a "$src" "$tree.tmp"
+progress "migrate-check: making the copy writable" chmod -R u+w "$tree.tmp"
+mv "$tree.tmp" "$tree"
 
 if [ ! -f "$build/.typestate-prepared" ]; then
 	echo "migrate-check: preparing $build (x86_64 allmodconfig)"
 	mkdir -p "$build"
-	make -s -C "$tree" O="$build" allmodconfig
-	make -s -C "$tree" O="$build" -j"$(nproc)" prepare
+	progress "migrate-check: make allmodconfig" make -s -C "$tree" O="$build" allmodconfig
+	progress "migrate-check: make prepare" make -s -C "$tree" O="$build" -j"$(nproc)" prepare
 	touch "$build/.typestate-prepared"
 fi
 
 start=$(date +%s)
-/usr/bin/python3 "$here/migrate.py" "$tree" "$dir" --summary "$cache/migrate-summary.json"
+progress "migrate-check: migrating $dir/" /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" --summary "$cache/migrate-summary.json"
 echo "migrate-check: migration of $dir/ took $(( $(date +%s) - start )) s"
 
 objs=$(/usr/bin/python3 "$here/migrate.py" --objects "$tree" "$cache/migrate-summary.json")
@@ -42,7 +53,11 @@ stamp=$cache/migrate-build.stamp
 touch "$stamp"
 for obj in $objs; do rm -f "$build/$obj"; done
 echo "migrate-check: building $(echo "$objs" | wc -w) objects"
-make -s -k -C "$tree" O="$build" -j"$(nproc)" $objs >"$cache/migrate-build.log" 2>&1 || true
+# kbuild's output goes to the log, the heartbeat (stderr of progress) not.
+build_objs() {
+	make -s -k -C "$tree" O="$build" -j"$(nproc)" "$@" >"$cache/migrate-build.log" 2>&1
+}
+progress "migrate-check: building the migrated objects" build_objs $objs || true
 broken=0
 compiled=0
 other=0
@@ -60,7 +75,8 @@ for obj in $objs; do
 	fi
 done
 
-( cd "$tree" && /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" >"$cache/migrate-again.log" )
+echo "migrate-check: migrating $dir/ again (must change nothing)"
+( cd "$tree" && progress "migrate-check: migrating $dir/ again" /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" >"$cache/migrate-again.log" )
 rerun=$(grep -o '[0-9]* files and [0-9]* functions migrated' "$cache/migrate-again.log" | awk '{s+=$1} END {print s+0}')
 noreason=$(/usr/bin/python3 -c 'import json, sys
 s = json.load(open(sys.argv[1]))["specs"].values()

@@ -4,8 +4,9 @@ maintainer can send, and check it.
 
     patches.py TREE DIR OUT [--no-check] [--no-build]
 
-1. TREE (never modified) is mirrored into a git work tree in the cache
-   ($TYPESTATE_CACHE/patches/work) and committed as `pristine`.
+1. TREE (never modified) is mirrored into a git work tree in this
+   checkout's directory of the cache (`scripts/kernel-tree.sh
+   checkout`/patches/work) and committed as `pristine`.
 2. Infrastructure commits: per spec the header, its Documentation page and
    state diagram (and MAINTAINERS); then the KUnit suites under
    lib/typestate/ with their Kconfig and Makefile hooks.
@@ -40,8 +41,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "kernel_tests"))
 import migrate as migrate_py  # noqa: E402
 import series  # noqa: E402
+import progress  # noqa: E402
+import tree as ktree  # noqa: E402
 from generator.__main__ import build_all  # noqa: E402
 from generator import render  # noqa: E402
 
@@ -71,8 +75,12 @@ def log(msg):
 
 
 def run(cmd, cwd=None, check=True, env=None, quiet=False):
-    proc = subprocess.run(cmd, cwd=cwd, text=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, env=env, check=False)
+    """The command's output; a command that runs long (git add of the
+    whole tree, make prepare) prints a heartbeat line every 20 s."""
+    label = "patches: " + " ".join(os.path.basename(c) if i == 0 else c
+                                   for i, c in enumerate(cmd[:4]))
+    rc, out = progress.run(cmd, label, echo=False, cwd=cwd, env=env)
+    proc = subprocess.CompletedProcess(cmd, rc, out)
     if check and proc.returncode:
         sys.stderr.write(proc.stdout[-4000:])
         raise SystemExit(f"patches: failed: {' '.join(cmd)}")
@@ -128,8 +136,9 @@ class Repo:
 
 def prepare_work(tree, work, who):
     os.makedirs(work, exist_ok=True)
-    run(["rsync", "-a", "--delete", "--exclude=/.git", tree.rstrip("/") + "/",
-         work + "/"])
+    # --chmod: the cache's tree is read-only, its mirror must not be.
+    run(["rsync", "-a", "--chmod=u+w", "--delete", "--exclude=/.git",
+         tree.rstrip("/") + "/", work + "/"])
     repo = Repo(work, who)
     if not os.path.isdir(os.path.join(work, ".git")):
         log(f"patches: making {work} a git repository (once; about a minute)")
@@ -837,9 +846,9 @@ def main(argv):
             print(f"patches: {tree} already has {path}/: give a pristine "
                   "tree (the series adds it)", file=sys.stderr)
             return 2
-    cache = os.environ.get("TYPESTATE_CACHE",
-                           os.path.expanduser("~/.cache/typestate-gen"))
-    base = os.path.join(cache, "patches")
+    # This checkout's own: another checkout's run at the same time uses
+    # its own work tree, repository and build directory.
+    base = os.path.join(ktree.kernel_tree("checkout"), "patches")
     work, am = os.path.join(base, "work"), os.path.join(base, "am")
     build = os.path.join(base, "build-x86")
     start = time.time()

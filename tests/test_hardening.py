@@ -11,6 +11,7 @@ import errno
 import gc
 import os
 import random
+import re
 import signal
 import shutil
 
@@ -396,3 +397,39 @@ def test_regex_warning_is_the_one_error_line(tmp_path):
     assert res.rc == 2 and len(res.err_lines) == 1, res.err
     assert error_re(str(path)).match(res.err_lines[0]), res.err
     assert "Possible nested set" in res.err_lines[0]
+
+
+# -- tests/style_specs: at the limit, and one step over it --------------------------
+
+STYLE_SPECS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "style_specs")
+
+
+@pytest.mark.parametrize("name", ["clk_long_names", "widget_long_names"])
+def test_style_spec_is_accepted_near_100_columns(tmp_path, name):
+    """`make style` runs checkpatch on these; here: they are accepted, their
+    output passes the generator's own width and style checks, and it
+    reaches close to the 100 columns, so they test the wrapping."""
+    files = _gen(tmp_path, os.path.join(STYLE_SPECS, name + ".yaml"))
+    _clean(files)
+    widest = max(len(line.expandtabs(8)) for rel, text in files.items()
+                 if rel.endswith(".h") or rel.startswith("kunit/") and
+                 rel.endswith(".c") for line in text.split("\n"))
+    assert 95 <= widest <= 100, widest
+
+
+def test_state_names_one_over_the_limit_are_refused_with_the_reason(
+        tmp_path):
+    """The clk style spec's prototype of 97 columns, 4 characters longer:
+    refused at gen time at the spec, saying which line and why."""
+    src = os.path.join(STYLE_SPECS, "clk_long_names.yaml")
+    text = open(src, encoding="utf-8").read()
+    assert text.count("disabled") >= 4
+    path = tmp_path / "clk_gate.yaml"
+    path.write_text(re.sub(r"\bdisabled\b", "disabled_x", text))
+    res = run_gen(["lint", str(path)])
+    assert res.rc == 2 and len(res.err_lines) == 1, res.err
+    m = error_re(str(path)).match(res.err_lines[0])
+    assert m, res.err
+    assert "is 101 columns wide; the limit is 100" in res.err
+    assert "shorten the names" in res.err
