@@ -109,7 +109,7 @@ def generic_macro(head, ctrl, assoc, args, before="", after=""):
     called with ``args``.  Any other type is a compile error naming the
     type, which is what makes a state illegal.
     """
-    lines = [f"\t{before}_Generic((typeof({ctrl}))NULL,"]
+    lines = [f"\t{before}_Generic(({ctrl}),"]
     for i, (ctype, fn) in enumerate(assoc):
         end = ")" if i == len(assoc) - 1 else ","
         line = f"\t\t{ctype} : {fn}{end}"
@@ -210,9 +210,10 @@ def _env():
         append=lambda s, suffix: s + suffix,
         prepend=lambda s, head: head + s,
         paren=lambda s: f"({s})",
-        step_assoc=lambda st: (st.src.ctype + " *", st.cname),
-        release_assoc=lambda st: (st.ctype + " *", st.cname + "_release"),
-        body_assoc=lambda st: (st.ctype + " *", f"__{st.cname}_body"),
+        step_assoc=lambda st: (st.src.ctype, st.cname),
+        release_assoc=lambda st: (st.ctype, st.cname + "_release"),
+        body_assoc=lambda st: (st.ctype, f"__{st.cname}_body"),
+        take_assoc=lambda st: (st.ctype, f"__{st.cname}_take"),
         release_word=lambda v: f"the {v.holds} of {v.dim.name}={v.name}",
         uses_body=lambda c: "body" in c.render("body"),
         names=lambda params: [a.name for a in params],
