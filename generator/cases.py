@@ -136,9 +136,9 @@ def cases(spec):
             out.append(Case(
                 f"assign__{st.name}__to__{other.name}",
                 f"assigning {st.ctype} to {other.ctype}", "fail",
-                "void", [h], [f"{other.ctype} o = h;", "", "(void)o;"],
-                (f"incompatible types when initializing type "
-                 f"'{other.ctype}' using type '{st.ctype}'",), st.values[-1]))
+                "void", [h], [f"{other.ctype} o;", "", "o = h;", "(void)o;"],
+                (f"incompatible types when assigning to type "
+                 f"'{other.ctype}' from type '{st.ctype}'",), st.values[-1]))
             out.append(Case(
                 f"cast__{st.name}__to__{other.name}",
                 f"casting {st.ctype} to {other.ctype}", "fail",
@@ -152,9 +152,9 @@ def cases(spec):
              f"type '{st.ctype}'",), st.values[-1]))
         out.append(Case(
             f"from_void__{st.name}", f"void * to {st.ctype}", "fail",
-            "void", ["void *v"], [f"{st.ctype} o = v;", "", "(void)o;"],
-            (f"incompatible types when initializing type '{st.ctype}' "
-             f"using type 'void *'",), st.values[-1]))
+            "void", ["void *v"], [f"{st.ctype} o;", "", "o = v;", "(void)o;"],
+            (f"incompatible types when assigning to type '{st.ctype}' "
+             f"from type 'void *'",), st.values[-1]))
         out.append(Case(
             f"err_cast__{st.name}", f"ERR_CAST() of {st.ctype}", "fail",
             "void *", [h], ["return ERR_CAST(h);"],

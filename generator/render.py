@@ -109,7 +109,7 @@ def generic_macro(head, ctrl, assoc, args, before="", after=""):
     called with ``args``.  Any other type is a compile error naming the
     type, which is what makes a state illegal.
     """
-    lines = [f"\t{before}_Generic(({ctrl}),"]
+    lines = [f"\t{before}_Generic((typeof({ctrl})){{}},"]
     for i, (ctype, fn) in enumerate(assoc):
         end = ")" if i == len(assoc) - 1 else ","
         line = f"\t\t{ctype} : {fn}{end}"
@@ -214,6 +214,7 @@ def _env():
         release_assoc=lambda st: (st.ctype, st.cname + "_release"),
         body_assoc=lambda st: (st.ctype, f"__{st.cname}_body"),
         take_assoc=lambda st: (st.ctype, f"__{st.cname}_take"),
+        err_return=_err_return,
         release_word=lambda v: f"the {v.holds} of {v.dim.name}={v.name}",
         uses_body=lambda c: "body" in c.render("body"),
         names=lambda params: [a.name for a in params],
@@ -224,6 +225,17 @@ def _env():
         cstr=cstr,
     )
     return env
+
+
+_RETURN_ERR = re.compile(r"^(\s*)return ERR_PTR\((.*)\);$", re.M)
+
+
+def _err_return(text, ctype):
+    """A snippet's ``return ERR_PTR(e);`` returns a handle that holds the
+    error: handles are values, not pointers."""
+    return _RETURN_ERR.sub(
+        lambda m: f"{m.group(1)}return ({ctype}){{ .body = ERR_PTR({m.group(2)}) }};",
+        text)
 
 
 def cstr(text):

@@ -680,7 +680,7 @@ identifier good.B, good.H, life.fn;
 @@
 fn(...) {
 ++ struct dmab B;
-++ struct dmab_managed *H;
+++ struct dmab_managed H;
  ...
 }
 
@@ -698,19 +698,19 @@ fn(...) {
 (
   if (
 - dma_mapping_error(P_dev, E)
-+ IS_ERR(H)
++ dmab_is_err(H)
   ) S1
 + E = dmab_dma_addr(H);
 |
   if (
 - unlikely(dma_mapping_error(P_dev, E))
-+ IS_ERR(H)
++ dmab_is_err(H)
   ) S1
 + E = dmab_dma_addr(H);
 |
   R =
 - dma_mapping_error(P_dev, E)
-+ PTR_ERR_OR_ZERO(H)
++ dmab_err(H)
   ;
   if (\(R\|unlikely(R)\)) S1
 + E = dmab_dma_addr(H);
@@ -721,19 +721,19 @@ fn(...) {
 (
   if (
 - dma_mapping_error(P_dev, E)
-+ IS_ERR(H)
++ dmab_is_err(H)
   ) S1
 + E = dmab_dma_addr(H);
 |
   if (
 - unlikely(dma_mapping_error(P_dev, E))
-+ IS_ERR(H)
++ dmab_is_err(H)
   ) S1
 + E = dmab_dma_addr(H);
 |
   R =
 - dma_mapping_error(P_dev, E)
-+ PTR_ERR_OR_ZERO(H)
++ dmab_err(H)
   ;
   if (\(R\|unlikely(R)\)) S1
 + E = dmab_dma_addr(H);

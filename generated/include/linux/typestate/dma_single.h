@@ -180,7 +180,7 @@ static inline struct dmab_managed __dmab_managed_take(struct dmab_managed *h)
  * Return: the storage @h points into, NULL or an ERR_PTR().
  */
 #define __dmab_body(h)						\
-	(_Generic((h),						\
+	(_Generic((typeof(h)){},				\
 		struct dmab_unmapped : __dmab_unmapped_body,	\
 		struct dmab_mapped : __dmab_mapped_body,	\
 		struct dmab_managed : __dmab_managed_body)(h))
@@ -216,7 +216,7 @@ static inline struct dmab_managed __dmab_managed_take(struct dmab_managed *h)
  * Return: the handle @h held.
  */
 #define dmab_take(h)						\
-	(_Generic((h),						\
+	(_Generic((typeof(h)){},				\
 		struct dmab_unmapped : __dmab_unmapped_take,	\
 		struct dmab_mapped : __dmab_mapped_take,	\
 		struct dmab_managed : __dmab_managed_take)(&(h)))
@@ -362,7 +362,7 @@ static inline __must_check struct dmab_managed dmab_unmapped_map(struct dmab_unm
  * Return: the handle in its new state, or an error (dmab_is_err()) with @h unchanged.
  */
 #define dmab_map(h, dev, dir, attrs)	\
-	(_Generic((h),			\
+	(_Generic((typeof(h)){},	\
 		struct dmab_unmapped : dmab_unmapped_map)(&(h), dev, dir, attrs))
 
 /**
@@ -396,8 +396,8 @@ static inline __must_check struct dmab_unmapped dmab_managed_unmap(struct dmab_m
  *
  * Return: the handle in its new state.
  */
-#define dmab_unmap(h)	\
-	(_Generic((h),	\
+#define dmab_unmap(h)			\
+	(_Generic((typeof(h)){},	\
 		struct dmab_managed : dmab_managed_unmap)(&(h)))
 
 /**
@@ -410,8 +410,9 @@ static inline __must_check struct dmab_unmapped dmab_managed_unmap(struct dmab_m
  */
 static inline void dmab_managed_release(struct dmab_managed *h)
 {
-	struct dmab *body = __dmab_managed_body(__dmab_managed_take(h));
+	struct dmab *body = __dmab_managed_body(*h);
 
+	ACCESS_PRIVATE(h, body) = NULL;
 	if (IS_ERR_OR_NULL(body))
 		return;
 	dma_unmap_single_attrs(body->dev, body->addr, body->size,
@@ -433,8 +434,8 @@ static inline void dmab_managed_release(struct dmab_managed *h)
  * twice. The release functions ignore empty and error handles, so a failed
  * constructor needs no special case.
  */
-#define dmab_release(h)	\
-	(_Generic((h),	\
+#define dmab_release(h)			\
+	(_Generic((typeof(h)){},	\
 		struct dmab_managed : dmab_managed_release)(&(h)))
 
 /*
@@ -485,7 +486,7 @@ static inline void *__dmab_cpu_addr(struct dmab *body)
  * Return: the address given at construction.
  */
 #define dmab_cpu_addr(h)					\
-	__dmab_cpu_addr(_Generic((h),				\
+	__dmab_cpu_addr(_Generic((typeof(h)){},			\
 		struct dmab_unmapped : __dmab_unmapped_body,	\
 		struct dmab_managed : __dmab_managed_body)(h))
 
@@ -511,7 +512,7 @@ static inline size_t __dmab_size(struct dmab *body)
  * Return: the length in bytes.
  */
 #define dmab_size(h)						\
-	__dmab_size(_Generic((h),				\
+	__dmab_size(_Generic((typeof(h)){},			\
 		struct dmab_unmapped : __dmab_unmapped_body,	\
 		struct dmab_mapped : __dmab_mapped_body,	\
 		struct dmab_managed : __dmab_managed_body)(h))
@@ -538,7 +539,7 @@ static inline dma_addr_t __dmab_dma_addr(struct dmab *body)
  * Return: the DMA address.
  */
 #define dmab_dma_addr(h)					\
-	__dmab_dma_addr(_Generic((h),				\
+	__dmab_dma_addr(_Generic((typeof(h)){},			\
 		struct dmab_mapped : __dmab_mapped_body,	\
 		struct dmab_managed : __dmab_managed_body)(h))
 
@@ -567,8 +568,8 @@ static inline void __dmab_sync_for_cpu(struct dmab *body)
  *
  * Context: Any context.
  */
-#define dmab_sync_for_cpu(h)			\
-	__dmab_sync_for_cpu(_Generic((h),	\
+#define dmab_sync_for_cpu(h)				\
+	__dmab_sync_for_cpu(_Generic((typeof(h)){},	\
 		struct dmab_managed : __dmab_managed_body)(h))
 
 /**
@@ -596,8 +597,8 @@ static inline void __dmab_sync_for_device(struct dmab *body)
  *
  * Context: Any context.
  */
-#define dmab_sync_for_device(h)			\
-	__dmab_sync_for_device(_Generic((h),	\
+#define dmab_sync_for_device(h)				\
+	__dmab_sync_for_device(_Generic((typeof(h)){},	\
 		struct dmab_managed : __dmab_managed_body)(h))
 
 #endif /* _LINUX_TYPESTATE_DMA_SINGLE_H */

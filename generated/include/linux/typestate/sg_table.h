@@ -278,7 +278,7 @@ static inline struct sgt_owned_managed __sgt_owned_managed_take(struct sgt_owned
  * Return: the storage @h points into, NULL or an ERR_PTR().
  */
 #define __sgt_body(h)								\
-	(_Generic((h),								\
+	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
@@ -316,7 +316,7 @@ static inline struct sgt_owned_managed __sgt_owned_managed_take(struct sgt_owned
  * Return: the handle @h held.
  */
 #define sgt_take(h)								\
-	(_Generic((h),								\
+	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_take,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_take,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_take,	\
@@ -445,10 +445,10 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(stru
 	first = PTR_ALIGN_DOWN(buf, PAGE_SIZE);
 	n_pages = DIV_ROUND_UP(offset_in_page(buf) + size, PAGE_SIZE);
 	if (!size || !is_vmalloc_addr(buf))
-		return ERR_PTR(-EINVAL);
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(-EINVAL) };
 	pages = kvmalloc_array(n_pages, sizeof(*pages), gfp);
 	if (!pages)
-		return ERR_PTR(-ENOMEM);
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(-ENOMEM) };
 	for (i = 0; i < n_pages; i++)
 		pages[i] = vmalloc_to_page(first + i * PAGE_SIZE);
 	ret = sg_alloc_table_from_pages_segment(&body->table, pages, n_pages,
@@ -499,14 +499,14 @@ static inline __must_check struct sgt_owned_managed sgt_new_mapped(struct sgt *b
 	int ret;
 
 	if (!n_pages)
-		return ERR_PTR(-EINVAL);
+		return (struct sgt_owned_managed){ .body = ERR_PTR(-EINVAL) };
 	ret = sg_alloc_table_from_pages_segment(&body->table, pages, n_pages,
 						offset, size,
 						min_t(size_t, dma_max_mapping_size(dev),
 						      UINT_MAX),
 						gfp);
 	if (ret)
-		return ERR_PTR(ret);
+		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	ret = dma_map_sgtable(dev, &body->table, dir, attrs);
 	if (ret) {
 		sg_free_table(&body->table);
@@ -608,7 +608,7 @@ sgt_owned_unmapped_map(struct sgt_owned_unmapped *src, struct device *dev,
  * Return: the handle in its new state, or an error (sgt_is_err()) with @h unchanged.
  */
 #define sgt_map(h, dev, dir, attrs)						\
-	(_Generic((h),								\
+	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_unmapped : sgt_borrowed_unmapped_map,	\
 		struct sgt_owned_unmapped : sgt_owned_unmapped_map)(&(h), dev, dir, attrs))
 
@@ -672,7 +672,7 @@ sgt_owned_managed_unmap(struct sgt_owned_managed *src)
  * Return: the handle in its new state.
  */
 #define sgt_unmap(h)								\
-	(_Generic((h),								\
+	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_managed : sgt_borrowed_managed_unmap,	\
 		struct sgt_owned_managed : sgt_owned_managed_unmap)(&(h)))
 
@@ -686,8 +686,9 @@ sgt_owned_managed_unmap(struct sgt_owned_managed *src)
  */
 static inline void sgt_borrowed_managed_release(struct sgt_borrowed_managed *h)
 {
-	struct sgt *body = __sgt_borrowed_managed_body(__sgt_borrowed_managed_take(h));
+	struct sgt *body = __sgt_borrowed_managed_body(*h);
 
+	ACCESS_PRIVATE(h, body) = NULL;
 	if (IS_ERR_OR_NULL(body))
 		return;
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
@@ -704,8 +705,9 @@ static inline void sgt_borrowed_managed_release(struct sgt_borrowed_managed *h)
  */
 static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
 {
-	struct sgt *body = __sgt_owned_unmapped_body(__sgt_owned_unmapped_take(h));
+	struct sgt *body = __sgt_owned_unmapped_body(*h);
 
+	ACCESS_PRIVATE(h, body) = NULL;
 	if (IS_ERR_OR_NULL(body))
 		return;
 	sg_free_table(&body->table);
@@ -722,8 +724,9 @@ static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
  */
 static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
 {
-	struct sgt *body = __sgt_owned_managed_body(__sgt_owned_managed_take(h));
+	struct sgt *body = __sgt_owned_managed_body(*h);
 
+	ACCESS_PRIVATE(h, body) = NULL;
 	if (IS_ERR_OR_NULL(body))
 		return;
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
@@ -749,7 +752,7 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
  * failed constructor needs no special case.
  */
 #define sgt_release(h)								\
-	(_Generic((h),								\
+	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_managed : sgt_borrowed_managed_release,	\
 		struct sgt_owned_unmapped : sgt_owned_unmapped_release,		\
 		struct sgt_owned_managed : sgt_owned_managed_release)(&(h)))
@@ -850,7 +853,7 @@ static inline struct sg_table *__sgt_raw(struct sgt *body)
  * Return: the table.
  */
 #define sgt_raw(h)								\
-	__sgt_raw(_Generic((h),							\
+	__sgt_raw(_Generic((typeof(h)){},					\
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
@@ -881,7 +884,7 @@ static inline unsigned int __sgt_cpu_nents(struct sgt *body)
  * Return: the number of entries in the table.
  */
 #define sgt_cpu_nents(h)							\
-	__sgt_cpu_nents(_Generic((h),						\
+	__sgt_cpu_nents(_Generic((typeof(h)){},					\
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
@@ -911,7 +914,7 @@ static inline unsigned int __sgt_dma_nents(struct sgt *body)
  * Return: the number of DMA entries, at most orig_nents.
  */
 #define sgt_dma_nents(h)							\
-	__sgt_dma_nents(_Generic((h),						\
+	__sgt_dma_nents(_Generic((typeof(h)){},					\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
 		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
@@ -938,7 +941,7 @@ static inline enum dma_data_direction __sgt_dma_dir(struct sgt *body)
  * Return: the direction passed to sgt_map().
  */
 #define sgt_dma_dir(h)								\
-	__sgt_dma_dir(_Generic((h),						\
+	__sgt_dma_dir(_Generic((typeof(h)){},					\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
 		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
@@ -967,7 +970,7 @@ static inline void __sgt_sync_for_cpu(struct sgt *body)
  * Context: Any context.
  */
 #define sgt_sync_for_cpu(h)							\
-	__sgt_sync_for_cpu(_Generic((h),					\
+	__sgt_sync_for_cpu(_Generic((typeof(h)){},				\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
 		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
@@ -996,7 +999,7 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * Context: Any context.
  */
 #define sgt_sync_for_device(h)							\
-	__sgt_sync_for_device(_Generic((h),					\
+	__sgt_sync_for_device(_Generic((typeof(h)){},				\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
 		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
@@ -1006,7 +1009,7 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * owned_unmapped, owned_managed
  */
 #define __sgt_for_each_cpu_sg(h)						\
-	(_Generic((h),								\
+	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
@@ -1031,7 +1034,7 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * owned_unmapped, owned_managed
  */
 #define __sgt_for_each_cpu_page(h)						\
-	(_Generic((h),								\
+	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
@@ -1055,7 +1058,7 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * @h: a handle in state borrowed_mapped, borrowed_managed, owned_managed
  */
 #define __sgt_for_each_dma(h)							\
-	(_Generic((h),								\
+	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
 		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
@@ -1079,7 +1082,7 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * @h: a handle in state borrowed_mapped, borrowed_managed, owned_managed
  */
 #define __sgt_for_each_dma_page(h)						\
-	(_Generic((h),								\
+	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
 		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
