@@ -99,7 +99,7 @@ static void sgt_gen_state_borrowed_unmapped(struct kunit *test)
 		struct sgt_borrowed_unmapped h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in borrowed_unmapped");
 		sgt_gen_cov(test, "operation", "raw@borrowed_unmapped");
 	}
@@ -107,7 +107,7 @@ static void sgt_gen_state_borrowed_unmapped(struct kunit *test)
 		struct sgt_borrowed_unmapped h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in borrowed_unmapped");
 		sgt_gen_cov(test, "operation", "cpu_nents@borrowed_unmapped");
 	}
@@ -148,7 +148,7 @@ static void sgt_gen_state_borrowed_mapped(struct kunit *test)
 		struct sgt_borrowed_mapped h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in borrowed_mapped");
 		sgt_gen_cov(test, "operation", "raw@borrowed_mapped");
 	}
@@ -156,7 +156,7 @@ static void sgt_gen_state_borrowed_mapped(struct kunit *test)
 		struct sgt_borrowed_mapped h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in borrowed_mapped");
 		sgt_gen_cov(test, "operation", "cpu_nents@borrowed_mapped");
 	}
@@ -231,7 +231,7 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 		struct sgt_borrowed_managed h = h1;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in borrowed_managed");
 		sgt_gen_cov(test, "operation", "raw@borrowed_managed");
 	}
@@ -239,7 +239,7 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 		struct sgt_borrowed_managed h = h1;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in borrowed_managed");
 		sgt_gen_cov(test, "operation", "cpu_nents@borrowed_managed");
 	}
@@ -329,7 +329,7 @@ static void sgt_gen_state_owned_unmapped(struct kunit *test)
 		struct sgt_owned_unmapped h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in owned_unmapped");
 		sgt_gen_cov(test, "operation", "raw@owned_unmapped");
 	}
@@ -337,7 +337,7 @@ static void sgt_gen_state_owned_unmapped(struct kunit *test)
 		struct sgt_owned_unmapped h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in owned_unmapped");
 		sgt_gen_cov(test, "operation", "cpu_nents@owned_unmapped");
 	}
@@ -380,7 +380,7 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 		struct sgt_owned_managed h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in owned_managed");
 		sgt_gen_cov(test, "operation", "raw@owned_managed");
 	}
@@ -388,7 +388,7 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 		struct sgt_owned_managed h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in owned_managed");
 		sgt_gen_cov(test, "operation", "cpu_nents@owned_managed");
 	}
