@@ -16,7 +16,7 @@
 #                       the migration as a checked patch series for git send-email
 #   make patches-check  make patches on a pristine 6.12 drivers/hwtracing/intel_th
 #   make bench          sizes before/after migration, tool timings (not in test)
-#   make fuzz [FUZZ_CASES=10000] [FUZZ_SEED=...]
+#   make fuzz [FUZZ_CASES=10000] [FUZZ_SEED=...] [FUZZ_JOBS=1]
 #                       fuzz the generator with mutated specs (not in test)
 #
 # Each target installs what it needs from Debian on first use (as root).
@@ -119,9 +119,11 @@ bench: deps-python
 # and a kbuild compile of accepted headers.  Not part of `make test`.
 FUZZ_CASES ?= 10000
 FUZZ_SEED ?= 20261126
+FUZZ_JOBS ?= 1
 fuzz: deps-python
 	@scripts/deps.sh kernel
-	@$(PYTHON) tests/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
+	@$(PYTHON) tests/fuzz.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) \
+		--jobs $(FUZZ_JOBS) --checkpatch all --compile all
 
 test: check-gen pytest style compile-fail migrate-check patches-check kunit
 	@echo "make test: all passed"

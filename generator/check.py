@@ -6,12 +6,15 @@ order a user would fix things in: names first, then shapes of the callables,
 then the state graph and its resources, then generated-name collisions.
 """
 
+import difflib
+import os
 import re
 
 from . import cases as compile_cases
+from . import cgrammar
 from .model import (C_KEYWORDS, CTYPE_RE, GENERATOR_NAMES, IDENT_RE,
                     INCLUDE_RE, MAX_CTYPE, MAX_IDENT, MAX_STATE_NAME,
-                    Callable, Node, display_cols)
+                    Callable, Node, ctype_problem, display_cols)
 from .schema import string_kinds
 
 # Compile cases per spec: they grow with the square of the states.
@@ -29,6 +32,7 @@ def check(spec):
     _strings(spec)
     _body_fields(spec)
     _names(spec)
+    _assigned_types(spec)
     _callables(spec)
     _resources(spec)
     _reachable(spec)
@@ -56,7 +60,8 @@ def _kunit(spec):
     k = spec.kunit
     for key in ("includes", "local_includes"):
         for i, inc in enumerate(k.get(key, [])):
-            _include(Node(spec, ("kunit", key, i)), inc, f"kunit.{key}")
+            _include(Node(spec, ("kunit", key, i)), inc, f"kunit.{key}",
+                     kernel=key == "includes")
     for path, value in _kunit_values(k):
         if isinstance(value, int) and not -2**63 <= value < 2**64:
             raise spec.loc.error(("kunit",) + path, f"{value} does not fit "
@@ -90,6 +95,12 @@ def _prose(spec, node, path):
                                 path + (key,), value, value.index(bad),
                                 f"'{bad}' in {key} would end or open the C "
                                 "comment it is copied into; reword it")
+                    m = _REPEATED_WORD.search(value)
+                    if m:
+                        raise spec.loc.error_at_char(
+                            path + (key,), value, m.start(2), f"'{m.group(1)}"
+                            f"' twice in a row in {key} (checkpatch: "
+                            "REPEATED_WORD); reword it")
                     m = _PROSE_BACKSLASH.search(value)
                     if m:
                         raise spec.loc.error_at_char(
@@ -103,6 +114,10 @@ def _prose(spec, node, path):
 
 
 _PROSE_BACKSLASH = re.compile(r"\\(\s|\Z)")
+# checkpatch's word: an optional capital, then two or more small letters;
+# prose is re-wrapped, so two words on two lines also end up side by side.
+_REPEATED_WORD = re.compile(r"(?<!\S)([A-Z]?[a-z]{2,})\s+((?i:\1))"
+                            r"(?=[\s.,;?!]|\Z)")
 
 
 # -- strings by where they go ---------------------------------------------------
@@ -319,6 +334,9 @@ def _strings(spec):
         if path[:1] == ("coccinelle",):
             continue
         key = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if not value.strip():
+            raise loc.error(path, f"{key} is blank: white space only "
+                            "(kernel-doc: 'not described', 'bad line')")
         if kind in _ONE_LINE and ("\n" in value or "\r" in value):
             at = value.find("\n") if "\n" in value else value.find("\r")
             raise loc.error_at_char(path, value, at, f"{key} must be one "
@@ -347,9 +365,26 @@ def _strings(spec):
                        "COMPLEX_MACRO)")
             if not bad and isinstance(value, str):
                 bad = _c_style(value)
+            if not bad and path[:2] != ("kunit", "fixture"):
+                bad = cgrammar.problem(value, "statements" if kind == "code"
+                                       else "expand" if key == "expand"
+                                       else "expr", _returns(path))
             if bad:
                 raise loc.error_at_char(path, value, bad[0],
                                         f"{key}: {bad[1]}")
+
+
+def _returns(path):
+    """What a 'return' in the C at ``path`` must give: constructors and
+    transitions return a handle, KUnit's init an int; operations,
+    releases and KUnit's exit return nothing."""
+    if path[0] in ("constructors", "transitions") or \
+            path[:2] == ("kunit", "init"):
+        return "value"
+    if path[0] in ("operations", "dimensions") or \
+            path[:2] == ("kunit", "exit"):
+        return "void"
+    return None
 
 
 def _body_fields(spec):
@@ -364,6 +399,43 @@ def _body_fields(spec):
                     path, value, m.start(1), f"'{m.group(1)}' is not a field "
                     f"of {spec.storage_type}; its fields are "
                     + ", ".join(sorted(fields)))
+
+
+def _assigned_types(spec):
+    """``${body}->field = name;`` and ``name = ${body}->field;`` between a
+    field and a parameter or local of the same call: their types must be
+    the same, or kbuild refuses the assignment (incompatible pointer
+    types) or silently converts it."""
+    fields = {f.name: f.type for f in spec.fields}
+    pattern = re.compile(r"\$\{body\}->(\w+) = (\w+);|(\w+) = "
+                         r"\$\{body\}->(\w+);")
+    for c in spec.constructors + spec.transitions + spec.operations:
+        names = {p.name: p.type for p in c.params + c.locals}
+        for key in ("call", "then", "undo"):
+            code = getattr(c, key)
+            if code is None:
+                continue
+            for m in pattern.finditer(code.text):
+                field, name = (m.group(1), m.group(2)) if m.group(1) else \
+                    (m.group(4), m.group(3))
+                if field in fields and name not in names and \
+                        IDENT_RE.fullmatch(name) and \
+                        name not in ("true", "false"):
+                    raise spec.loc.error_at_char(
+                        c.path + (key,), code.text, m.start(2) if
+                        m.group(1) else m.start(3),
+                        f"{key}: '{name}' is not a parameter or local of "
+                        f"'{c.name}'; declared: " + (", ".join(names)
+                                                     or "none"))
+                if field not in fields or name not in names:
+                    continue
+                want = fields[field].replace("const ", "")
+                if names[name].replace("const ", "") != want:
+                    raise spec.loc.error_at_char(
+                        c.path + (key,), code.text, m.start(),
+                        f"{key}: assigns '{name}' ({names[name]}) and field "
+                        f"'{field}' ({fields[field]}) to each other; give "
+                        "them the same type")
 
 
 # -- names and types ---------------------------------------------------------
@@ -399,17 +471,39 @@ def _ctype(node, ctype, key="type"):
         if w in C_KEYWORDS and w not in _TYPE_WORDS:
             raise node.error(f"'{ctype}' uses the C keyword '{w}' as a "
                              "type name", key)
+    problem = ctype_problem(ctype)
+    if problem:
+        raise node.error(problem, key)
 
 
 _TYPE_WORDS = frozenset("const struct enum union int long char short "
                         "unsigned signed void bool double float".split())
 
 
-def _include(node, inc, what="include"):
+def _include(node, inc, what="include", kernel=True):
     if not INCLUDE_RE.fullmatch(inc) or len(inc) > 128:
         raise node.error(f"{what} '{inc}' must be a relative header path "
                          "such as linux/slab.h: lower-case letters, digits, "
                          "'_', '-' and '.', no '..', not absolute")
+    if kernel and inc not in kernel_headers():
+        close = difflib.get_close_matches(inc, kernel_headers(), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise node.error(f"{what} '{inc}' is not a header of Linux 6.12 "
+                         f"(generator/kernel_headers.txt){hint}")
+
+
+_HEADERS = []
+
+
+def kernel_headers():
+    """The header names <...> can include in Linux 6.12 on x86_64."""
+    if not _HEADERS:
+        path = os.path.join(os.path.dirname(__file__), "kernel_headers.txt")
+        with open(path, encoding="utf-8") as f:
+            _HEADERS.append(frozenset(
+                line.strip() for line in f
+                if line.strip() and not line.startswith("#")))
+    return _HEADERS[0]
 
 
 def _names(spec):

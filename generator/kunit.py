@@ -11,7 +11,7 @@ spec.
 import re
 from collections import deque
 
-from .model import Node
+from .model import Node, ctype_problem
 
 KINDS = ("state", "constructor", "transition", "operation", "release",
          "failure")
@@ -97,6 +97,15 @@ def fixture_members(spec):
                 f"kunit.fixture line '{decl}' is not one declaration such "
                 "as 'struct device *dev;' or 'u8 buf[8];'")
         name = m.group("name")
+        head = decl[:m.start("name")]
+        problem = ctype_problem(head.strip())
+        if problem is None and head != head.rstrip(" *") + " " + \
+                "*" * head.count("*"):
+            problem = "write the '*'s next to the name, after one space"
+        if problem:
+            raise spec.loc.error_at_char(
+                ("kunit", "fixture"), text, start + line.index(decl[0]),
+                f"kunit.fixture line '{decl}': {problem}")
         if name in names:
             raise spec.loc.error_at_char(
                 ("kunit", "fixture"), text, start + line.index(decl[0]),

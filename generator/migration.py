@@ -10,6 +10,7 @@ the semantic patch is an identifier or a C constant.
 """
 
 import re
+import warnings
 
 from .model import Node
 
@@ -142,8 +143,12 @@ class Migration(Node):
         self.object_type = d["object"]["type"]
         self.raw_api = d["raw_api"]
         try:
-            re.compile(self.raw_api)
-        except re.error as e:
+            # A FutureWarning ('Possible nested set') would be a second
+            # line on stderr: an error like the others.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                re.compile(self.raw_api)
+        except (re.error, Warning) as e:
             raise self.error(f"raw_api is not a regular expression: {e}",
                              "raw_api") from None
         if not re.fullmatch(r"[A-Za-z0-9_+*?.|()\[\]-]+", self.raw_api):

@@ -17,6 +17,33 @@ CTYPE_RE = re.compile(
     r"(const )?((struct|enum|union) [a-z_][a-z0-9_]*"
     r"|((unsigned|signed) )?(char|short( int)?|int|long( long)?( int)?)"
     r"|unsigned|signed|[a-z_][a-z0-9_]*)( ?\*{1,3})?")
+# The typedef names a spec's C types may use: those of <linux/types.h> and
+# the kernel headers every driver has, which exist on every architecture.
+# A typedef is one word, so without this list any word would pass for one
+# (a field of type 'mapping' reached the header and failed kbuild).  Not
+# uint8_t and the like: checkpatch --strict wants u8 (PREFER_KERNEL_TYPES).
+KERNEL_TYPEDEFS = frozenset("""
+    void bool size_t ssize_t ptrdiff_t uintptr_t
+    u8 u16 u32 u64 s8 s16 s32 s64 __le16 __le32 __le64 __be16 __be32 __be64
+    dma_addr_t phys_addr_t resource_size_t gfp_t slab_flags_t
+    loff_t pgoff_t sector_t blkcnt_t fmode_t umode_t dev_t pid_t uid_t
+    gid_t kuid_t kgid_t ktime_t time64_t atomic_t atomic64_t atomic_long_t
+    refcount_t spinlock_t raw_spinlock_t rwlock_t wait_queue_head_t
+    irqreturn_t netdev_features_t vm_fault_t blk_status_t __poll_t
+""".split())
+# The struct, union and enum types a spec may use by value (a field, a
+# parameter), which needs their full definition: those the kernel defines
+# in headers every driver can include.  Behind a pointer any tag will do
+# (the header declares the ones only parameters name), but by value an
+# unknown tag fails kbuild ('has incomplete type'), and only the kernel
+# knows its tags.
+KERNEL_COMPLETE_TAGS = frozenset({
+    "enum dma_data_direction", "struct sg_table", "struct scatterlist",
+    "struct sg_page_iter", "struct sg_dma_page_iter", "struct list_head",
+    "struct hlist_node", "struct kref", "struct mutex", "struct completion",
+    "struct work_struct", "struct delayed_work", "struct timer_list",
+    "struct rcu_head", "struct resource",
+})
 # A relative header path: segments that start with a letter, digit or '_'
 # (so never '..' or '.'), no empty segment, no absolute path.
 INCLUDE_RE = re.compile(r"[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_][a-z0-9_.-]*)*\.h")
@@ -426,6 +453,62 @@ class Spec:
     @property
     def releasable_states(self):
         return [s for s in self.states if s.releasable]
+
+    @property
+    def forward_tags(self):
+        """'struct x' and 'union x' that only parameters name: declared
+        before the functions, since a tag first named in a parameter list
+        is scoped to that function (gcc: 'declared inside parameter list',
+        an error under CONFIG_WERROR).  Tags of the storage fields are
+        declared by the storage struct."""
+        def tags(types):
+            return {m.group() for t in types
+                    for m in re.finditer(r"\b(struct|union) [a-z_]\w*", t)}
+        params = [p.type for c in self.constructors + self.transitions +
+                  self.operations for p in c.params]
+        own = {self.storage_type} | {st.ctype for st in self.states}
+        return sorted(tags(params) - tags(f.type for f in self.fields) - own)
+
+
+_TYPE_WORDS = frozenset("const struct enum union int long char short "
+                        "unsigned signed void bool double float".split())
+
+
+def ctype_problem(ctype):
+    """What checkpatch or the compiler would say about a C type that
+    CTYPE_RE accepts (written as is into the header), or None."""
+    words = ctype.replace("*", " ").split()
+    base = [w for w in words if w != "const"]
+    if "float" in base or "double" in base:
+        return f"'{ctype}': no floating point in the kernel"
+    stars = ctype.count("*")
+    canon = " ".join(words) + (" " + "*" * stars if stars else "")
+    if ctype != canon:
+        return (f"'{ctype}': write '{canon}' (one space between words and "
+                "before the '*'s, as checkpatch wants: POINTER_LOCATION)")
+    if "int" in base and ("short" in base or "long" in base):
+        short = " ".join(w for w in words if w != "int")
+        return f"'{ctype}': write '{short}' (checkpatch: UNNECESSARY_INT)"
+    if "signed" in base and base != ["signed", "char"]:
+        return (f"'{ctype}': write it without 'signed' (only 'signed char' "
+                "needs it)")
+    if base == ["unsigned"]:
+        return f"'{ctype}': write 'unsigned int' (checkpatch: UNSPECIFIED_INT)"
+    if base == ["void"] and not stars:
+        return f"'{ctype}': void is a type only behind a pointer ('void *')"
+    tag = " ".join(w for w in base if w != "const")
+    if base[0] in ("struct", "union", "enum") and not stars and \
+            tag not in KERNEL_COMPLETE_TAGS:
+        return (f"'{ctype}' by value needs the full definition of {tag}, "
+                "which the generator cannot see; use a pointer, or a type "
+                "of KERNEL_COMPLETE_TAGS in generator/model.py")
+    if len(base) == 1 and base[0] not in _TYPE_WORDS and \
+            base[0] not in KERNEL_TYPEDEFS:
+        return (f"'{ctype}' is not a type the kernel's headers are known to "
+                f"define; write 'struct {base[0]} *', 'enum {base[0]}', a "
+                "builtin type, or one of the typedefs of <linux/types.h> "
+                "(the list is KERNEL_TYPEDEFS in generator/model.py)")
+    return None
 
 
 def c_decl(ctype, name):

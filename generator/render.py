@@ -360,7 +360,8 @@ _TRAILING = re.compile(r"[ \t]$")
 def lint_c(spec, rel, text):
     """What checkpatch would say about any line of generated C, as a spec
     error at the spec value the line comes from: no line over 100 columns,
-    no trailing white space, no trigraph."""
+    no trailing white space, no trigraph, no word twice in a row."""
+    prev = ""
     for n, line in enumerate(text.split("\n"), 1):
         if _cols(line) > WIDTH:
             why = f"is {_cols(line)} columns wide; the limit is {WIDTH}"
@@ -368,21 +369,66 @@ def lint_c(spec, rel, text):
             why = "ends in white space"
         elif "??" in line and re.search(r"\?\?[=/'()!<>-]", line):
             why = "has a trigraph"
+        elif _repeated_word(line, prev):
+            why = (f"repeats the word '{_repeated_word(line, prev)}' "
+                   "(checkpatch: REPEATED_WORD)")
         else:
+            prev = line
             continue
-        raise _blame(spec, line).error(
-            f"line {n} of generated/{rel} {why}: '{line.strip()}'; "
-            "shorten the names or the text it comes from")
+        hint = "rename it or reword the text it comes from" \
+            if "REPEATED_WORD" in why else \
+            "shorten the names or the text it comes from"
+        raise _blame(spec, line, _repeated_word(line, prev)).error(
+            f"line {n} of generated/{rel} {why}: '{line.strip()}'; {hint}")
 
 
-def _blame(spec, line):
-    """The spec node whose text most likely made ``line``."""
+_WORD_PAIR = re.compile(r"\b([A-Z]?[a-z]{2,}) (?=([A-Z]?[a-z]{2,})\b)")
+_HEX_WORDS_ALLOWED = frozenset({"add", "added", "bad", "be"})
+
+
+def _repeated_word(line, prev):
+    """The word checkpatch's REPEATED_WORD would flag in ``line`` (after
+    ``prev``), or None: 'x x' on one line, or a comment line that starts
+    with the word the comment line before it ended with."""
+    pos = 0
+    while True:
+        m = _WORD_PAIR.search(line, pos)
+        if not m:
+            break
+        first, second = m.group(1), m.group(2)
+        pos = m.end(1)
+        if first in ("struct", "union", "enum"):
+            pos = m.end(1) + 1 + len(second)
+            continue
+        if first.lower() != second.lower() or first == "long":
+            continue
+        end = m.end(1) + 1 + len(second)
+        if m.start(1) > 0 and not line[m.start(1) - 1].isspace():
+            continue
+        if end < len(line) and line[end] not in " \t.,;?!":
+            continue
+        if re.fullmatch(r"[0-9a-f]{2,}", first, re.I) and \
+                first.lower() not in _HEX_WORDS_ALLOWED:
+            continue
+        return first
+    m = re.search(r"([A-Z]?[a-z]{2,})\s*$", prev)
+    if m and re.match(r"\s*\*\s", prev) and \
+            re.match(rf"\s*\*\s*{m.group(1)} ", line):
+        return m.group(1)
+    return None
+
+
+def _blame(spec, line, word=None):
+    """The spec node whose text most likely made ``line``: the first name
+    that is ``word``, if given, else the value sharing most with it."""
     from .model import Node
     from .schema import string_kinds
     best = (0, ())
     for path, _, value in string_kinds(spec.data):
         if path[:1] == ("coccinelle",):
             continue
+        if word is not None and value.lower() == word.lower():
+            return Node(spec, path)
         score = max((len(w) for w in value.split() if w in line), default=0)
         if value in line:
             score = max(score, len(value) + 1)

@@ -40,18 +40,31 @@ REPORT_LINE = re.compile(r"^[^:\s]+:\d+:\d+-\d+: ")
 LOCAL_INCLUDE = re.compile(r'^#include\s+"([^"]+\.h)"', re.M)
 
 
-def local_headers(path, text):
-    """Headers a .c file includes with quotes, found beside it, that hold a
-    struct sg_table: a struct the migration may extend lives there."""
-    out = []
-    for name in LOCAL_INCLUDE.findall(text):
-        h = os.path.normpath(os.path.join(os.path.dirname(path), name))
-        if os.path.isfile(h) and "struct sg_table" in _read(h):
-            out.append(h)
-    return out
+def local_headers(path, text, member):
+    """Headers a .c file includes with quotes (and those they include in
+    turn), found beside it, that declare a struct member of type
+    ``member``: a struct the migration may extend lives there."""
+    if not member:
+        return []
+    decl = re.compile(r"(^|[{;])\s*%s\s*\**\s*\w+(\s*\[[^]]*\])?\s*;" %
+                      re.escape(member), re.M)
+    out, seen, todo = [], set(), [(path, text, 0)]
+    while todo:
+        f, t, depth = todo.pop(0)
+        for name in LOCAL_INCLUDE.findall(t):
+            h = os.path.normpath(os.path.join(os.path.dirname(f), name))
+            if h in seen or not os.path.isfile(h):
+                continue
+            seen.add(h)
+            ht = _read(h)
+            if decl.search(ht):
+                out.append(h)
+            if depth < 3:
+                todo.append((h, ht, depth + 1))
+    return sorted(out)
 
 
-def group_by_header(files, texts):
+def group_by_header(files, texts, member=None):
     """spatch groups: candidates that share a local header go together with
     it, so that each header is rewritten by exactly one spatch run (two
     runs over one header lose an edit) and a struct mapped in one file and
@@ -66,7 +79,7 @@ def group_by_header(files, texts):
 
     owner, headers = {}, {}
     for f in files:
-        headers[f] = local_headers(f, texts[f])
+        headers[f] = local_headers(f, texts[f], member)
         for h in headers[f]:
             if h in owner:
                 parent[find(f)] = find(owner[h])
@@ -97,16 +110,19 @@ def candidates(tree_dir, sub, pattern):
 
 def cocci_header(path):
     """The candidate pattern and options a generated .cocci declares."""
-    cand = opts = None
+    cand = opts = member = None
     with open(path, encoding="utf-8") as f:
         for line in f:
+            m = re.match(r"// Members: (.*)$", line)
+            if m:
+                member = m.group(1).strip()
             m = re.match(r"// Comments: candidate files match /(.*)/$", line)
             if m:
                 cand = m.group(1)
             m = re.match(r"// Options: (.*)$", line)
             if m:
                 opts = m.group(1).split()
-    return cand, opts or []
+    return cand, opts or [], member
 
 
 def spatch(cocci, groups_list, mode, opts, extra=()):
@@ -183,10 +199,10 @@ def main(argv):
     status = 0
     for name in sorted(os.listdir(COCCI_DIR)):
         cocci = os.path.join(COCCI_DIR, name)
-        pattern, opts = cocci_header(cocci)
+        pattern, opts, member = cocci_header(cocci)
         before = candidates(tree_dir, sub, pattern)
         files = list(before)
-        groups = group_by_header(files, before)
+        groups = group_by_header(files, before, member)
         for g in groups:
             for h in g:
                 before.setdefault(h, _read(h))
@@ -212,8 +228,11 @@ def main(argv):
             if proc.returncode:
                 print(proc.stderr[-3000:], file=sys.stderr)
                 status = 1
+            header = "linux/typestate/%s.h" % name[:-len(".cocci")]
             for f in before:
                 _drop_include_only_change(f, before[f])
+                _retab(f, before[f])
+                _ensure_include(f, before[f], header)
             changed = [f for f in before if _read(f) != before[f]]
             redo = [g for g in groups if any(f in changed for f in g)]
             stale = {f for g in redo for f in g}
@@ -435,6 +454,78 @@ def _drop_include_only_change(path, old):
     if new != old and INCLUDE_LINE.sub("", new) == INCLUDE_LINE.sub("", old):
         with open(path, "w", encoding="utf-8") as f:
             f.write(old)
+
+
+def _retab(path, old):
+    """Indent the lines the migration wrote as the kernel does: tabs, then
+    fewer than 8 spaces to reach the same column.  spatch aligns a wrapped
+    argument list with runs of spaces, which checkpatch refuses
+    (CODE_INDENT); lines the migration did not touch are left alone."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        new = f.read()
+    if new == old:
+        return
+    old_lines = old.splitlines(True)
+    new_lines = new.splitlines(True)
+    sm = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    out = list(new_lines)
+    for tag, _, _, j1, j2 in sm.get_opcodes():
+        if tag not in ("replace", "insert"):
+            continue
+        for j in range(j1, j2):
+            out[j] = retab_line(new_lines[j])
+    text = "".join(out)
+    if text != new:
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(text)
+
+
+def retab_line(line):
+    """The line with its leading white space as tabs and at most 7 spaces,
+    at the same display column."""
+    body = line.lstrip(" \t")
+    if not body.strip():
+        return line
+    col = 0
+    for c in line[:len(line) - len(body)]:
+        col = col + 8 - col % 8 if c == "\t" else col + 1
+    return "\t" * (col // 8) + " " * (col % 8) + body
+
+
+def _ensure_include(path, old, header):
+    """A changed file gets ``#include <header>`` if spatch did not add it:
+    its rule adds the include after a system include or, where a group
+    has none, before a local one, and a local header whose struct was
+    extended may have only local includes, or none.  The line goes after
+    the last system include, else after the last local one, else after
+    the include guard's #define, else after the leading comment."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        new = f.read()
+    line = "#include <%s>\n" % header
+    if new == old or line in new:
+        return
+    lines = new.splitlines(True)
+    at = None
+    for rx in (r"#include\s*<", r'#include\s*"'):
+        hits = [i for i, ln in enumerate(lines) if re.match(rx, ln)]
+        if hits:
+            at = hits[-1] + 1
+            break
+    if at is None:
+        guard = [i for i, ln in enumerate(lines[:-1])
+                 if re.match(r"#ifndef\s+(\w+)", ln)
+                 and re.match(r"#define\s+%s\b" %
+                              re.match(r"#ifndef\s+(\w+)", ln).group(1),
+                              lines[i + 1])]
+        at = guard[0] + 2 if guard else 0
+        if not guard:
+            while at < len(lines) and re.match(r"\s*(//|/\*|\*)", lines[at]):
+                at += 1
+        lines.insert(at, "\n")
+        at += 1
+    lines.insert(at, line)
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write("".join(lines))
 
 
 def _read(path):

@@ -272,3 +272,127 @@ def test_fuzzed_spec_is_accepted_clean_or_rejected_cleanly(
     assert res["class"] in ("accepted", "rejected"), \
         (res["class"], res.get("detail"), data[:3000])
     shutil.rmtree(str(d), ignore_errors=True)
+
+
+# -- the shape of the C a spec writes (generator/cgrammar.py) -------------------
+
+from generator import cgrammar  # noqa: E402
+
+_C_OK = [
+    ("statements", "if (!n)\n\tret = -EINVAL;\nelse\n\tret = f(&${body}->t,"
+                   " min_t(size_t, a, UINT_MAX));"),
+    ("statements", "for (i = 0; i < n; i++)\n\tp[i] = g(first + i * SZ);"),
+    ("statements", "for_each_sg(${raw}, sg, n, i) {\n\tx++;\n}"),
+    ("statements", "x = (unsigned long)y + (size_t)-1 + sizeof(struct a *);"),
+    ("statements", "(void)f(container_of(p, struct b, c));"),
+    ("statements", "do {\n\tx--;\n} while (x > 0);"),
+    ("statements", "switch (x) {\ncase 1:\n\tbreak;\ndefault:\n\ty = 2;\n}"),
+    ("expr", "r == (h->body.a ? h->body.b : f->c)"),
+    ("expand", "for_each_sgtable_sg(${raw}, sg, i)"),
+    ("expand", "for (i = 0; i < n; i++)"),
+]
+
+_C_BAD = [
+    # English prose in a C field (make fuzz: it reached the header).
+    ("statements", "calls foo() with the device, address and size", 6,
+     "two names or values in a row"),
+    ("expr", "the length of it", 4, "two names or values in a row"),
+    ("statements", "1e999 f(x);", 6, "two names or values in a row"),
+    # A declaration: the blank line checkpatch wants after it is not the
+    # snippet's to place (make fuzz: checkpatch LINE_SPACING).
+    ("statements", "int i;\nf(i);", 0, "a declaration"),
+    ("statements", "dma_addr_t a = f();", 0, "a declaration"),
+    ("statements", "struct page **p;", 0, "a declaration"),
+    # Statements that do nothing, or are not statements.
+    ("statements", "x == 1;", 0, "does nothing"),
+    ("statements", "f(x)", 4, "the snippet ends where ';'"),
+    ("statements", ";", 0, "an empty statement"),
+    ("statements", "goto out;", 0, "'goto'"),
+    ("statements", "else f();", 0, "'else' without an 'if'"),
+    # Layout checkpatch refuses, seen only by a parser (make fuzz).
+    ("statements", "widget_st*op(x);", 9, "spaces needed on both sides of"),
+    ("statements", "x = a\n    && b;", 10, "starts a continuation line"),
+    ("statements", "f (x);", 2, "space between a function and its '('"),
+    ("statements", "x = (char*)p;", 9, "POINTER_LOCATION"),
+    # make fuzz, seed 20261126: checkpatch USE_NEGATIVE_ERRNO, CAMELCASE,
+    # and '${body}__x' compiled as the undeclared name body__x.
+    ("statements", "return EIO;", 7, "write -EIO"),
+    ("statements", "ret = EIO;", 6, "write -EIO"),
+    ("statements", "widget_cAreate(x);", 0, "CAMELCASE"),
+    ("statements", "${body}__x->attrs = attrs;", 0, "glued to a name"),
+    ("expr", "(: f->addr)", 1, "':' where a value should be"),
+    ("expand", "for each part", 4, "expected '(' after 'for'"),
+    ("statements", "x = " + "(" * 40 + "1" + ")" * 40 + ";", 35,
+     "nested over"),
+]
+
+
+def test_c_grammar_return_fits_the_function():
+    assert cgrammar.problem("return ERR_PTR(-EINVAL);", "statements",
+                            "value") is None
+    assert "without a value" in cgrammar.problem("return;", "statements",
+                                                 "value")[1]
+    assert cgrammar.problem("return;", "statements", "void") is None
+    assert "with a value" in cgrammar.problem("return f(x);", "statements",
+                                              "void")[1]
+
+
+@pytest.mark.parametrize("shape,text", _C_OK)
+def test_c_grammar_accepts(shape, text):
+    assert cgrammar.problem(text, shape) is None
+
+
+@pytest.mark.parametrize("shape,text,at,problem", _C_BAD)
+def test_c_grammar_refuses(shape, text, at, problem):
+    got = cgrammar.problem(text, shape)
+    assert got is not None and got[0] == at and problem in got[1], got
+
+
+def test_shipped_c_passes_the_grammar():
+    from generator.schema import string_kinds
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in ("dma_single.yaml", "sg_table.yaml"):
+        with open(os.path.join(root, "specs", name), encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+        n = 0
+        for path, kind, value in string_kinds(data):
+            if kind == "code" and path[0] in ("constructors", "transitions",
+                                              "operations", "dimensions") \
+                    or path[:2] in (("kunit", "init"), ("kunit", "exit")):
+                assert cgrammar.problem(value, "statements") is None, path
+                n += 1
+        assert n >= 10
+
+
+def test_tag_only_a_parameter_names_is_declared_first(tmp_path):
+    # make fuzz: 'struct devicen *dev' as a parameter only: gcc scopes the
+    # tag to that one function ('declared inside parameter list'), an
+    # error under CONFIG_WERROR, in a line the template wrote.
+    path = _spec(tmp_path, MINIMAL, (
+        "    summary: switch to turbo\n",
+        "    summary: switch to turbo\n    params:\n"
+        "      - {name: g, type: struct gadget *, doc: the gadget to "
+        "use}\n"))
+    header = _gen(tmp_path, path)[HEADER]
+    decl = header.index("\nstruct gadget;\n")
+    assert decl < header.index("struct gadget *g")
+    assert "\nstruct widget;\n" not in header     # a field's tag: declared
+    _clean({HEADER: header})
+
+
+def test_regex_warning_is_the_one_error_line(tmp_path):
+    # make fuzz, case 3654: re.compile() printed "FutureWarning: Possible
+    # nested set" on stderr before the error, two lines instead of one.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = open(os.path.join(root, "specs", "dma_single.yaml"),
+                encoding="utf-8").read()
+    old = "  raw_api: dma_(map|unmap|sync)_"
+    assert old in text
+    path = tmp_path / "dma_single.yaml"
+    path.write_text(text.replace(old, "  raw_api: dma_[[a-z]_x|"),
+                    encoding="utf-8")
+    res = run_gen(["--out", str(tmp_path / "out"), "gen", str(path)])
+    assert_no_traceback(res)
+    assert res.rc == 2 and len(res.err_lines) == 1, res.err
+    assert error_re(str(path)).match(res.err_lines[0]), res.err
+    assert "Possible nested set" in res.err_lines[0]

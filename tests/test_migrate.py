@@ -3,6 +3,8 @@
 around shared local headers, and the undo of include-only changes."""
 
 import os
+
+import pytest
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,9 +31,34 @@ def test_candidates_sharing_a_header_form_one_group(tmp_path):
                                r"struct sg_table|dma_map_sgtable")
     assert sorted(os.path.basename(c) for c in cands) == ["a.c", "b.c", "c.c"]
     groups = sorted(sorted(os.path.basename(f) for f in g)
-                    for g in migrate.group_by_header(list(cands), cands))
+                    for g in migrate.group_by_header(list(cands), cands,
+                                                     "struct sg_table"))
     # plain.h declares no sg_table: it groups nothing and is not scanned.
     assert groups == [["a.c", "b.c", "foo.h"], ["c.c"]]
+
+
+def test_headers_are_followed_through_nested_local_includes(tmp_path):
+    d = tmp_path / "drivers" / "bar"
+    _write(str(d / "bar.h"), '#include "hw/regs.h"\nint bar(void);\n')
+    _write(str(d / "hw" / "regs.h"),
+           "struct bar_ring {\n\tdma_addr_t dma[4];\n\tvoid *buf;\n};\n")
+    _write(str(d / "a.c"), '#include "bar.h"\nint a(void);\n')
+    _write(str(d / "b.c"), '#include "hw/regs.h"\nint b(void);\n')
+    cands = {str(d / n): open(str(d / n), encoding="utf-8").read()
+             for n in ("a.c", "b.c")}
+    groups = migrate.group_by_header(list(cands), cands, "dma_addr_t")
+    assert [sorted(os.path.relpath(f, str(d)) for f in g) for g in groups] \
+        == [["a.c", "b.c", "hw/regs.h"]]
+    # Without a member type, no header is scanned.
+    assert sorted(map(len, migrate.group_by_header(list(cands), cands))) \
+        == [1, 1]
+
+
+def test_migrated_lines_are_indented_with_tabs():
+    assert migrate.retab_line("\t\t\t\t               x,\n") == \
+        "\t\t\t\t\t       x,\n"
+    assert migrate.retab_line("    y;\n") == "    y;\n"
+    assert migrate.retab_line("   \n") == "   \n"
 
 
 def test_include_only_change_is_undone(tmp_path):
@@ -56,3 +83,29 @@ def test_functions_are_counted_from_the_diff():
     assert migrate._functions_changed(old, new) == 1
     assert migrate._functions_changed(old, new.replace("return 0;",
                                                        "return 3;")) == 2
+
+
+@pytest.mark.parametrize("old, want", [
+    # A local header with only local includes: after the last of them.
+    ('#ifndef A_H\n#define A_H\n#include "b.h"\nstruct a { int x; };\n#endif\n',
+     '#ifndef A_H\n#define A_H\n#include "b.h"\n#include <linux/typestate/t.h>\n'
+     'struct a { int x; int y; };\n#endif\n'),
+    # System includes win over local ones.
+    ('#include <linux/io.h>\n#include "b.h"\nint x;\n',
+     '#include <linux/io.h>\n#include <linux/typestate/t.h>\n'
+     '#include "b.h"\nint x; int y;\n'),
+    # No include at all: after the include guard.
+    ('/* c */\n#ifndef A_H\n#define A_H\nstruct a { int x; };\n#endif\n',
+     '/* c */\n#ifndef A_H\n#define A_H\n\n#include <linux/typestate/t.h>\n'
+     'struct a { int x; int y; };\n#endif\n'),
+])
+def test_a_changed_file_gets_the_header(tmp_path, old, want):
+    path = str(tmp_path / "a.h")
+    changed = old.replace("int x;", "int x; int y;")
+    _write(path, changed)
+    migrate._ensure_include(path, old, "linux/typestate/t.h")
+    assert open(path, encoding="utf-8").read() == want
+    # Unchanged files and files that have it are left alone.
+    _write(path, old)
+    migrate._ensure_include(path, old, "linux/typestate/t.h")
+    assert open(path, encoding="utf-8").read() == old

@@ -4,8 +4,8 @@ spatch on before/after fixtures.
 
 Each spec with a migrate: section has a directory tests/cocci/<spec>/:
 patch mode must turn every *.before.c into its *.after.c and change nothing
-when run again; report mode must report exactly the lines of refused.c
-marked "expect:", with the marked words.  tests/migrate_specs/ holds specs
+when run again; report mode must report exactly the lines of each
+refused*.c marked "expect:", with the marked words.  tests/migrate_specs/ holds specs
 that are not shipped (a third resource), migrated the same way: no SmPL is
 written by hand for any of them.
 """
@@ -87,13 +87,13 @@ def test_patch_fixture(cocci, name, before, tmp_path):
     assert work.read_text() == first, "a second run changed the file"
 
 
-@pytest.mark.parametrize("name", sorted(
-    n for n in {**SHIPPED, **EXTRA}
-    if os.path.exists(os.path.join(FIXTURES, n, "refused.c"))))
-def test_report_exactly_the_marked_lines(cocci, name):
+@pytest.mark.parametrize("name,path", [
+    pytest.param(n, p, id=f"{n}/{os.path.basename(p)}")
+    for n in sorted({**SHIPPED, **EXTRA})
+    for p in sorted(glob.glob(os.path.join(FIXTURES, n, "refused*.c")))])
+def test_report_exactly_the_marked_lines(cocci, name, path):
     """Every acquire left alone is reported once, on its line, with its
     reason; bugs are reported where marked; nothing else."""
-    path = os.path.join(FIXTURES, name, "refused.c")
     want = {}
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):

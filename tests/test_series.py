@@ -266,3 +266,29 @@ def test_driver_message_carries_the_migrations_behaviour_changes():
     assert "foo.c:38: foo_recv(): 'fd -> rx_dma' outlives" in mine[0]
     assert "Behaviour changes:" in msg
     assert "bar()" not in msg
+
+
+def test_cover_letter_lists_the_drivers_left_out_for_checkpatch():
+    """A migrated driver whose change checkpatch refuses is not in the
+    series; the cover letter names it, with the checkpatch types."""
+    import glob
+    import patches
+    from generator.__main__ import build_all
+    specs = build_all(sorted(glob.glob(os.path.join(ROOT, "specs",
+                                                    "*.yaml"))))
+    summary = {"specs": {"dma_single.cocci": {
+        "files_migrated": ["drivers/atm/fore200e.c"],
+        "not_migrated": ["drivers/atm/fore200e.c:179:5-19: not migrated: "
+                         "f(): released in another function"],
+        "bugs": []}}}
+    left = [("atm: fore200e:", ["drivers/atm/fore200e.c"],
+             ["WARNING:LEADING_SPACE: please, no spaces at the start of a "
+              "line (-:17)"] * 3)]
+    subject, body = patches.cover_letter(specs, None, [], [], summary,
+                                         "drivers/atm", left)
+    text = " ".join(body.split())
+    assert "left out of this series" in text
+    assert "- atm: fore200e: fore200e.c: 3 checkpatch errors or warnings " \
+        "(LEADING_SPACE); the file is indented with spaces" in text
+    # Its other report lines are listed too: it has no patch of its own.
+    assert "fore200e.c:179: not migrated" in text

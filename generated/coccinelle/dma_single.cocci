@@ -44,6 +44,20 @@ locals = {}     # fn -> its locals and parameters
 assigns = {}    # (fn, identifier) -> lines where it is assigned
 changes = {}    # (fn, obj) -> behaviour change the rewrite makes
 bugs = {}       # (file, line) -> (pos, message): release args that differ
+# Shape b: the object is a member F of a struct S declared in the files
+# scanned, acquired in one function and released in others; the handle
+# is stored beside it in the struct.  Keyed by (S, F).
+fields = {}     # acquire call position -> (S, F, base expression, access)
+fknown = {}     # (S, F) -> positions of the member the rewrite handles
+fuses = {}      # (S, F) -> list of (kind, pos, what)
+frels = {}      # (S, F) -> list of (pos, args, fn, kind)
+fwhy = {}       # (S, F) -> (line, reason)
+fdone = set()   # (S, F) the patch rewrites
+fnames = {}     # (S, F) -> (body member, handle member)
+ffile = {}      # (S, F) -> file that declares the struct
+fowner = {}     # member use position -> (S, F), where its type is known
+fcleared = set()  # member writes judged elsewhere: stores of an acquire,
+                  # and "member = 0" right after its release
 CONST = re.compile(r"([A-Z][A-Z0-9]*)_[A-Z0-9_]+")
 
 
@@ -119,6 +133,15 @@ def decide(fn, E, line):
     if g in why:
         return False
     mine = [k for k, (f, o) in stored.items() if group(f, o) == g]
+    sf = field_of(mine)
+    if sf and spans(sf):
+        if fmigrated(sf):
+            S, F = sf
+            changes[g] = "'%s' is member %s of struct %s, released in other functions: the handle member %s beside it carries the mapping there; when the acquire fails '%s' keeps its old value, where the raw code stored the raw failure value" % (pretty(E), F, S, fmembers(sf)[1], pretty(E))
+            done.add(g)
+            return True
+        refuse(g, fwhy[sf][0], "struct %s, member %s: %s" % (sf[0], sf[1], fwhy[sf][1]))
+        return False
     bad = [k for k in mine if k not in cands or not cands[k][3]]
     r = rels.get(g, [])
     want = [cands[k][2] for k in mine if k in cands]
@@ -167,6 +190,187 @@ def decide(fn, E, line):
         changes[g] = "'%s' outlives %s(); when the acquire fails it keeps its old value, where the raw code stored the raw failure value" % (pretty(E), fn)
     done.add(g)
     return True
+
+
+def field_of(keys):
+    """(S, F) when the acquires at ``keys`` store into member F of a struct
+    S declared in the files scanned."""
+    for k in keys:
+        if k in fields:
+            return fields[k][:2]
+    return None
+
+
+def spans(sf):
+    """Whether member ``sf`` is acquired and released in different
+    functions (shape b); if not, each function has its own handle."""
+    acq = {stored[k][0] for k in fields if fields[k][:2] == sf}
+    rel = {x[0].current_element for x in frels.get(sf, [])
+           if x[3] == "release"}
+    return acq != rel or not rel
+
+
+def fmembers(sf):
+    """Names of the storage and handle members added beside member sf."""
+    if sf not in fnames:
+        text = open(ffile[sf], encoding="utf-8", errors="replace").read()
+        fnames[sf] = (fresh(("struct",) + sf, sf[1] + "_body", text),
+                      fresh(("struct",) + sf, sf[1] + "_h", text))
+    return fnames[sf]
+
+
+def fmigrated(sf):
+    """Whether member sf is moved onto a handle member: it and every
+    namesake the files acquire or release (the rewrite follows members by
+    name) must be."""
+    if not sf or not any(v[:2] == sf for v in fields.values()) \
+            or not spans(sf) or not fdecide(sf):
+        return False
+    for k, (fn, E) in sorted(stored.items()):
+        if re.search(r"(->|\.)\s*%s\s*$" % re.escape(sf[1]), E) and \
+                fields.get(k, (None, None))[:2] not in namesakes(sf[1]):
+            frefuse(sf, k[1], "line %s stores into '%s', a member %s of a struct not declared in the files scanned, and the rewrite follows members by name" % (k[1], pretty(E), sf[1]))
+            fdone.discard(sf)
+            return False
+    for other in sorted(namesakes(sf[1])):
+        if other != sf and not (spans(other) and fdecide(other)):
+            frefuse(sf, fwhy.get(other, ("?",))[0], "member %s of struct %s, a namesake, is left alone, and the rewrite follows members by name" % (other[1], other[0]))
+            fdone.discard(sf)
+            return False
+    return True
+
+
+def namesakes(F):
+    pairs = {v[:2] for v in fields.values() if v[1] == F}
+    return pairs | {sf for sf in frels if sf[1] == F}
+
+
+def fname_ok(F):
+    """Whether the members named F are rewritten.  The rewrite rules match
+    by name, not position (a rule that changed a function has it parsed
+    again, with new positions): so every struct with a member F that the
+    files use must be migrated, under the same names.  fdecide already
+    refused a member when any namesake is written, has its address taken
+    or goes to a raw call other than its own acquires and releases."""
+    pairs = namesakes(F)
+    return bool(pairs) and all(fmigrated(sf) for sf in pairs) \
+        and len({fmembers(sf) for sf in pairs}) == 1
+
+
+def fname_members(F):
+    return fmembers(next(v[:2] for v in fields.values() if v[1] == F))
+
+
+def frefuse(sf, line, reason):
+    if sf not in fwhy:
+        fwhy[sf] = (line, reason)
+
+
+def normal(args, base):
+    """Arguments with the variable the struct was reached through written
+    "$" (bd for bd->ring[i].addr), so that the arguments of two functions
+    compare."""
+    b = re.sub(r"\s+", "", base)
+    m = re.match(r"[A-Za-z_]\w*", b)
+    b = m.group(0) if m else b
+    out = {}
+    for k, v in args.items():
+        v = re.sub(r"\s+", "", v)
+        out[k] = re.sub(r"(?<![\w.>])%s(?=->|\.)" % re.escape(b), "$", v) \
+            if b else v
+    return out
+
+
+def fdecide(sf):
+    """Whether member ``sf`` is rewritten everywhere in the files scanned;
+    if not, fwhy records the reason.  Every acquire into it must have the
+    shape the rewrite knows, every other use of it must be a read, and
+    every release and operation must pass the arguments of the acquire."""
+    if sf in fdone:
+        return True
+    if sf in fwhy:
+        return False
+    mine = sorted((k for k in fields if fields[k][:2] == sf),
+                  key=lambda k: (k[0], int(k[1]), int(k[2])))
+    ok = set()
+    for k in mine:
+        fn, E = stored.get(k, (None, None))
+        ok |= known.get(group(fn, E), set())
+        if k not in cands:
+            frefuse(sf, k[1], "line %s: the acquire is not a statement followed by its failure test (dma_mapping_error(dev, obj))" % k[1])
+        elif not cands[k][3]:
+            frefuse(sf, k[1], "line %s: the failure branch falls through; the handle cannot be read there" % k[1])
+        else:
+            after = failure_reads(k, cands[k][4], E)
+            if after:
+                frefuse(sf, after, "line %s reads '%s' on the acquire's failure path, where only the raw code sets it (a behaviour change: left for review)" % (after, pretty(E)))
+    # The store and test of the acquire: life marks the whole expression,
+    # the member rules the member name, so compare lines.
+    for k, v in fields.items():
+        if v[1] == sf[1] and k in stored:
+            ok |= known.get(group(*stored[k]), set())
+    ok = {k[:2] for k in ok}
+    for kind, pos, what in fuses.get(sf, []):
+        if fowner.get(key([pos]), sf) != sf:
+            continue
+        if key([pos]) in fknown.get(sf, set()) or key([pos]) in fcleared \
+                or (kind == "write" and (pos.file, pos.line) in ok):
+            continue
+        if kind == "write":
+            frefuse(sf, pos.line, "line %s writes '%s' outside its acquire; the handle would not follow" % (pos.line, sf[1]))
+        elif kind == "address":
+            frefuse(sf, pos.line, "line %s takes the address of '%s'" % (pos.line, sf[1]))
+        else:
+            frefuse(sf, pos.line, "line %s passes '%s' to %s(), which the spec does not describe" % (pos.line, sf[1], what))
+    r = frels.get(sf, [])
+    if mine and not any(x[3] == "release" for x in r):
+        frefuse(sf, mine[0][1], "never released in the files scanned")
+    want = [normal(cands[k][2], fields[k][2]) for k in mine if k in cands]
+    if want and any(a != want[0] for a in want):
+        frefuse(sf, mine[0][1], "acquired with different arguments at different places")
+    elif want:
+        first = [cands[k][2] for k in mine if k in cands][0]
+        # A BUG? only when nothing else about the member is unknown.
+        clean = sf not in fwhy and len(want) == len(mine)
+        for pos, a, name, kind, raw in r:
+            for k, v in a.items():
+                if v != want[0].get(k):
+                    frefuse(sf, pos.line, "line %s: %s() passes %s '%s', the acquire '%s'" % (pos.line, name, k, pretty(raw[k]), pretty(first.get(k) or "")))
+                    # A struct shared by two roles (a TX and an RX ring)
+                    # may map the member both ways, through another acquire
+                    # or a write.
+                    if kind == "release" and clean \
+                            and same_family(v, want[0].get(k) or ""):
+                        bugs.setdefault((pos.file, pos.line), (pos, "BUG? %s() passes %s %s, but the object was acquired with %s" % (name, k, v, want[0].get(k))))
+                    break
+    for pos, a, name, kind, raw in r:
+        for v in raw.values():
+            for w in base_idents(v) or re.findall(r"^[A-Za-z_]\w*$", v.strip()):
+                if only_use(pos, w):
+                    frefuse(sf, pos.line, "line %s: '%s' is used only by %s(), and the rewrite would leave it unused" % (pos.line, w, name))
+    if sf in fwhy:
+        return False
+    fdone.add(sf)
+    return True
+
+
+def only_use(pos, name):
+    """Whether local ``name`` is declared in the function around ``pos``
+    and used nowhere else in it (kernel style: the body runs from a line
+    that is a lone brace to the next one)."""
+    lines = open(pos.file, encoding="utf-8", errors="replace").read().split("\n")
+    i = int(pos.line) - 1
+    start = i
+    while start > 0 and lines[start] != "{":
+        start -= 1
+    end = i
+    while end < len(lines) - 1 and lines[end] != "}":
+        end += 1
+    body = "\n".join(lines[start:end + 1])
+    word = re.compile(r"(?<![\w.>])%s\b" % re.escape(name))
+    declared = re.search(r"^\s*[\w\s]+[\s*]%s\s*(=[^;]*)?;" % re.escape(name),
+                         body, re.M)
+    return bool(declared) and len(word.findall(body)) == 2
 
 
 def failure_reads(k, s1, obj):
@@ -658,6 +862,417 @@ x << localvar.x;
 @@
 locals.setdefault(pd[0].current_element, set()).add(x)
 
+// Shape b: the object is a member of a struct declared in the files
+// scanned.  When it is acquired in one function and released in others,
+// the handle is stored beside it, and every acquire, release, operation,
+// write and raw use of the member in the files scanned is judged together.
+@fdef depends on patch || report || org@
+identifier S, F;
+position pd;
+@@
+struct S { ...
+ dma_addr_t F@pd;
+ ... };
+
+@facq_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S *X;
+position p, pm;
+@@
+(
+ X->F@pm = dma_map_single@p(...)
+|
+ X->F@pm = dma_map_single_attrs@p(...)
+)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+pd << fdef.pd;
+X << facq_1.X;
+p << facq_1.p;
+pm << facq_1.pm;
+@@
+fields[key(p)] = (S, F, X, "->")
+fcleared.add(key(pm))
+ffile.setdefault((S, F), pd[0].file)
+
+@frel_1_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S *X;
+expression P_dev, P_size, P_dir;
+position q, qe;
+@@
+dma_unmap_single@q(P_dev, X->F@qe, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+X << frel_1_1.X;
+q << frel_1_1.q;
+qe << frel_1_1.qe;
+P_dev << frel_1_1.P_dev;
+P_size << frel_1_1.P_size;
+P_dir << frel_1_1.P_dir;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": "0",
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@frel_2_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S *X;
+expression P_dev, P_size, P_dir, P_attrs;
+position q, qe;
+@@
+dma_unmap_single_attrs@q(P_dev, X->F@qe, P_size, P_dir, P_attrs)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+X << frel_2_1.X;
+q << frel_2_1.q;
+qe << frel_2_1.qe;
+P_dev << frel_2_1.P_dev;
+P_size << frel_2_1.P_size;
+P_dir << frel_2_1.P_dir;
+P_attrs << frel_2_1.P_attrs;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": str(P_attrs),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_cpu_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S *X;
+expression P_dev, P_size, P_dir;
+position q, qe;
+@@
+dma_sync_single_for_cpu@q(P_dev, X->F@qe, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+X << fop_1_sync_for_cpu_1.X;
+q << fop_1_sync_for_cpu_1.q;
+qe << fop_1_sync_for_cpu_1.qe;
+P_dev << fop_1_sync_for_cpu_1.P_dev;
+P_size << fop_1_sync_for_cpu_1.P_size;
+P_dir << fop_1_sync_for_cpu_1.P_dir;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_device_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S *X;
+expression P_dev, P_size, P_dir;
+position q, qe;
+@@
+dma_sync_single_for_device@q(P_dev, X->F@qe, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+X << fop_1_sync_for_device_1.X;
+q << fop_1_sync_for_device_1.q;
+qe << fop_1_sync_for_device_1.qe;
+P_dev << fop_1_sync_for_device_1.P_dev;
+P_size << fop_1_sync_for_device_1.P_size;
+P_dir << fop_1_sync_for_device_1.P_dir;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@facq_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S X;
+position p, pm;
+@@
+(
+ X.F@pm = dma_map_single@p(...)
+|
+ X.F@pm = dma_map_single_attrs@p(...)
+)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+pd << fdef.pd;
+X << facq_2.X;
+p << facq_2.p;
+pm << facq_2.pm;
+@@
+fields[key(p)] = (S, F, X, ".")
+fcleared.add(key(pm))
+ffile.setdefault((S, F), pd[0].file)
+
+@frel_1_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S X;
+expression P_dev, P_size, P_dir;
+position q, qe;
+@@
+dma_unmap_single@q(P_dev, X.F@qe, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+X << frel_1_2.X;
+q << frel_1_2.q;
+qe << frel_1_2.qe;
+P_dev << frel_1_2.P_dev;
+P_size << frel_1_2.P_size;
+P_dir << frel_1_2.P_dir;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": "0",
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@frel_2_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S X;
+expression P_dev, P_size, P_dir, P_attrs;
+position q, qe;
+@@
+dma_unmap_single_attrs@q(P_dev, X.F@qe, P_size, P_dir, P_attrs)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+X << frel_2_2.X;
+q << frel_2_2.q;
+qe << frel_2_2.qe;
+P_dev << frel_2_2.P_dev;
+P_size << frel_2_2.P_size;
+P_dir << frel_2_2.P_dir;
+P_attrs << frel_2_2.P_attrs;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": str(P_attrs),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_cpu_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S X;
+expression P_dev, P_size, P_dir;
+position q, qe;
+@@
+dma_sync_single_for_cpu@q(P_dev, X.F@qe, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+X << fop_1_sync_for_cpu_2.X;
+q << fop_1_sync_for_cpu_2.q;
+qe << fop_1_sync_for_cpu_2.qe;
+P_dev << fop_1_sync_for_cpu_2.P_dev;
+P_size << fop_1_sync_for_cpu_2.P_size;
+P_dir << fop_1_sync_for_cpu_2.P_dir;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_device_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S X;
+expression P_dev, P_size, P_dir;
+position q, qe;
+@@
+dma_sync_single_for_device@q(P_dev, X.F@qe, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+X << fop_1_sync_for_device_2.X;
+q << fop_1_sync_for_device_2.q;
+qe << fop_1_sync_for_device_2.qe;
+P_dev << fop_1_sync_for_device_2.P_dev;
+P_size << fop_1_sync_for_device_2.P_size;
+P_dir << fop_1_sync_for_device_2.P_dir;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+
+// A member cleared right after its release keeps its meaning: the raw
+// code and the rewrite both leave 0 there.
+@fclear_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.F;
+expression X;
+position w;
+@@
+(
+ dma_unmap_single(..., X->F, ...);
+|
+ dma_unmap_single_attrs(..., X->F, ...);
+)
+ X->F@w = 0;
+
+@script:python depends on patch || report || org@
+w << fclear_1.w;
+@@
+fcleared.add(key(w))
+@fclear_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.F;
+expression X;
+position w;
+@@
+(
+ dma_unmap_single(..., X.F, ...);
+|
+ dma_unmap_single_attrs(..., X.F, ...);
+)
+ X.F@w = 0;
+
+@script:python depends on patch || report || org@
+w << fclear_2.w;
+@@
+fcleared.add(key(w))
+
+// Which struct each use of the member belongs to, where its type is known:
+// a use by a namesake in another struct is judged with that struct.
+@fown_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S *X;
+position w;
+@@
+ X->F@w
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+w << fown_1.w;
+@@
+fowner[key(w)] = (S, F)
+@fown_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fdef.F;
+struct S X;
+position w;
+@@
+ X.F@w
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+w << fown_2.w;
+@@
+fowner[key(w)] = (S, F)
+
+// Any other write, address or raw-API use of a member of that name, in
+// any struct (a namesake only makes the rewrite more careful).
+@fwrite depends on patch || report || org disable ptr_to_array@
+identifier fdef.F;
+expression X, V;
+position w;
+@@
+(
+ X->F@w = V
+|
+ X.F@w = V
+|
+ X->F@w += V
+|
+ X.F@w += V
+|
+ X->F@w -= V
+|
+ X.F@w -= V
+|
+ X->F@w |= V
+|
+ X.F@w |= V
+|
+ X->F@w &= V
+|
+ X.F@w &= V
+|
+ X->F@w++
+|
+ X.F@w++
+|
+ X->F@w--
+|
+ X.F@w--
+|
+ ++X->F@w
+|
+ ++X.F@w
+|
+ --X->F@w
+|
+ --X.F@w
+)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+w << fwrite.w;
+@@
+fuses.setdefault((S, F), []).append(("write", w[0], None))
+
+@faddr depends on patch || report || org disable ptr_to_array@
+identifier fdef.F;
+expression X;
+position w;
+@@
+\( &X->F@w \| &X.F@w \)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+w << faddr.w;
+@@
+fuses.setdefault((S, F), []).append(("address", w[0], None))
+
+@fraw depends on patch || report || org disable ptr_to_array@
+identifier fdef.F;
+identifier R =~ "^(dma_(map|unmap|sync)_(single|page|sg|sgtable|resource)[a-z0-9_]*)$";
+expression X;
+position w;
+@@
+ R(..., <+... \( X->F@w \| X.F@w \) ...+>, ...)
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fdef.F;
+w << fraw.w;
+R << fraw.R;
+@@
+fuses.setdefault((S, F), []).append(("raw", w[0], R))
+
 // Decide, per object and function, and name the handle.
 @script:python good depends on patch@
 fn << life.fn;
@@ -667,7 +1282,8 @@ B;
 H;
 @@
 ok = decide(fn, E, p[0].line)
-if not ok:
+sf = field_of([key(p)])
+if not ok or (sf and spans(sf)):
     cocci.include_match(False)
 else:
     text = open(p[0].file, encoding="utf-8", errors="replace").read()
@@ -765,18 +1381,205 @@ fn(...) {
  ...>
 }
 
-// The header goes after the file's <...> includes or, in a file that has
-// only "..." ones, before them.
-@angle depends on decl@
+// Shape b: the handle and its storage go beside the member, and every
+// acquire, release and operation of the member uses them.  These rules
+// inherit nothing (a match that an earlier script rule dropped would take
+// their bindings with it) and select by member name, not position (a
+// function that a rule changed is parsed again, with new positions).
+@fdecl depends on patch@
+identifier S;
+identifier F : script:python(S) { fmigrated((S, F)) };
+fresh identifier B = script:python(S, F) { fmembers((S, F))[0] };
+fresh identifier H = script:python(S, F) { fmembers((S, F))[1] };
+@@
+struct S { ...
+ dma_addr_t F;
+++ struct dmab B;
+++ struct dmab_managed H;
+ ... };
+
+@depends on patch disable ptr_to_array@
+identifier fn;
+expression X, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
+statement S1;
+identifier F : script:python() { fname_ok(F) };
+fresh identifier B = script:python(F) { fname_members(F)[0] };
+fresh identifier H = script:python(F) { fname_members(F)[1] };
+@@
+fn(...) {
+ <...
+(
+- X->F = dma_map_single(P_dev, P_cpu_addr, P_size, P_dir);
++ X->H = dmab_map_new(&X->B, P_dev, P_cpu_addr, P_size, P_dir, 0);
+(
+  if (
+- dma_mapping_error(P_dev, X->F)
++ dmab_is_err(X->H)
+  ) S1
++ X->F = dmab_dma_addr(X->H);
+|
+  if (
+- unlikely(dma_mapping_error(P_dev, X->F))
++ dmab_is_err(X->H)
+  ) S1
++ X->F = dmab_dma_addr(X->H);
+|
+  R =
+- dma_mapping_error(P_dev, X->F)
++ dmab_err(X->H)
+  ;
+  if (\(R\|unlikely(R)\)) S1
++ X->F = dmab_dma_addr(X->H);
+)
+|
+- X->F = dma_map_single_attrs(P_dev, P_cpu_addr, P_size, P_dir, P_attrs);
++ X->H = dmab_map_new(&X->B, P_dev, P_cpu_addr, P_size, P_dir, P_attrs);
+(
+  if (
+- dma_mapping_error(P_dev, X->F)
++ dmab_is_err(X->H)
+  ) S1
++ X->F = dmab_dma_addr(X->H);
+|
+  if (
+- unlikely(dma_mapping_error(P_dev, X->F))
++ dmab_is_err(X->H)
+  ) S1
++ X->F = dmab_dma_addr(X->H);
+|
+  R =
+- dma_mapping_error(P_dev, X->F)
++ dmab_err(X->H)
+  ;
+  if (\(R\|unlikely(R)\)) S1
++ X->F = dmab_dma_addr(X->H);
+)
+)
+ ...>
+}
+
+@depends on patch disable ptr_to_array@
+identifier fn;
+expression X;
+expression X_attrs, X_dev, X_dir, X_size;
+identifier F : script:python() { fname_ok(F) };
+fresh identifier H = script:python(F) { fname_members(F)[1] };
+@@
+fn(...) {
+ <...
+(
+- dma_unmap_single(X_dev, X->F, X_size, X_dir)
++ dmab_release(X->H)
+|
+- dma_unmap_single_attrs(X_dev, X->F, X_size, X_dir, X_attrs)
++ dmab_release(X->H)
+|
+- dma_sync_single_for_cpu(X_dev, X->F, X_size, X_dir)
++ dmab_sync_for_cpu(X->H)
+|
+- dma_sync_single_for_device(X_dev, X->F, X_size, X_dir)
++ dmab_sync_for_device(X->H)
+)
+ ...>
+}
+
+@depends on patch disable ptr_to_array@
+identifier fn;
+expression X, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
+statement S1;
+identifier F : script:python() { fname_ok(F) };
+fresh identifier B = script:python(F) { fname_members(F)[0] };
+fresh identifier H = script:python(F) { fname_members(F)[1] };
+@@
+fn(...) {
+ <...
+(
+- X.F = dma_map_single(P_dev, P_cpu_addr, P_size, P_dir);
++ X.H = dmab_map_new(&X.B, P_dev, P_cpu_addr, P_size, P_dir, 0);
+(
+  if (
+- dma_mapping_error(P_dev, X.F)
++ dmab_is_err(X.H)
+  ) S1
++ X.F = dmab_dma_addr(X.H);
+|
+  if (
+- unlikely(dma_mapping_error(P_dev, X.F))
++ dmab_is_err(X.H)
+  ) S1
++ X.F = dmab_dma_addr(X.H);
+|
+  R =
+- dma_mapping_error(P_dev, X.F)
++ dmab_err(X.H)
+  ;
+  if (\(R\|unlikely(R)\)) S1
++ X.F = dmab_dma_addr(X.H);
+)
+|
+- X.F = dma_map_single_attrs(P_dev, P_cpu_addr, P_size, P_dir, P_attrs);
++ X.H = dmab_map_new(&X.B, P_dev, P_cpu_addr, P_size, P_dir, P_attrs);
+(
+  if (
+- dma_mapping_error(P_dev, X.F)
++ dmab_is_err(X.H)
+  ) S1
++ X.F = dmab_dma_addr(X.H);
+|
+  if (
+- unlikely(dma_mapping_error(P_dev, X.F))
++ dmab_is_err(X.H)
+  ) S1
++ X.F = dmab_dma_addr(X.H);
+|
+  R =
+- dma_mapping_error(P_dev, X.F)
++ dmab_err(X.H)
+  ;
+  if (\(R\|unlikely(R)\)) S1
++ X.F = dmab_dma_addr(X.H);
+)
+)
+ ...>
+}
+
+@depends on patch disable ptr_to_array@
+identifier fn;
+expression X;
+expression X_attrs, X_dev, X_dir, X_size;
+identifier F : script:python() { fname_ok(F) };
+fresh identifier H = script:python(F) { fname_members(F)[1] };
+@@
+fn(...) {
+ <...
+(
+- dma_unmap_single(X_dev, X.F, X_size, X_dir)
++ dmab_release(X.H)
+|
+- dma_unmap_single_attrs(X_dev, X.F, X_size, X_dir, X_attrs)
++ dmab_release(X.H)
+|
+- dma_sync_single_for_cpu(X_dev, X.F, X_size, X_dir)
++ dmab_sync_for_cpu(X.H)
+|
+- dma_sync_single_for_device(X_dev, X.F, X_size, X_dir)
++ dmab_sync_for_device(X.H)
+)
+ ...>
+}
+
+// The header goes after the system includes of the file or, in a file
+// that has only local ones, before them.
+@angle depends on decl || fdecl@
 @@
 #include <...>
 
-@depends on decl && angle@
+@depends on (decl || fdecl) && angle@
 @@
 #include <...>
 + #include <linux/typestate/dma_single.h>
 
-@depends on decl && !angle@
+@depends on (decl || fdecl) && !angle@
 @@
 + #include <linux/typestate/dma_single.h>
 #include "..."
@@ -868,3 +1671,13 @@ names.clear()
 locals.clear()
 assigns.clear()
 changes.clear()
+fields.clear()
+fknown.clear()
+fuses.clear()
+frels.clear()
+fwhy.clear()
+fdone.clear()
+fnames.clear()
+ffile.clear()
+fowner.clear()
+fcleared.clear()

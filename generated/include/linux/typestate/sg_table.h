@@ -40,6 +40,11 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+struct page;
+struct scatterlist;
+struct sg_dma_page_iter;
+struct sg_page_iter;
+
 /**
  * struct sgt - storage behind every sg_table handle
  * @sgt: the table in use; points at @table when the table is owned

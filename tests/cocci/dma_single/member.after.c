@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_single migration fixture: buffers kept in a driver struct, mapped in
+ * one function and unmapped or synced in others (open / poll / close),
+ * through a pointer to the struct and through an array element.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/typestate/dma_single.h>
+
+struct bar_desc {
+	void *buf;
+	dma_addr_t addr;
+	struct dmab addr_body;
+	struct dmab_managed addr_h;
+};
+
+struct bar_dev {
+	struct device *dev;
+	void __iomem *regs;
+	void *ring;
+	size_t ring_len;
+	dma_addr_t ring_dma;
+	struct dmab ring_dma_body;
+	struct dmab_managed ring_dma_h;
+	struct bar_desc desc[4];
+};
+
+static int bar_fill(struct bar_dev *bd, int i)
+{
+	bd->desc[i].addr_h = dmab_map_new(&bd->desc[i].addr_body, bd->dev,
+					  bd->desc[i].buf, 256,
+					  DMA_FROM_DEVICE, 0);
+	if (dmab_is_err(bd->desc[i].addr_h))
+		return -ENOMEM;
+	bd->desc[i].addr = dmab_dma_addr(bd->desc[i].addr_h);
+	writel(lower_32_bits(bd->desc[i].addr), bd->regs + 8 * i);
+	return 0;
+}
+
+static int bar_open(struct bar_dev *bd)
+{
+	int i, ret;
+
+	bd->ring_dma_h = dmab_map_new(&bd->ring_dma_body, bd->dev, bd->ring,
+				      bd->ring_len, DMA_BIDIRECTIONAL, 0);
+	if (dmab_is_err(bd->ring_dma_h))
+		return -ENOMEM;
+	bd->ring_dma = dmab_dma_addr(bd->ring_dma_h);
+	writel(lower_32_bits(bd->ring_dma), bd->regs);
+	for (i = 0; i < 4; i++) {
+		ret = bar_fill(bd, i);
+		if (ret)
+			goto unmap;
+	}
+	return 0;
+unmap:
+	while (i--)
+		dmab_release(bd->desc[i].addr_h);
+	dmab_release(bd->ring_dma_h);
+	return ret;
+}
+
+static u32 bar_poll(struct bar_dev *bd)
+{
+	dmab_sync_for_cpu(bd->ring_dma_h);
+	return readl(bd->regs);
+}
+
+static void bar_close(struct bar_dev *priv)
+{
+	int i;
+
+	writel(0, priv->regs);
+	for (i = 0; i < 4; i++)
+		dmab_release(priv->desc[i].addr_h);
+	dmab_release(priv->ring_dma_h);
+	priv->ring_dma = 0;
+}
