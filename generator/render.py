@@ -16,7 +16,7 @@ import textwrap
 
 import jinja2
 
-from . import cases
+from . import cases, lint
 from .model import c_decl, display_cols as _cols
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -329,6 +329,9 @@ def _render_spec(env, spec, files):
         files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
             "migrate.cocci.j2").render(spec=spec, m=spec.migration,
                                        source=source)
+    files[f"lint/{spec.name}.cocci"] = env.get_template(
+        "lint.cocci.j2").render(spec=spec, L=lint.resolve(spec),
+                                source=source)
     page, figure = kernel_doc_paths(spec)
     files[f"docs/{spec.name}.dot"] = env.get_template(
         "states.dot.j2").render(spec=spec, source=source)
