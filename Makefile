@@ -12,6 +12,9 @@
 #   make kunit          KUnit on UML with real DMA mapping, KASAN, DMA-API debug
 #   make migrate TREE=<kernel tree> [DIR=drivers/...]
 #                       apply the generated semantic patches to a tree
+#   make lint TREE=<kernel tree> [DIR=drivers/...]
+#                       each spec's lint (generated/lint/) over a tree: what
+#                       the handle types cannot catch; exit 1 on findings
 #   make migrate-check  migrate a pristine 6.12 drivers/ tree, build what changed
 #   make patches TREE=<pristine kernel tree> [DIR=drivers/...] OUT=<dir>
 #                       the migration as a checked patch series for git send-email
@@ -54,7 +57,7 @@ GENERATED_SPECS = $(notdir $(wildcard generated/compile/*))
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 
 .PHONY: all gen check-gen test pytest style compile-fail kunit deps-python \
-	migrate migrate-check patches patches-check bench fuzz cache-check
+	migrate migrate-check lint patches patches-check bench fuzz cache-check
 
 all: gen
 
@@ -108,6 +111,11 @@ migrate: deps-python
 	@test -n "$(TREE)" || { echo "usage: make migrate TREE=<kernel tree> [DIR=drivers/...]" >&2; exit 2; }
 	@scripts/deps.sh cocci
 	@$(PYTHON) scripts/migrate.py "$(TREE)" "$(or $(DIR),drivers)"
+
+lint: deps-python
+	@test -n "$(TREE)" || { echo "usage: make lint TREE=<kernel tree> [DIR=drivers/...]" >&2; exit 2; }
+	@scripts/deps.sh cocci
+	@$(PYTHON) scripts/lint.py "$(TREE)" $(if $(DIR),"$(DIR)")
 
 migrate-check: deps-python
 	@scripts/migrate-check.sh

@@ -343,15 +343,16 @@ VARIANTS = [
     ("b", "no empty-page-list check (`if (!n_pages)` -EINVAL) in the "
      "constructors",
      [(r"\n\tif \(!n_pages\)\n\t\tret = -EINVAL;\n\telse\n", "\n"),
-      (r"\n\tif \(!n_pages\)\n\t\treturn ERR_PTR\(-EINVAL\);\n", "\n")]),
-    ("c", "no NULL-ing of the consumed handle (`*src = NULL;`) in "
-     "transitions",
-     [(r"\n\t\*src = NULL;", "")]),
+      (r"\n\tif \(!n_pages\)\n\t\treturn \(struct \w+\)\{ \.body = "
+       r"ERR_PTR\(-EINVAL\) \};\n", "\n")]),
+    ("c", "no emptying of the consumed handle "
+     "(`ACCESS_PRIVATE(src, body) = NULL;`) in transitions",
+     [(r"\n\tACCESS_PRIVATE\(src, body\) = NULL;", "")]),
     ("d", "no recording of dev/dir/attrs at map time (the stores only; "
      "unmap and sync still load them)",
      [(r"\n\tbody->(?:dev|dir|attrs) = \w+;", "")]),
     ("e", "release without the NULL/ERR_PTR() test",
-     [(r"\n\tif \(IS_ERR_OR_NULL\(h\)\)\n\t\treturn;", "")]),
+     [(r"\n\tif \(IS_ERR_OR_NULL\(body\)\)\n\t\treturn;", "")]),
 ]
 
 

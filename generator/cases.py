@@ -4,8 +4,8 @@
 For every state, each operation, transition and release is either legal
 (the case must compile) or forbidden (it must fail with a diagnostic naming
 the state type and the macro).  Every constructor must compile, every
-releasable state must work with __free(), and no state type may be
-assigned to another.
+releasable state must work with __free() under its own name only, and no
+state may become another (or anything else) without a transition.
 """
 
 
@@ -37,7 +37,7 @@ class Case:
 
 
 def _selector(st):
-    return (f"'_Generic' selector of type '{st.ctype} *' is not compatible "
+    return (f"'_Generic' selector of type '{st.ctype}' is not compatible "
             "with any association")
 
 
@@ -58,7 +58,7 @@ def _use_op(op):
 def cases(spec):
     out = []
     for st in spec.states:
-        h = f"{st.ctype} *h"
+        h = f"{st.ctype} h"
         for op in spec.operations:
             ok = st in op.states
             ret, body = _use_op(op)
@@ -73,9 +73,10 @@ def cases(spec):
             out.append(Case(
                 f"{t.name}__{st.name}",
                 f"transition {t.cname}() from {st.ctype}",
-                "pass" if ok else "fail", "void *",
+                "pass" if ok else "fail", "bool",
                 [h] + [a.decl for a in t.params],
-                [f"return {t.cname}({args});"],
+                [f"__auto_type r = {t.cname}({args});", "",
+                 f"return {spec.prefix}_is_err(r);"],
                 () if ok else (_selector(st), _macro(t.cname)), t))
         rel = f"{spec.prefix}_release"
         out.append(Case(
@@ -87,9 +88,9 @@ def cases(spec):
         if st.releasable:
             out.append(Case(
                 f"free__{st.name}", f"__free({st.cname}) at scope exit",
-                "pass", "void", [f"{st.ctype} *p"],
-                [f"{st.ctype} *h __free({st.cname}) = p;", "",
-                 "if (!h)", "\treturn;"], node=st.values[-1]))
+                "pass", "int", [f"{st.ctype} p"],
+                [f"{st.ctype} h __free({st.cname}) = p;", "",
+                 f"return {spec.prefix}_err(h);"], node=st.values[-1]))
         if st.releasable:
             # __free() takes only its own state's handle: every other
             # state, a void pointer and an int are hard errors.
@@ -100,8 +101,8 @@ def cases(spec):
                 out.append(Case(
                     f"free_wrong__{other.name}__as__{st.name}",
                     f"__free({st.cname}) on a {other.ctype} *", "fail",
-                    "void", [f"{other.ctype} *p"],
-                    [f"{other.ctype} *h __free({st.cname}) = p;", "",
+                    "void", [f"{other.ctype} p"],
+                    [f"{other.ctype} h __free({st.cname}) = p;", "",
                      "(void)h;"], (free_diag,), st.values[-1]))
             out.append(Case(
                 f"free_void__{st.name}", f"__free({st.cname}) on a void *",
@@ -115,22 +116,60 @@ def cases(spec):
                 (free_diag,), st.values[-1]))
             out.append(Case(
                 f"class__{st.name}", f"CLASS({st.cname}) (none is defined)",
-                "fail", "void", [f"{st.ctype} *p"],
+                "fail", "void", [f"{st.ctype} p"],
                 [f"CLASS({st.cname}, h)(p);", "", "(void)h;"],
                 (f"unknown type name 'class_{st.cname}_t'",), st.values[-1]))
+        # A handle is a value: it is taken out of its variable, and tested
+        # for an error, by the prefix's own calls.
+        out.append(Case(
+            f"take__{st.name}", f"{spec.prefix}_take() of {st.ctype}",
+            "pass", "int", [h],
+            [f"{st.ctype} o = {spec.prefix}_take(h);", "",
+             f"return {spec.prefix}_is_err(h) ? -1 : "
+             f"{spec.prefix}_err(o);"], node=st.values[-1]))
+        # No laundering: not through a plain assignment or a cast to
+        # another state, not through void *, not through ERR_CAST(), and
+        # IS_ERR() does not take a handle.  All hard errors.
         for other in spec.states:
             if other is st:
                 continue
             out.append(Case(
                 f"assign__{st.name}__to__{other.name}",
-                f"assigning {st.ctype} * to {other.ctype} *", "fail",
-                "void", [h], [f"{other.ctype} *o = h;", "", "(void)o;"],
-                (f"initialization of '{other.ctype} *' from incompatible "
-                 f"pointer type '{st.ctype} *'",), st.values[-1]))
+                f"assigning {st.ctype} to {other.ctype}", "fail",
+                "void", [h], [f"{other.ctype} o;", "", "o = h;", "(void)o;"],
+                (f"incompatible types when assigning to type "
+                 f"'{other.ctype}' from type '{st.ctype}'",), st.values[-1]))
+            out.append(Case(
+                f"cast__{st.name}__to__{other.name}",
+                f"casting {st.ctype} to {other.ctype}", "fail",
+                "void", [h], [f"{other.ctype} o = ({other.ctype})h;", "",
+                              "(void)o;"],
+                ("conversion to non-scalar type requested",), st.values[-1]))
+        out.append(Case(
+            f"to_void__{st.name}", f"{st.ctype} to void *", "fail",
+            "void *", [h], ["void *v = h;", "", "return v;"],
+            (f"incompatible types when initializing type 'void *' using "
+             f"type '{st.ctype}'",), st.values[-1]))
+        out.append(Case(
+            f"from_void__{st.name}", f"void * to {st.ctype}", "fail",
+            "void", ["void *v"], [f"{st.ctype} o;", "", "o = v;", "(void)o;"],
+            (f"incompatible types when assigning to type '{st.ctype}' "
+             f"from type 'void *'",), st.values[-1]))
+        out.append(Case(
+            f"err_cast__{st.name}", f"ERR_CAST() of {st.ctype}", "fail",
+            "void *", [h], ["return ERR_CAST(h);"],
+            ("incompatible type for argument 1 of 'ERR_CAST'",),
+            st.values[-1]))
+        out.append(Case(
+            f"is_err_ptr__{st.name}", f"IS_ERR() of {st.ctype}", "fail",
+            "bool", [h], ["return IS_ERR(h);"],
+            ("incompatible type for argument 1 of 'IS_ERR'",),
+            st.values[-1]))
     for c in spec.constructors:
         args = ", ".join(["body"] + [a.name for a in c.params])
         out.append(Case(
-            f"ctor__{c.name}", f"constructor {c.cname}()", "pass", "void *",
+            f"ctor__{c.name}", f"constructor {c.cname}()", "pass",
+            c.target.ctype,
             [f"{spec.storage_type} *body"] + [a.decl for a in c.params],
             [f"return {c.cname}({args});"], node=c))
     return out

@@ -932,11 +932,17 @@ def generated_names(spec):
     with the spec node and key that causes it."""
     p = spec.prefix
     out = [(p, None, "prefix", "the storage struct")]
+    out += [(f"__{p}_body", None, "prefix", "the body accessor of any state"),
+            (f"{p}_is_err", None, "prefix", "the error test"),
+            (f"{p}_err", None, "prefix", "the error code"),
+            (f"{p}_take", None, "prefix", "the take of any state")]
     for st in spec.states:
         node = st.values[-1]
         out.append((st.cname, node, "name", f"state {st.name}"))
         out.append((f"__{st.cname}_body", node, "name",
                     f"the body accessor of state {st.name}"))
+        out.append((f"__{st.cname}_take", node, "name",
+                    f"the take of state {st.name}"))
         if st.releasable:
             out.append((f"{st.cname}_release", node, "name",
                         f"the release of state {st.name}"))

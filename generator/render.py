@@ -16,7 +16,7 @@ import textwrap
 
 import jinja2
 
-from . import cases
+from . import cases, lint
 from .model import c_decl, display_cols as _cols
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,7 +109,7 @@ def generic_macro(head, ctrl, assoc, args, before="", after=""):
     called with ``args``.  Any other type is a compile error naming the
     type, which is what makes a state illegal.
     """
-    lines = [f"\t{before}_Generic((typeof({ctrl}))NULL,"]
+    lines = [f"\t{before}_Generic((typeof({ctrl})){{}},"]
     for i, (ctype, fn) in enumerate(assoc):
         end = ")" if i == len(assoc) - 1 else ","
         line = f"\t\t{ctype} : {fn}{end}"
@@ -212,9 +212,11 @@ def _env():
         append=lambda s, suffix: s + suffix,
         prepend=lambda s, head: head + s,
         paren=lambda s: f"({s})",
-        step_assoc=lambda st: (st.src.ctype + " *", st.cname),
-        release_assoc=lambda st: (st.ctype + " *", st.cname + "_release"),
-        body_assoc=lambda st: (st.ctype + " *", f"__{st.cname}_body"),
+        step_assoc=lambda st: (st.src.ctype, st.cname),
+        release_assoc=lambda st: (st.ctype, st.cname + "_release"),
+        body_assoc=lambda st: (st.ctype, f"__{st.cname}_body"),
+        take_assoc=lambda st: (st.ctype, f"__{st.cname}_take"),
+        err_return=_err_return,
         release_word=lambda v: f"the {v.holds} of {v.dim.name}={v.name}",
         uses_body=lambda c: "body" in c.render("body"),
         names=lambda params: [a.name for a in params],
@@ -225,6 +227,17 @@ def _env():
         cstr=cstr,
     )
     return env
+
+
+_RETURN_ERR = re.compile(r"^(\s*)return ERR_PTR\((.*)\);$", re.M)
+
+
+def _err_return(text, ctype):
+    """A snippet's ``return ERR_PTR(e);`` returns a handle that holds the
+    error: handles are values, not pointers."""
+    return _RETURN_ERR.sub(
+        lambda m: f"{m.group(1)}return ({ctype}){{ .body = ERR_PTR({m.group(2)}) }};",
+        text)
 
 
 def cstr(text):
@@ -318,6 +331,9 @@ def _render_spec(env, spec, files):
         files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
             "migrate.cocci.j2").render(spec=spec, m=spec.migration,
                                        source=source)
+    files[f"lint/{spec.name}.cocci"] = env.get_template(
+        "lint.cocci.j2").render(spec=spec, L=lint.resolve(spec),
+                                source=source)
     page, figure = kernel_doc_paths(spec)
     files[f"docs/{spec.name}.dot"] = env.get_template(
         "states.dot.j2").render(spec=spec, source=source)

@@ -58,22 +58,22 @@ static void dmab_map_sync_unmap(struct kunit *test)
 {
 	const enum dma_data_direction *dir = test->param_value;
 	struct dmab_test *t = test->priv;
-	struct dmab_unmapped *u;
-	struct dmab_managed *m;
+	struct dmab_unmapped u;
+	struct dmab_managed m;
 	struct dmab body;
 
 	u = dmab_wrap_buffer(&body, t->buf, 512);
 	KUNIT_EXPECT_PTR_EQ(test, dmab_cpu_addr(u), (void *)t->buf);
 	m = dmab_map(u, t->dev, *dir, 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
-	KUNIT_EXPECT_NULL(test, u);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(m));
+	KUNIT_EXPECT_NULL(test, __dmab_body(u));
 	KUNIT_EXPECT_EQ(test, dmab_dma_addr(m),
 			phys_to_dma(t->dev, virt_to_phys(t->buf)));
 	KUNIT_EXPECT_EQ(test, dmab_size(m), 512);
 	dmab_sync_for_cpu(m);
 	dmab_sync_for_device(m);
 	u = dmab_unmap(m);
-	KUNIT_EXPECT_NULL(test, m);
+	KUNIT_EXPECT_NULL(test, __dmab_body(m));
 	KUNIT_EXPECT_PTR_EQ(test, dmab_cpu_addr(u), (void *)t->buf);
 	KUNIT_EXPECT_EQ(test, dmab_size(u), 512);
 }
@@ -85,7 +85,7 @@ static void dmab_map_sync_unmap(struct kunit *test)
 static void dmab_borrowed_mapping_never_unmapped(struct kunit *test)
 {
 	struct dmab_test *t = test->priv;
-	struct dmab_mapped *h;
+	struct dmab_mapped h;
 	struct dmab body;
 	dma_addr_t addr;
 
@@ -94,7 +94,6 @@ static void dmab_borrowed_mapping_never_unmapped(struct kunit *test)
 	h = dmab_wrap_mapped(&body, addr, 512);
 	KUNIT_EXPECT_EQ(test, dmab_dma_addr(h), addr);
 	KUNIT_EXPECT_EQ(test, dmab_size(h), 512);
-	h = NULL;
 	dma_unmap_single(t->dev, addr, 512, DMA_TO_DEVICE);
 }
 
@@ -103,31 +102,29 @@ static void dmab_failed_map_leaves_unmapped_valid(struct kunit *test)
 {
 	struct dmab_test *t = test->priv;
 	struct dmab body, saved;
-	struct dmab_unmapped *u = dmab_wrap_buffer(&body, t->buf, 512);
-	struct dmab_managed *m;
+	struct dmab_unmapped u = dmab_wrap_buffer(&body, t->buf, 512);
+	struct dmab_managed m;
 
 	saved = body;
 	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_map_page_attrs\n");
 	m = dmab_map(u, t->narrow_dev, DMA_FROM_DEVICE, 0);
-	KUNIT_ASSERT_TRUE(test, IS_ERR(m));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(m), -ENOMEM);
-	KUNIT_ASSERT_NOT_NULL(test, u);
+	KUNIT_ASSERT_TRUE(test, dmab_is_err(m));
+	KUNIT_EXPECT_EQ(test, dmab_err(m), -ENOMEM);
+	KUNIT_ASSERT_NOT_NULL(test, __dmab_body(u));
 	KUNIT_EXPECT_EQ(test, memcmp(&saved, &body, sizeof(body)), 0);
 
 	m = dmab_map(u, t->dev, DMA_FROM_DEVICE, 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(m));
 	dmab_release(m);
 }
 
-/* A __free() handle unmaps when its scope ends; return_ptr() hands it on. */
-static struct dmab_managed *dmab_make(struct dmab_test *t, struct dmab *body)
+/* A __free() handle unmaps when its scope ends; dmab_take() hands it on. */
+static struct dmab_managed dmab_make(struct dmab_test *t, struct dmab *body)
 {
-	struct dmab_managed *m __free(dmab_managed) =
+	struct dmab_managed m __free(dmab_managed) =
 		dmab_map_new(body, t->dev, t->buf, 512, DMA_TO_DEVICE, 0);
 
-	if (IS_ERR(m))
-		return m;
-	return_ptr(m);
+	return dmab_take(m);
 }
 
 static void dmab_free_scope_releases(struct kunit *test)
@@ -136,16 +133,16 @@ static void dmab_free_scope_releases(struct kunit *test)
 	struct dmab body;
 
 	{
-		struct dmab_managed *m __free(dmab_managed) = dmab_make(t, &body);
+		struct dmab_managed m __free(dmab_managed) = dmab_make(t, &body);
 
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(m));
 		dmab_sync_for_cpu(m);
 	}
 	/* Mapping the same buffer again after the scope: the first one is gone. */
 	{
-		struct dmab_managed *m __free(dmab_managed) = dmab_make(t, &body);
+		struct dmab_managed m __free(dmab_managed) = dmab_make(t, &body);
 
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(m));
 	}
 }
 

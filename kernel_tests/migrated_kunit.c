@@ -109,14 +109,14 @@ static void migrated_pin_unpin(struct kunit *test)
 	struct foo_bo bo = { .dev = t->dev, .sgt = &t->table };
 
 	KUNIT_ASSERT_EQ(test, foo_pin(&bo, DMA_TO_DEVICE), 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bo.sgt_dma);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(bo.sgt_dma));
 	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(bo.sgt_dma), &t->table);
 	KUNIT_EXPECT_EQ(test, sgt_dma_dir(bo.sgt_dma), DMA_TO_DEVICE);
 	KUNIT_EXPECT_GE(test, t->table.nents, 1);
 	KUNIT_EXPECT_LE(test, t->table.nents, t->table.orig_nents);
 
 	foo_unpin(&bo);
-	KUNIT_EXPECT_NULL(test, bo.sgt_dma);
+	KUNIT_EXPECT_NULL(test, __sgt_body(bo.sgt_dma));
 	/* The raw unpin unmapped again here; DMA-API debug would report it. */
 	foo_unpin(&bo);
 	/* The table is still the driver's: unpin never frees it. */
@@ -131,7 +131,7 @@ static void migrated_pin_error_path(struct kunit *test)
 
 	foo_setup_result = -EBUSY;
 	KUNIT_EXPECT_EQ(test, foo_pin(&bo, DMA_BIDIRECTIONAL), -EBUSY);
-	KUNIT_EXPECT_NULL(test, bo.sgt_dma);
+	KUNIT_EXPECT_NULL(test, __sgt_body(bo.sgt_dma));
 	foo_unpin(&bo);
 }
 
@@ -143,9 +143,9 @@ static void migrated_pin_map_fails(struct kunit *test)
 
 	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
 	KUNIT_EXPECT_EQ(test, foo_pin(&bo, DMA_TO_DEVICE), -EFAULT);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(bo.sgt_dma));
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(bo.sgt_dma));
 	foo_unpin(&bo);
-	KUNIT_EXPECT_NULL(test, bo.sgt_dma);
+	KUNIT_EXPECT_NULL(test, __sgt_body(bo.sgt_dma));
 }
 
 /* Pattern d: one-entry table allocated, mapped with its own count, freed. */
@@ -156,12 +156,12 @@ static void migrated_map_sg_single(struct kunit *test)
 	void *buf = page_address(t->pages[1]);
 
 	KUNIT_ASSERT_EQ(test, msc_alloc(&msc, buf, PAGE_SIZE), 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, msc.single_sgt_dma);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(msc.single_sgt_dma));
 	KUNIT_EXPECT_EQ(test, sgt_dma_nents(msc.single_sgt_dma), 1);
 	KUNIT_EXPECT_EQ(test, sg_dma_len(msc.single_sgt.sgl), PAGE_SIZE);
 	KUNIT_EXPECT_PTR_EQ(test, msc.base, buf);
 	msc_free(&msc);
-	KUNIT_EXPECT_NULL(test, msc.single_sgt_dma);
+	KUNIT_EXPECT_NULL(test, __sgt_body(msc.single_sgt_dma));
 }
 
 /*
@@ -176,7 +176,7 @@ static void migrated_map_sg_failure_seen(struct kunit *test)
 
 	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
 	KUNIT_EXPECT_EQ(test, msc_alloc(&msc, page_address(t->pages[1]), PAGE_SIZE), -EIO);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(msc.single_sgt_dma));
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(msc.single_sgt_dma));
 	KUNIT_EXPECT_NULL(test, msc.base);
 }
 
@@ -198,7 +198,7 @@ static void migrated_map_sg_unmap_count_fixed(struct kunit *test)
 	if (n >= 1)
 		KUNIT_EXPECT_EQ(test, n, sgt_dma_nents(msc.ring_dma));
 	msc_ring_unmap(&msc, n >= 1);
-	KUNIT_EXPECT_NULL(test, msc.ring_dma);
+	KUNIT_EXPECT_NULL(test, __sgt_body(msc.ring_dma));
 	sg_free_table(&msc.ring);
 }
 

@@ -79,11 +79,11 @@ static void sgt_dma_iteration_matches_mapping(struct kunit *test)
 	unsigned int n = 0, pages = 0;
 	struct sgt body;
 	int i;
-	struct sgt_owned_managed *h __free(sgt_owned_managed) =
+	struct sgt_owned_managed h __free(sgt_owned_managed) =
 		sgt_new_mapped(&body, t->dev, t->sparse, l->n_pages, l->offset, l->size,
 			       DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h));
 	KUNIT_EXPECT_EQ(test, sgt_cpu_nents(h), l->n_pages);
 	KUNIT_EXPECT_GE(test, sgt_dma_nents(h), 1U);
 	KUNIT_EXPECT_LE(test, sgt_dma_nents(h), sgt_cpu_nents(h));
@@ -122,11 +122,11 @@ static void sgt_nents_and_orig_nents_where_they_belong(struct kunit *test)
 	unsigned int dma = 0, cpu = 0, cpu_pages = 0;
 	struct sgt body;
 	int i;
-	struct sgt_owned_managed *h __free(sgt_owned_managed) =
+	struct sgt_owned_managed h __free(sgt_owned_managed) =
 		sgt_new_mapped(&body, t->dev, t->sparse, 4, 0, 4 * PAGE_SIZE,
 			       DMA_TO_DEVICE, 0, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h));
 	KUNIT_ASSERT_EQ(test, sgt_cpu_nents(h), 4U);
 	KUNIT_ASSERT_EQ(test, sgt_dma_nents(h), 4U);
 
@@ -152,7 +152,7 @@ static void sgt_nents_and_orig_nents_where_they_belong(struct kunit *test)
 static void sgt_borrowed_never_unmaps_or_frees(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
-	struct sgt_borrowed_mapped *h;
+	struct sgt_borrowed_mapped h;
 	struct scatterlist *sg;
 	struct sg_table table;
 	struct sgt body;
@@ -168,7 +168,7 @@ static void sgt_borrowed_never_unmaps_or_frees(struct kunit *test)
 	sgt_for_each_dma(h, sg, i)
 		n++;
 	KUNIT_EXPECT_EQ(test, n, table.nents);
-	h = NULL;			/* dropped: nothing to release */
+	/* h is dropped: it has nothing to release */
 
 	KUNIT_EXPECT_NOT_NULL(test, table.sgl);
 	KUNIT_EXPECT_EQ(test, table.orig_nents, 4U);
@@ -183,8 +183,8 @@ static void sgt_borrowed_never_unmaps_or_frees(struct kunit *test)
 static void sgt_borrowed_managed_unmaps_only(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
-	struct sgt_borrowed_unmapped *u;
-	struct sgt_borrowed_managed *m;
+	struct sgt_borrowed_unmapped u;
+	struct sgt_borrowed_managed m;
 	struct sg_table table;
 	struct sgt body;
 
@@ -192,8 +192,8 @@ static void sgt_borrowed_managed_unmaps_only(struct kunit *test)
 							2 * PAGE_SIZE, GFP_KERNEL), 0);
 	u = sgt_borrow_unmapped(&body, &table);
 	m = sgt_map(u, t->dev, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
-	KUNIT_EXPECT_NULL(test, u);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(m));
+	KUNIT_EXPECT_NULL(test, __sgt_body(u));
 	KUNIT_EXPECT_EQ(test, sgt_dma_dir(m), DMA_TO_DEVICE);
 	KUNIT_EXPECT_EQ(test, body.attrs, DMA_ATTR_SKIP_CPU_SYNC);
 	sgt_release(m);
@@ -210,14 +210,14 @@ static void sgt_borrowed_managed_unmaps_only(struct kunit *test)
 static void sgt_owned_release_unmaps_then_frees(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
-	struct sgt_owned_unmapped *u;
-	struct sgt_owned_managed *m;
+	struct sgt_owned_unmapped u;
+	struct sgt_owned_managed m;
 	struct sgt body;
 
 	u = sgt_alloc_from_pages(&body, t->dev, t->sparse, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, u);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(u));
 	m = sgt_map(u, t->dev, DMA_BIDIRECTIONAL, 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(m));
 	KUNIT_EXPECT_NOT_NULL(test, body.table.sgl);
 	sgt_release(m);
 	KUNIT_EXPECT_NULL(test, body.table.sgl);
@@ -231,27 +231,27 @@ static void sgt_owned_release_unmaps_then_frees(struct kunit *test)
 static void sgt_failed_map_leaves_unmapped_valid(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
-	struct sgt_owned_managed *m;
+	struct sgt_owned_managed m;
 	struct sgt body, saved;
-	struct sgt_owned_unmapped *u __free(sgt_owned_unmapped) =
+	struct sgt_owned_unmapped u __free(sgt_owned_unmapped) =
 		sgt_alloc_from_pages(&body, t->dev, t->sparse, 4, 0, 4 * PAGE_SIZE,
 				     GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, u);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(u));
 	saved = body;
 	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
 	m = sgt_map(u, t->narrow_dev, DMA_TO_DEVICE, 0);
-	KUNIT_ASSERT_TRUE(test, IS_ERR(m));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(m), -EIO);
-	KUNIT_ASSERT_NOT_NULL(test, u);
+	KUNIT_ASSERT_TRUE(test, sgt_is_err(m));
+	KUNIT_EXPECT_EQ(test, sgt_err(m), -EIO);
+	KUNIT_ASSERT_NOT_NULL(test, __sgt_body(u));
 	KUNIT_EXPECT_EQ(test, memcmp(&saved, &body, sizeof(body)), 0);
 
 	m = sgt_map(u, t->dev, DMA_TO_DEVICE, 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
-	KUNIT_EXPECT_NULL(test, u);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(m));
+	KUNIT_EXPECT_NULL(test, __sgt_body(u));
 	u = sgt_unmap(m);
-	KUNIT_EXPECT_NULL(test, m);
-	KUNIT_EXPECT_PTR_EQ(test, &u->body, &body);
+	KUNIT_EXPECT_NULL(test, __sgt_body(m));
+	KUNIT_EXPECT_PTR_EQ(test, __sgt_body(u), &body);
 }
 
 /* A __free() handle is released when its scope ends, mapping and table. */
@@ -261,35 +261,33 @@ static void sgt_free_scope_releases(struct kunit *test)
 	struct sgt body;
 
 	{
-		struct sgt_owned_managed *h __free(sgt_owned_managed) =
+		struct sgt_owned_managed h __free(sgt_owned_managed) =
 			sgt_new_mapped(&body, t->dev, t->sparse, 3, 0, 3 * PAGE_SIZE,
 				       DMA_FROM_DEVICE, 0, GFP_KERNEL);
 
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h));
 		KUNIT_EXPECT_NOT_NULL(test, body.table.sgl);
 	}
 	KUNIT_EXPECT_NULL(test, body.table.sgl);
 }
 
-/* return_ptr() hands the handle on: no release at scope exit. */
-static struct sgt_owned_unmapped *sgt_make(struct sgt_test *t, struct sgt *body)
+/* sgt_take() hands the handle on: no release at scope exit. */
+static struct sgt_owned_unmapped sgt_make(struct sgt_test *t, struct sgt *body)
 {
-	struct sgt_owned_unmapped *h __free(sgt_owned_unmapped) =
+	struct sgt_owned_unmapped h __free(sgt_owned_unmapped) =
 		sgt_alloc_from_pages(body, t->dev, t->sparse, 2, 0, 2 * PAGE_SIZE,
 				     GFP_KERNEL);
 
-	if (IS_ERR(h))
-		return h;
-	return_ptr(h);
+	return sgt_take(h);
 }
 
-static void sgt_return_ptr_hands_on(struct kunit *test)
+static void sgt_take_hands_on(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
 	struct sgt body;
-	struct sgt_owned_unmapped *h = sgt_make(t, &body);
+	struct sgt_owned_unmapped h = sgt_make(t, &body);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h));
 	KUNIT_EXPECT_NOT_NULL(test, body.table.sgl);
 	KUNIT_EXPECT_EQ(test, sgt_cpu_nents(h), 2U);
 	sgt_release(h);
@@ -306,11 +304,11 @@ static void sgt_sync_managed_mapping(struct kunit *test)
 	struct sg_page_iter piter;
 	struct sgt body;
 	u8 *p;
-	struct sgt_owned_managed *h __free(sgt_owned_managed) =
+	struct sgt_owned_managed h __free(sgt_owned_managed) =
 		sgt_new_mapped(&body, t->dev, t->sparse, 2, 0, 2 * PAGE_SIZE,
 			       DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h));
 	sgt_sync_for_cpu(h);
 	sgt_for_each_cpu_page(h, &piter, 0) {
 		p = page_address(sg_page_iter_page(&piter));
@@ -330,12 +328,12 @@ static void sgt_vmalloc_buffer(struct kunit *test)
 	unsigned int k = 0;
 	struct sgt body;
 	void *buf = vmalloc(3 * PAGE_SIZE);
-	struct sgt_owned_unmapped *h;
-	struct sgt_owned_managed *m;
+	struct sgt_owned_unmapped h;
+	struct sgt_owned_managed m;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	h = sgt_alloc_from_vmalloc(&body, t->dev, buf + 100, len, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h));
 	KUNIT_EXPECT_EQ(test, sgt_raw(h)->sgl->offset, 100U);
 	sgt_for_each_cpu_page(h, &piter, 0) {
 		KUNIT_EXPECT_PTR_EQ(test, sg_page_iter_page(&piter),
@@ -344,12 +342,12 @@ static void sgt_vmalloc_buffer(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, k, 3U);
 	m = sgt_map(h, t->dev, DMA_TO_DEVICE, 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(m));
 	sgt_release(m);
 
-	KUNIT_EXPECT_EQ(test, PTR_ERR(sgt_alloc_from_vmalloc(&body, t->dev, t, 8,
+	KUNIT_EXPECT_EQ(test, sgt_err(sgt_alloc_from_vmalloc(&body, t->dev, t, 8,
 							     GFP_KERNEL)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(sgt_alloc_from_vmalloc(&body, t->dev, buf, 0,
+	KUNIT_EXPECT_EQ(test, sgt_err(sgt_alloc_from_vmalloc(&body, t->dev, buf, 0,
 							     GFP_KERNEL)), -EINVAL);
 	vfree(buf);
 }
@@ -360,9 +358,9 @@ static void sgt_empty_page_list_refused(struct kunit *test)
 	struct sgt_test *t = test->priv;
 	struct sgt body;
 
-	KUNIT_EXPECT_EQ(test, PTR_ERR(sgt_alloc_from_pages(&body, t->dev, t->sparse, 0, 0, 0,
+	KUNIT_EXPECT_EQ(test, sgt_err(sgt_alloc_from_pages(&body, t->dev, t->sparse, 0, 0, 0,
 							   GFP_KERNEL)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(sgt_new_mapped(&body, t->dev, t->sparse, 0, 0, 0,
+	KUNIT_EXPECT_EQ(test, sgt_err(sgt_new_mapped(&body, t->dev, t->sparse, 0, 0, 0,
 						     DMA_TO_DEVICE, 0, GFP_KERNEL)), -EINVAL);
 }
 
@@ -374,7 +372,7 @@ static struct kunit_case sgt_test_cases[] = {
 	KUNIT_CASE(sgt_owned_release_unmaps_then_frees),
 	KUNIT_CASE(sgt_failed_map_leaves_unmapped_valid),
 	KUNIT_CASE(sgt_free_scope_releases),
-	KUNIT_CASE(sgt_return_ptr_hands_on),
+	KUNIT_CASE(sgt_take_hands_on),
 	KUNIT_CASE(sgt_sync_managed_mapping),
 	KUNIT_CASE(sgt_vmalloc_buffer),
 	KUNIT_CASE(sgt_empty_page_list_refused),

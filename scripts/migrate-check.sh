@@ -75,11 +75,22 @@ for obj in $objs; do
 	fi
 done
 
+# The migrated code is legal for the lints too: each spec's lint over the
+# files of $dir that now use a handle API reports nothing.
+lintn=0
+/usr/bin/python3 "$here/lint.py" "$tree" "$dir" >"$cache/migrate-lint.log" 2>&1 || lintn=$?
+if [ "$lintn" -ne 0 ]; then
+	grep -v '^lint: ' "$cache/migrate-lint.log" | head -20 || true
+	lintn=$(grep -c ':[0-9]*:[0-9]*-[0-9]*: ' "$cache/migrate-lint.log" || true)
+	[ "$lintn" -gt 0 ] || { tail -1 "$cache/migrate-lint.log"; lintn=1; }
+fi
+tail -1 "$cache/migrate-lint.log" | sed 's/^lint:/migrate-check: lint of the migrated tree:/'
+
 echo "migrate-check: migrating $dir/ again (must change nothing)"
 ( cd "$tree" && progress "migrate-check: migrating $dir/ again" /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" >"$cache/migrate-again.log" )
 rerun=$(grep -o '[0-9]* files and [0-9]* functions migrated' "$cache/migrate-again.log" | awk '{s+=$1} END {print s+0}')
 noreason=$(/usr/bin/python3 -c 'import json, sys
 s = json.load(open(sys.argv[1]))["specs"].values()
 print(sum(len(x.get("sites_without_reason", [])) for x in s))' "$cache/migrate-summary.json")
-echo "migrate-check: files compiled $compiled, files broken $broken, other architectures' files not built $other, files changed by a second run $rerun, acquire sites not handled without a reason $noreason"
-[ "$broken" -eq 0 ] && [ "$rerun" -eq 0 ] && [ "$noreason" -eq 0 ] && [ -n "$objs" ]
+echo "migrate-check: files compiled $compiled, files broken $broken, other architectures' files not built $other, files changed by a second run $rerun, acquire sites not handled without a reason $noreason, lint findings on migrated code $lintn"
+[ "$broken" -eq 0 ] && [ "$rerun" -eq 0 ] && [ "$noreason" -eq 0 ] && [ "$lintn" -eq 0 ] && [ -n "$objs" ]

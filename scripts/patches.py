@@ -434,7 +434,7 @@ def driver_message(prefix, files, diff, specs, report, fixes, summary=None):
         changes.append(
             f"- The map result was tested with `{var} < 0`, which "
             "dma_map_sg() never returns (it returns 0 on failure); the "
-            "typed map returns an ERR_PTR() and that error path now runs.")
+            "typed map returns an error handle and that error path now runs.")
     for m in re.finditer(r"^-.*\bdma_unmap_sg(?:_attrs)?\((.*)$", diff, re.M):
         changes.append(
             "- The unmap no longer passes its own count: the release unmaps "

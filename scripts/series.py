@@ -302,7 +302,7 @@ def describe_members(text, struct, members, specs):
                 out[member] = (f"storage behind the typed {spec.name} "
                                f"handle{of}")
             for st in spec.states:
-                if ctype == st.cname and ptr:
+                if ctype == st.cname and not ptr:
                     out[member] = (f"typed {spec.name} handle{of}, in "
                                    f"state {st.name}")
     return out

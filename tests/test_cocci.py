@@ -132,7 +132,7 @@ def test_struct_fixture_split_over_a_header(tmp_path):
     groups.write_text(f"{cfile}\n{header}\n")
     proc = spatch("patch", extra=["--in-place", "--file-groups", str(groups)])
     assert proc.returncode == 0, proc.stderr
-    assert "struct sgt_borrowed_managed *sgt_dma;" in header.read_text()
+    assert "struct sgt_borrowed_managed sgt_dma;" in header.read_text()
     assert "struct sgt_borrowed_managed" not in cfile.read_text()
     assert "sgt_map(sgt_u, bo->dev, dir, 0)" in cfile.read_text()
     assert "dma_unmap_sgtable" not in cfile.read_text()

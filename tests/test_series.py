@@ -136,7 +136,7 @@ struct msc {
 	struct work_struct	work;
 	struct sg_table		single_sgt;
 	struct sgt single_sgt_body;
-	struct sgt_borrowed_managed *single_sgt_dma;
+	struct sgt_borrowed_managed single_sgt_dma;
 	unsigned long		nr_pages;
 };
 """
@@ -194,14 +194,14 @@ DIFF = """\
 @@ -138,6 +143,8 @@ struct msc {
  	struct sg_table		single_sgt;
 +	struct sgt single_sgt_body;
-+	struct sgt_borrowed_managed *single_sgt_dma;
++	struct sgt_borrowed_managed single_sgt_dma;
 @@ -912,6 +919,7 @@ static int alloc(struct msc *msc)
-+	struct sgt_borrowed_unmapped *u;
++	struct sgt_borrowed_unmapped u;
 -	ret = dma_map_sg(dev, msc->single_sgt.sgl, 1, DMA_FROM_DEVICE);
 -	if (ret < 0)
 +	u = sgt_borrow_unmapped(&msc->single_sgt_body, &msc->single_sgt);
 +	msc->single_sgt_dma = sgt_map(u, dev, DMA_FROM_DEVICE, 0);
-+	if (IS_ERR(msc->single_sgt_dma))
++	if (sgt_is_err(msc->single_sgt_dma))
 """
 
 
@@ -209,7 +209,7 @@ def test_diff_facts():
     facts = series.diff_facts(DIFF, ["sgt"])
     assert facts["functions"] == ["alloc"]
     assert facts["removed"] == ["dma_map_sg"]
-    assert facts["added"] == ["sgt_borrow_unmapped", "sgt_map"]
+    assert facts["added"] == ["sgt_borrow_unmapped", "sgt_is_err", "sgt_map"]
     assert facts["members"] == ["msc.single_sgt_body", "msc.single_sgt_dma"]
     assert facts["negative_tests"] == ["ret"]
 

@@ -1315,7 +1315,7 @@ identifier good.B, good.H, life.fn;
 @@
 fn(...) {
 ++ struct dmab B;
-++ struct dmab_managed *H;
+++ struct dmab_managed H;
  ...
 }
 
@@ -1333,19 +1333,19 @@ fn(...) {
 (
   if (
 - dma_mapping_error(P_dev, E)
-+ IS_ERR(H)
++ dmab_is_err(H)
   ) S1
 + E = dmab_dma_addr(H);
 |
   if (
 - unlikely(dma_mapping_error(P_dev, E))
-+ IS_ERR(H)
++ dmab_is_err(H)
   ) S1
 + E = dmab_dma_addr(H);
 |
   R =
 - dma_mapping_error(P_dev, E)
-+ PTR_ERR_OR_ZERO(H)
++ dmab_err(H)
   ;
   if (\(R\|unlikely(R)\)) S1
 + E = dmab_dma_addr(H);
@@ -1356,19 +1356,19 @@ fn(...) {
 (
   if (
 - dma_mapping_error(P_dev, E)
-+ IS_ERR(H)
++ dmab_is_err(H)
   ) S1
 + E = dmab_dma_addr(H);
 |
   if (
 - unlikely(dma_mapping_error(P_dev, E))
-+ IS_ERR(H)
++ dmab_is_err(H)
   ) S1
 + E = dmab_dma_addr(H);
 |
   R =
 - dma_mapping_error(P_dev, E)
-+ PTR_ERR_OR_ZERO(H)
++ dmab_err(H)
   ;
   if (\(R\|unlikely(R)\)) S1
 + E = dmab_dma_addr(H);
@@ -1414,7 +1414,7 @@ fresh identifier H = script:python(S, F) { fmembers((S, F))[1] };
 struct S { ...
  dma_addr_t F;
 ++ struct dmab B;
-++ struct dmab_managed *H;
+++ struct dmab_managed H;
  ... };
 
 @depends on patch disable ptr_to_array@
@@ -1433,19 +1433,19 @@ fn(...) {
 (
   if (
 - dma_mapping_error(P_dev, X->F)
-+ IS_ERR(X->H)
++ dmab_is_err(X->H)
   ) S1
 + X->F = dmab_dma_addr(X->H);
 |
   if (
 - unlikely(dma_mapping_error(P_dev, X->F))
-+ IS_ERR(X->H)
++ dmab_is_err(X->H)
   ) S1
 + X->F = dmab_dma_addr(X->H);
 |
   R =
 - dma_mapping_error(P_dev, X->F)
-+ PTR_ERR_OR_ZERO(X->H)
++ dmab_err(X->H)
   ;
   if (\(R\|unlikely(R)\)) S1
 + X->F = dmab_dma_addr(X->H);
@@ -1456,19 +1456,19 @@ fn(...) {
 (
   if (
 - dma_mapping_error(P_dev, X->F)
-+ IS_ERR(X->H)
++ dmab_is_err(X->H)
   ) S1
 + X->F = dmab_dma_addr(X->H);
 |
   if (
 - unlikely(dma_mapping_error(P_dev, X->F))
-+ IS_ERR(X->H)
++ dmab_is_err(X->H)
   ) S1
 + X->F = dmab_dma_addr(X->H);
 |
   R =
 - dma_mapping_error(P_dev, X->F)
-+ PTR_ERR_OR_ZERO(X->H)
++ dmab_err(X->H)
   ;
   if (\(R\|unlikely(R)\)) S1
 + X->F = dmab_dma_addr(X->H);
@@ -1518,19 +1518,19 @@ fn(...) {
 (
   if (
 - dma_mapping_error(P_dev, X.F)
-+ IS_ERR(X.H)
++ dmab_is_err(X.H)
   ) S1
 + X.F = dmab_dma_addr(X.H);
 |
   if (
 - unlikely(dma_mapping_error(P_dev, X.F))
-+ IS_ERR(X.H)
++ dmab_is_err(X.H)
   ) S1
 + X.F = dmab_dma_addr(X.H);
 |
   R =
 - dma_mapping_error(P_dev, X.F)
-+ PTR_ERR_OR_ZERO(X.H)
++ dmab_err(X.H)
   ;
   if (\(R\|unlikely(R)\)) S1
 + X.F = dmab_dma_addr(X.H);
@@ -1541,19 +1541,19 @@ fn(...) {
 (
   if (
 - dma_mapping_error(P_dev, X.F)
-+ IS_ERR(X.H)
++ dmab_is_err(X.H)
   ) S1
 + X.F = dmab_dma_addr(X.H);
 |
   if (
 - unlikely(dma_mapping_error(P_dev, X.F))
-+ IS_ERR(X.H)
++ dmab_is_err(X.H)
   ) S1
 + X.F = dmab_dma_addr(X.H);
 |
   R =
 - dma_mapping_error(P_dev, X.F)
-+ PTR_ERR_OR_ZERO(X.H)
++ dmab_err(X.H)
   ;
   if (\(R\|unlikely(R)\)) S1
 + X.F = dmab_dma_addr(X.H);

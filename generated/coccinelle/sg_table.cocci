@@ -126,8 +126,8 @@ fn(...) {
  ... when any
 - struct sg_table T;
 + struct sgt B;
-+ struct sgt_owned_unmapped *U;
-+ struct sgt_owned_managed *M;
++ struct sgt_owned_unmapped U;
++ struct sgt_owned_managed M;
  ... when any
 }
 
@@ -143,11 +143,11 @@ fn(...) {
 (
 - ret = sg_alloc_table_from_pages(&T, P, N, O, S, G);
 + U = sgt_alloc_from_pages(&B, D, P, N, O, S, G);
-+ ret = PTR_ERR_OR_ZERO(U);
++ ret = sgt_err(U);
 |
 - ret = dma_map_sgtable(D, &T, DIR, A);
 + M = sgt_map(U, D, DIR, A);
-+ ret = PTR_ERR_OR_ZERO(M);
++ ret = sgt_err(M);
 |
 - for_each_sgtable_dma_sg(&T, sg, i)
 + sgt_for_each_dma(M, sg, i)
@@ -295,7 +295,7 @@ fn(...) {
  ... when any
  struct sg_table *T;
 +struct sgt B;
-+struct sgt_borrowed_mapped *H;
++struct sgt_borrowed_mapped H;
  ... when any
 }
 
@@ -548,7 +548,7 @@ type T;
 struct S { ...
  T F;
 +struct sgt B;
-+struct sgt_borrowed_managed *H;
++struct sgt_borrowed_managed H;
  ... };
 
 @smapfix depends on sfield@
@@ -558,63 +558,63 @@ expression D, DIR, A, ret, N;
 statement S1;
 @@
 fn(...) {
-+struct sgt_borrowed_unmapped *U;
++struct sgt_borrowed_unmapped U;
 <...
 (
 - ret = dma_map_sgtable(D, X->F, DIR, A);
 + U = sgt_borrow_unmapped(&X->B, X->F);
 + X->H = sgt_map(U, D, DIR, A);
-+ ret = PTR_ERR_OR_ZERO(X->H);
++ ret = sgt_err(X->H);
 |
 - ret = dma_map_sgtable(D, &X->F, DIR, A);
 + U = sgt_borrow_unmapped(&X->B, &X->F);
 + X->H = sgt_map(U, D, DIR, A);
-+ ret = PTR_ERR_OR_ZERO(X->H);
++ ret = sgt_err(X->H);
 |
 - if (dma_map_sgtable(D, X->F, DIR, A))
 + U = sgt_borrow_unmapped(&X->B, X->F);
 + X->H = sgt_map(U, D, DIR, A);
-+ if (IS_ERR(X->H))
++ if (sgt_is_err(X->H))
   S1
 |
 - if (dma_map_sgtable(D, &X->F, DIR, A))
 + U = sgt_borrow_unmapped(&X->B, &X->F);
 + X->H = sgt_map(U, D, DIR, A);
-+ if (IS_ERR(X->H))
++ if (sgt_is_err(X->H))
   S1
 |
 - ret = dma_map_sg(D, X->F->sgl, N, DIR);
 + U = sgt_borrow_unmapped(&X->B, X->F);
 + X->H = sgt_map(U, D, DIR, 0);
-+ ret = PTR_ERR_OR_ZERO(X->H) ?: sgt_dma_nents(X->H);
++ ret = sgt_err(X->H) ?: sgt_dma_nents(X->H);
   if (\(ret < 0\|ret <= 0\)) S1
 |
 - ret = dma_map_sg(D, X->F.sgl, N, DIR);
 + U = sgt_borrow_unmapped(&X->B, &X->F);
 + X->H = sgt_map(U, D, DIR, 0);
-+ ret = PTR_ERR_OR_ZERO(X->H) ?: sgt_dma_nents(X->H);
++ ret = sgt_err(X->H) ?: sgt_dma_nents(X->H);
   if (\(ret < 0\|ret <= 0\)) S1
 |
 - ret = dma_map_sg(D, X->F->sgl, N, DIR);
 + U = sgt_borrow_unmapped(&X->B, X->F);
 + X->H = sgt_map(U, D, DIR, 0);
-+ ret = IS_ERR(X->H) ? 0 : sgt_dma_nents(X->H);
++ ret = sgt_is_err(X->H) ? 0 : sgt_dma_nents(X->H);
 |
 - ret = dma_map_sg(D, X->F.sgl, N, DIR);
 + U = sgt_borrow_unmapped(&X->B, &X->F);
 + X->H = sgt_map(U, D, DIR, 0);
-+ ret = IS_ERR(X->H) ? 0 : sgt_dma_nents(X->H);
++ ret = sgt_is_err(X->H) ? 0 : sgt_dma_nents(X->H);
 |
 - if (!dma_map_sg(D, X->F->sgl, N, DIR))
 + U = sgt_borrow_unmapped(&X->B, X->F);
 + X->H = sgt_map(U, D, DIR, 0);
-+ if (IS_ERR(X->H))
++ if (sgt_is_err(X->H))
   S1
 |
 - if (!dma_map_sg(D, X->F.sgl, N, DIR))
 + U = sgt_borrow_unmapped(&X->B, &X->F);
 + X->H = sgt_map(U, D, DIR, 0);
-+ if (IS_ERR(X->H))
++ if (sgt_is_err(X->H))
   S1
 )
 ...>
@@ -628,19 +628,15 @@ expression D, DIR, A, N;
 (
 - dma_unmap_sgtable(D, X->F, DIR, A);
 + sgt_release(X->H);
-+ X->H = NULL;
 |
 - dma_unmap_sgtable(D, &X->F, DIR, A);
 + sgt_release(X->H);
-+ X->H = NULL;
 |
 - dma_unmap_sg(D, X->F->sgl, N, DIR);
 + sgt_release(X->H);
-+ X->H = NULL;
 |
 - dma_unmap_sg(D, X->F.sgl, N, DIR);
 + sgt_release(X->H);
-+ X->H = NULL;
 )
 
 @depends on decl || bdecl || sfield@

@@ -71,12 +71,12 @@ static void dmab_gen_state_unmapped(struct kunit *test)
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
 
-	struct dmab_unmapped *h0 = dmab_wrap_buffer(&body, f->buf, PAGE_SIZE);
+	struct dmab_unmapped h0 = dmab_wrap_buffer(&body, f->buf, PAGE_SIZE);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h0));
 
 	{
-		struct dmab_unmapped *h = h0;
+		struct dmab_unmapped h = h0;
 		void *r = dmab_cpu_addr(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r == f->buf,
@@ -84,7 +84,7 @@ static void dmab_gen_state_unmapped(struct kunit *test)
 		dmab_gen_cov(test, "operation", "cpu_addr@unmapped");
 	}
 	{
-		struct dmab_unmapped *h = h0;
+		struct dmab_unmapped h = h0;
 		size_t r = dmab_size(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r == PAGE_SIZE,
@@ -100,12 +100,12 @@ static void dmab_gen_state_mapped(struct kunit *test)
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
 
-	struct dmab_mapped *h0 = dmab_wrap_mapped(&body, f->addr, PAGE_SIZE);
+	struct dmab_mapped h0 = dmab_wrap_mapped(&body, f->addr, PAGE_SIZE);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h0));
 
 	{
-		struct dmab_mapped *h = h0;
+		struct dmab_mapped h = h0;
 		size_t r = dmab_size(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r == PAGE_SIZE,
@@ -113,10 +113,10 @@ static void dmab_gen_state_mapped(struct kunit *test)
 		dmab_gen_cov(test, "operation", "size@mapped");
 	}
 	{
-		struct dmab_mapped *h = h0;
+		struct dmab_mapped h = h0;
 		dma_addr_t r = dmab_dma_addr(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == (h->body.cpu_addr ? h->body.addr : f->addr),
+		KUNIT_EXPECT_TRUE_MSG(test, r == f->addr || __dmab_body(h)->cpu_addr,
 				      "dma_addr in mapped");
 		dmab_gen_cov(test, "operation", "dma_addr@mapped");
 	}
@@ -129,13 +129,13 @@ static void dmab_gen_state_managed(struct kunit *test)
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
 
-	struct dmab_managed *h0 __free(dmab_managed) =
+	struct dmab_managed h0 __free(dmab_managed) =
 		dmab_map_new(&body, f->dev, f->buf, PAGE_SIZE, DMA_BIDIRECTIONAL, 0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h0));
 
 	{
-		struct dmab_managed *h = h0;
+		struct dmab_managed h = h0;
 		void *r = dmab_cpu_addr(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r == f->buf,
@@ -143,7 +143,7 @@ static void dmab_gen_state_managed(struct kunit *test)
 		dmab_gen_cov(test, "operation", "cpu_addr@managed");
 	}
 	{
-		struct dmab_managed *h = h0;
+		struct dmab_managed h = h0;
 		size_t r = dmab_size(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r == PAGE_SIZE,
@@ -151,21 +151,21 @@ static void dmab_gen_state_managed(struct kunit *test)
 		dmab_gen_cov(test, "operation", "size@managed");
 	}
 	{
-		struct dmab_managed *h = h0;
+		struct dmab_managed h = h0;
 		dma_addr_t r = dmab_dma_addr(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == (h->body.cpu_addr ? h->body.addr : f->addr),
+		KUNIT_EXPECT_TRUE_MSG(test, r == f->addr || __dmab_body(h)->cpu_addr,
 				      "dma_addr in managed");
 		dmab_gen_cov(test, "operation", "dma_addr@managed");
 	}
 	{
-		struct dmab_managed *h = h0;
+		struct dmab_managed h = h0;
 
 		dmab_sync_for_cpu(h);
 		dmab_gen_cov(test, "operation", "sync_for_cpu@managed");
 	}
 	{
-		struct dmab_managed *h = h0;
+		struct dmab_managed h = h0;
 
 		dmab_sync_for_device(h);
 		dmab_gen_cov(test, "operation", "sync_for_device@managed");
@@ -179,9 +179,9 @@ static void dmab_gen_ctor_wrap_buffer(struct kunit *test)
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
 
-	struct dmab_unmapped *h0 = dmab_wrap_buffer(&body, f->buf, PAGE_SIZE);
+	struct dmab_unmapped h0 = dmab_wrap_buffer(&body, f->buf, PAGE_SIZE);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h0));
 
 	dmab_gen_cov(test, "constructor", "wrap_buffer");
 }
@@ -192,9 +192,9 @@ static void dmab_gen_ctor_wrap_mapped(struct kunit *test)
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
 
-	struct dmab_mapped *h0 = dmab_wrap_mapped(&body, f->addr, PAGE_SIZE);
+	struct dmab_mapped h0 = dmab_wrap_mapped(&body, f->addr, PAGE_SIZE);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h0));
 
 	dmab_gen_cov(test, "constructor", "wrap_mapped");
 }
@@ -205,10 +205,10 @@ static void dmab_gen_ctor_map_new(struct kunit *test)
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
 
-	struct dmab_managed *h0 = dmab_map_new(&body, f->dev, f->buf, PAGE_SIZE, DMA_BIDIRECTIONAL,
-					       0);
+	struct dmab_managed h0 = dmab_map_new(&body, f->dev, f->buf, PAGE_SIZE, DMA_BIDIRECTIONAL,
+					      0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h0));
 
 	dmab_gen_cov(test, "constructor", "map_new");
 	dmab_release(h0);
@@ -221,14 +221,14 @@ static void dmab_gen_step_dmab_unmapped_map(struct kunit *test)
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
 
-	struct dmab_unmapped *h0 = dmab_wrap_buffer(&body, f->buf, PAGE_SIZE);
+	struct dmab_unmapped h0 = dmab_wrap_buffer(&body, f->buf, PAGE_SIZE);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
-	struct dmab_managed *h1 = dmab_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h0));
+	struct dmab_managed h1 = dmab_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h1);
-	KUNIT_EXPECT_NULL(test, h0);
-	KUNIT_EXPECT_PTR_EQ(test, &h1->body, &body);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h1));
+	KUNIT_EXPECT_NULL(test, __dmab_body(h0));
+	KUNIT_EXPECT_PTR_EQ(test, __dmab_body(h1), &body);
 
 	dmab_gen_cov(test, "transition", "dmab_unmapped_map");
 	dmab_release(h1);
@@ -241,54 +241,54 @@ static void dmab_gen_step_dmab_managed_unmap(struct kunit *test)
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
 
-	struct dmab_managed *h0 = dmab_map_new(&body, f->dev, f->buf, PAGE_SIZE, DMA_BIDIRECTIONAL,
-					       0);
+	struct dmab_managed h0 = dmab_map_new(&body, f->dev, f->buf, PAGE_SIZE, DMA_BIDIRECTIONAL,
+					      0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
-	struct dmab_unmapped *h1 = dmab_unmap(h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h0));
+	struct dmab_unmapped h1 = dmab_unmap(h0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h1);
-	KUNIT_EXPECT_NULL(test, h0);
-	KUNIT_EXPECT_PTR_EQ(test, &h1->body, &body);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h1));
+	KUNIT_EXPECT_NULL(test, __dmab_body(h0));
+	KUNIT_EXPECT_PTR_EQ(test, __dmab_body(h1), &body);
 
 	dmab_gen_cov(test, "transition", "dmab_managed_unmap");
 }
 
-/* dmab_unmapped_map() failing with -ENOMEM: an ERR_PTR(), and the source left as it was. */
+/* dmab_unmapped_map() failing with -ENOMEM: an error handle, and the source left as it was. */
 static void dmab_gen_fail_map__unmapped(struct kunit *test)
 {
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
 	struct dmab saved;
-	void *res;
+	struct dmab_managed res;
 
-	struct dmab_unmapped *h0 = dmab_wrap_buffer(&body, f->buf, PAGE_SIZE);
+	struct dmab_unmapped h0 = dmab_wrap_buffer(&body, f->buf, PAGE_SIZE);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __dmab_body(h0));
 
 	saved = body;
 	kunit_info(test, "typestate-expect-warning: %s\n",
 		   "kernel/dma/direct\\.h:\\d+ dma_map_page_attrs");
 	res = dmab_map(h0, f->narrow_dev, DMA_BIDIRECTIONAL, 0);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -ENOMEM);
-	KUNIT_EXPECT_PTR_EQ(test, &h0->body, &body);
+	KUNIT_EXPECT_TRUE(test, dmab_is_err(res));
+	KUNIT_EXPECT_EQ(test, dmab_err(res), -ENOMEM);
+	KUNIT_EXPECT_PTR_EQ(test, __dmab_body(h0), &body);
 	KUNIT_EXPECT_EQ(test, memcmp(&saved, &body, sizeof(body)), 0);
 	dmab_gen_cov(test, "failure", "map@unmapped");
 }
 
-/* dmab_map_new() failing with -ENOMEM: an ERR_PTR(), and the source left as it was. */
+/* dmab_map_new() failing with -ENOMEM: an error handle, and the source left as it was. */
 static void dmab_gen_fail_map_new(struct kunit *test)
 {
 	struct dmab_gen_fixture *f = test->priv;
 	struct dmab body;
-	void *res;
+	struct dmab_managed res;
 
 	kunit_info(test, "typestate-expect-warning: %s\n",
 		   "kernel/dma/direct\\.h:\\d+ dma_map_page_attrs");
 	res = dmab_map_new(&body, f->narrow_dev, f->buf, PAGE_SIZE, DMA_BIDIRECTIONAL, 0);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -ENOMEM);
+	KUNIT_EXPECT_TRUE(test, dmab_is_err(res));
+	KUNIT_EXPECT_EQ(test, dmab_err(res), -ENOMEM);
 	dmab_gen_cov(test, "failure", "map_new");
 }
 

@@ -91,28 +91,28 @@ static void sgt_gen_state_borrowed_unmapped(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_borrowed_unmapped *h0 = sgt_borrow_unmapped(&body, &f->borrowed);
+	struct sgt_borrowed_unmapped h0 = sgt_borrow_unmapped(&body, &f->borrowed);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	{
-		struct sgt_borrowed_unmapped *h = h0;
+		struct sgt_borrowed_unmapped h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in borrowed_unmapped");
 		sgt_gen_cov(test, "operation", "raw@borrowed_unmapped");
 	}
 	{
-		struct sgt_borrowed_unmapped *h = h0;
+		struct sgt_borrowed_unmapped h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in borrowed_unmapped");
 		sgt_gen_cov(test, "operation", "cpu_nents@borrowed_unmapped");
 	}
 	{
-		struct sgt_borrowed_unmapped *h = h0;
+		struct sgt_borrowed_unmapped h = h0;
 		int n = 0;
 
 		sgt_for_each_cpu_sg(h, f->sg, f->i)
@@ -122,7 +122,7 @@ static void sgt_gen_state_borrowed_unmapped(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_cpu_sg@borrowed_unmapped");
 	}
 	{
-		struct sgt_borrowed_unmapped *h = h0;
+		struct sgt_borrowed_unmapped h = h0;
 		int n = 0;
 
 		sgt_for_each_cpu_page(h, &f->piter, 0)
@@ -140,28 +140,28 @@ static void sgt_gen_state_borrowed_mapped(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_borrowed_mapped *h0 = sgt_borrow_mapped(&body, &f->mapped);
+	struct sgt_borrowed_mapped h0 = sgt_borrow_mapped(&body, &f->mapped);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	{
-		struct sgt_borrowed_mapped *h = h0;
+		struct sgt_borrowed_mapped h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in borrowed_mapped");
 		sgt_gen_cov(test, "operation", "raw@borrowed_mapped");
 	}
 	{
-		struct sgt_borrowed_mapped *h = h0;
+		struct sgt_borrowed_mapped h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in borrowed_mapped");
 		sgt_gen_cov(test, "operation", "cpu_nents@borrowed_mapped");
 	}
 	{
-		struct sgt_borrowed_mapped *h = h0;
+		struct sgt_borrowed_mapped h = h0;
 		unsigned int r = sgt_dma_nents(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r <= sgt_cpu_nents(h),
@@ -169,7 +169,7 @@ static void sgt_gen_state_borrowed_mapped(struct kunit *test)
 		sgt_gen_cov(test, "operation", "dma_nents@borrowed_mapped");
 	}
 	{
-		struct sgt_borrowed_mapped *h = h0;
+		struct sgt_borrowed_mapped h = h0;
 		int n = 0;
 
 		sgt_for_each_cpu_sg(h, f->sg, f->i)
@@ -179,7 +179,7 @@ static void sgt_gen_state_borrowed_mapped(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_cpu_sg@borrowed_mapped");
 	}
 	{
-		struct sgt_borrowed_mapped *h = h0;
+		struct sgt_borrowed_mapped h = h0;
 		int n = 0;
 
 		sgt_for_each_cpu_page(h, &f->piter, 0)
@@ -189,7 +189,7 @@ static void sgt_gen_state_borrowed_mapped(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_cpu_page@borrowed_mapped");
 	}
 	{
-		struct sgt_borrowed_mapped *h = h0;
+		struct sgt_borrowed_mapped h = h0;
 		int n = 0;
 
 		sgt_for_each_dma(h, f->sg, f->i)
@@ -199,7 +199,7 @@ static void sgt_gen_state_borrowed_mapped(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_dma@borrowed_mapped");
 	}
 	{
-		struct sgt_borrowed_mapped *h = h0;
+		struct sgt_borrowed_mapped h = h0;
 		int n = 0;
 
 		sgt_for_each_dma_page(h, &f->diter, 0)
@@ -217,34 +217,34 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_borrowed_unmapped *h0 = sgt_borrow_unmapped(&body, &f->borrowed);
+	struct sgt_borrowed_unmapped h0 = sgt_borrow_unmapped(&body, &f->borrowed);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
-	struct sgt_borrowed_managed *h1 __free(sgt_borrowed_managed) =
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
+	struct sgt_borrowed_managed h1 __free(sgt_borrowed_managed) =
 		sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h1);
-	KUNIT_EXPECT_NULL(test, h0);
-	KUNIT_EXPECT_PTR_EQ(test, &h1->body, &body);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h1));
+	KUNIT_EXPECT_NULL(test, __sgt_body(h0));
+	KUNIT_EXPECT_PTR_EQ(test, __sgt_body(h1), &body);
 
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in borrowed_managed");
 		sgt_gen_cov(test, "operation", "raw@borrowed_managed");
 	}
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in borrowed_managed");
 		sgt_gen_cov(test, "operation", "cpu_nents@borrowed_managed");
 	}
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 		unsigned int r = sgt_dma_nents(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r <= sgt_cpu_nents(h),
@@ -252,7 +252,7 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "dma_nents@borrowed_managed");
 	}
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 		enum dma_data_direction r = sgt_dma_dir(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r == DMA_BIDIRECTIONAL || r == DMA_TO_DEVICE,
@@ -260,19 +260,19 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "dma_dir@borrowed_managed");
 	}
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 
 		sgt_sync_for_cpu(h);
 		sgt_gen_cov(test, "operation", "sync_for_cpu@borrowed_managed");
 	}
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 
 		sgt_sync_for_device(h);
 		sgt_gen_cov(test, "operation", "sync_for_device@borrowed_managed");
 	}
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 		int n = 0;
 
 		sgt_for_each_cpu_sg(h, f->sg, f->i)
@@ -282,7 +282,7 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_cpu_sg@borrowed_managed");
 	}
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 		int n = 0;
 
 		sgt_for_each_cpu_page(h, &f->piter, 0)
@@ -292,7 +292,7 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_cpu_page@borrowed_managed");
 	}
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 		int n = 0;
 
 		sgt_for_each_dma(h, f->sg, f->i)
@@ -302,7 +302,7 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_dma@borrowed_managed");
 	}
 	{
-		struct sgt_borrowed_managed *h = h1;
+		struct sgt_borrowed_managed h = h1;
 		int n = 0;
 
 		sgt_for_each_dma_page(h, &f->diter, 0)
@@ -320,29 +320,29 @@ static void sgt_gen_state_owned_unmapped(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_unmapped *h0 __free(sgt_owned_unmapped) =
+	struct sgt_owned_unmapped h0 __free(sgt_owned_unmapped) =
 		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	{
-		struct sgt_owned_unmapped *h = h0;
+		struct sgt_owned_unmapped h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in owned_unmapped");
 		sgt_gen_cov(test, "operation", "raw@owned_unmapped");
 	}
 	{
-		struct sgt_owned_unmapped *h = h0;
+		struct sgt_owned_unmapped h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in owned_unmapped");
 		sgt_gen_cov(test, "operation", "cpu_nents@owned_unmapped");
 	}
 	{
-		struct sgt_owned_unmapped *h = h0;
+		struct sgt_owned_unmapped h = h0;
 		int n = 0;
 
 		sgt_for_each_cpu_sg(h, f->sg, f->i)
@@ -352,7 +352,7 @@ static void sgt_gen_state_owned_unmapped(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_cpu_sg@owned_unmapped");
 	}
 	{
-		struct sgt_owned_unmapped *h = h0;
+		struct sgt_owned_unmapped h = h0;
 		int n = 0;
 
 		sgt_for_each_cpu_page(h, &f->piter, 0)
@@ -370,30 +370,30 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_managed *h0 __free(sgt_owned_managed) =
+	struct sgt_owned_managed h0 __free(sgt_owned_managed) =
 		sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL, 0,
 			       GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == h->body.sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
 				      "raw in owned_managed");
 		sgt_gen_cov(test, "operation", "raw@owned_managed");
 	}
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == h->body.sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
 				      "cpu_nents in owned_managed");
 		sgt_gen_cov(test, "operation", "cpu_nents@owned_managed");
 	}
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 		unsigned int r = sgt_dma_nents(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r <= sgt_cpu_nents(h),
@@ -401,7 +401,7 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "dma_nents@owned_managed");
 	}
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 		enum dma_data_direction r = sgt_dma_dir(h);
 
 		KUNIT_EXPECT_TRUE_MSG(test, r == DMA_BIDIRECTIONAL || r == DMA_TO_DEVICE,
@@ -409,19 +409,19 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "dma_dir@owned_managed");
 	}
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 
 		sgt_sync_for_cpu(h);
 		sgt_gen_cov(test, "operation", "sync_for_cpu@owned_managed");
 	}
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 
 		sgt_sync_for_device(h);
 		sgt_gen_cov(test, "operation", "sync_for_device@owned_managed");
 	}
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 		int n = 0;
 
 		sgt_for_each_cpu_sg(h, f->sg, f->i)
@@ -431,7 +431,7 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_cpu_sg@owned_managed");
 	}
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 		int n = 0;
 
 		sgt_for_each_cpu_page(h, &f->piter, 0)
@@ -441,7 +441,7 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_cpu_page@owned_managed");
 	}
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 		int n = 0;
 
 		sgt_for_each_dma(h, f->sg, f->i)
@@ -451,7 +451,7 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 		sgt_gen_cov(test, "operation", "for_each_dma@owned_managed");
 	}
 	{
-		struct sgt_owned_managed *h = h0;
+		struct sgt_owned_managed h = h0;
 		int n = 0;
 
 		sgt_for_each_dma_page(h, &f->diter, 0)
@@ -469,9 +469,9 @@ static void sgt_gen_ctor_borrow_unmapped(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_borrowed_unmapped *h0 = sgt_borrow_unmapped(&body, &f->borrowed);
+	struct sgt_borrowed_unmapped h0 = sgt_borrow_unmapped(&body, &f->borrowed);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	sgt_gen_cov(test, "constructor", "borrow_unmapped");
 }
@@ -482,9 +482,9 @@ static void sgt_gen_ctor_borrow_mapped(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_borrowed_mapped *h0 = sgt_borrow_mapped(&body, &f->mapped);
+	struct sgt_borrowed_mapped h0 = sgt_borrow_mapped(&body, &f->mapped);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	sgt_gen_cov(test, "constructor", "borrow_mapped");
 }
@@ -495,10 +495,10 @@ static void sgt_gen_ctor_alloc_from_pages(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_unmapped *h0 =
+	struct sgt_owned_unmapped h0 =
 		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	sgt_gen_cov(test, "constructor", "alloc_from_pages");
 	sgt_release(h0);
@@ -511,10 +511,10 @@ static void sgt_gen_ctor_alloc_from_vmalloc(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_unmapped *h0 =
+	struct sgt_owned_unmapped h0 =
 		sgt_alloc_from_vmalloc(&body, f->dev, f->vbuf, 3 * PAGE_SIZE, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	sgt_gen_cov(test, "constructor", "alloc_from_vmalloc");
 	sgt_release(h0);
@@ -527,10 +527,10 @@ static void sgt_gen_ctor_new_mapped(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_managed *h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE,
-						      DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
+	struct sgt_owned_managed h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE,
+						     DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	sgt_gen_cov(test, "constructor", "new_mapped");
 	sgt_release(h0);
@@ -543,14 +543,14 @@ static void sgt_gen_step_sgt_borrowed_unmapped_map(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_borrowed_unmapped *h0 = sgt_borrow_unmapped(&body, &f->borrowed);
+	struct sgt_borrowed_unmapped h0 = sgt_borrow_unmapped(&body, &f->borrowed);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
-	struct sgt_borrowed_managed *h1 = sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
+	struct sgt_borrowed_managed h1 = sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h1);
-	KUNIT_EXPECT_NULL(test, h0);
-	KUNIT_EXPECT_PTR_EQ(test, &h1->body, &body);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h1));
+	KUNIT_EXPECT_NULL(test, __sgt_body(h0));
+	KUNIT_EXPECT_PTR_EQ(test, __sgt_body(h1), &body);
 
 	sgt_gen_cov(test, "transition", "sgt_borrowed_unmapped_map");
 	sgt_release(h1);
@@ -563,15 +563,15 @@ static void sgt_gen_step_sgt_owned_unmapped_map(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_unmapped *h0 =
+	struct sgt_owned_unmapped h0 =
 		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
-	struct sgt_owned_managed *h1 = sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
+	struct sgt_owned_managed h1 = sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h1);
-	KUNIT_EXPECT_NULL(test, h0);
-	KUNIT_EXPECT_PTR_EQ(test, &h1->body, &body);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h1));
+	KUNIT_EXPECT_NULL(test, __sgt_body(h0));
+	KUNIT_EXPECT_PTR_EQ(test, __sgt_body(h1), &body);
 
 	sgt_gen_cov(test, "transition", "sgt_owned_unmapped_map");
 	sgt_release(h1);
@@ -584,19 +584,19 @@ static void sgt_gen_step_sgt_borrowed_managed_unmap(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_borrowed_unmapped *h0 = sgt_borrow_unmapped(&body, &f->borrowed);
+	struct sgt_borrowed_unmapped h0 = sgt_borrow_unmapped(&body, &f->borrowed);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
-	struct sgt_borrowed_managed *h1 = sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
+	struct sgt_borrowed_managed h1 = sgt_map(h0, f->dev, DMA_BIDIRECTIONAL, 0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h1);
-	KUNIT_EXPECT_NULL(test, h0);
-	KUNIT_EXPECT_PTR_EQ(test, &h1->body, &body);
-	struct sgt_borrowed_unmapped *h2 = sgt_unmap(h1);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h1));
+	KUNIT_EXPECT_NULL(test, __sgt_body(h0));
+	KUNIT_EXPECT_PTR_EQ(test, __sgt_body(h1), &body);
+	struct sgt_borrowed_unmapped h2 = sgt_unmap(h1);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h2);
-	KUNIT_EXPECT_NULL(test, h1);
-	KUNIT_EXPECT_PTR_EQ(test, &h2->body, &body);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h2));
+	KUNIT_EXPECT_NULL(test, __sgt_body(h1));
+	KUNIT_EXPECT_PTR_EQ(test, __sgt_body(h2), &body);
 
 	sgt_gen_cov(test, "transition", "sgt_borrowed_managed_unmap");
 }
@@ -607,106 +607,106 @@ static void sgt_gen_step_sgt_owned_managed_unmap(struct kunit *test)
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 
-	struct sgt_owned_managed *h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE,
-						      DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
+	struct sgt_owned_managed h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE,
+						     DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
-	struct sgt_owned_unmapped *h1 = sgt_unmap(h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
+	struct sgt_owned_unmapped h1 = sgt_unmap(h0);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h1);
-	KUNIT_EXPECT_NULL(test, h0);
-	KUNIT_EXPECT_PTR_EQ(test, &h1->body, &body);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h1));
+	KUNIT_EXPECT_NULL(test, __sgt_body(h0));
+	KUNIT_EXPECT_PTR_EQ(test, __sgt_body(h1), &body);
 
 	sgt_gen_cov(test, "transition", "sgt_owned_managed_unmap");
 	sgt_release(h1);
 	sgt_gen_cov(test, "release", "owned_unmapped");
 }
 
-/* sgt_alloc_from_pages() failing with -EINVAL: an ERR_PTR(), and the source left as it was. */
+/* sgt_alloc_from_pages() failing with -EINVAL: an error handle, and the source left as it was. */
 static void sgt_gen_fail_alloc_from_pages(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
-	void *res;
+	struct sgt_owned_unmapped res;
 
 	res = sgt_alloc_from_pages(&body, f->dev, f->pages, 0, 0, 4 * PAGE_SIZE, GFP_KERNEL);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(res));
+	KUNIT_EXPECT_EQ(test, sgt_err(res), -EINVAL);
 	sgt_gen_cov(test, "failure", "alloc_from_pages");
 }
 
-/* sgt_alloc_from_vmalloc() failing with -EINVAL: an ERR_PTR(), and the source left as it was. */
+/* sgt_alloc_from_vmalloc() failing with -EINVAL: an error handle, and the source left as it was. */
 static void sgt_gen_fail_alloc_from_vmalloc(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
-	void *res;
+	struct sgt_owned_unmapped res;
 
 	res = sgt_alloc_from_vmalloc(&body, f->dev, f->not_vmalloc, 3 * PAGE_SIZE, GFP_KERNEL);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(res));
+	KUNIT_EXPECT_EQ(test, sgt_err(res), -EINVAL);
 	sgt_gen_cov(test, "failure", "alloc_from_vmalloc");
 }
 
-/* sgt_new_mapped() failing with -EIO: an ERR_PTR(), and the source left as it was. */
+/* sgt_new_mapped() failing with -EIO: an error handle, and the source left as it was. */
 static void sgt_gen_fail_new_mapped(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
-	void *res;
+	struct sgt_owned_managed res;
 
 	kunit_info(test, "typestate-expect-warning: %s\n",
 		   "kernel/dma/direct\\.h:\\d+ dma_direct_map_sg");
 	res = sgt_new_mapped(&body, f->narrow_dev, f->pages, 4, 0, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL,
 			     0, GFP_KERNEL);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -EIO);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(res));
+	KUNIT_EXPECT_EQ(test, sgt_err(res), -EIO);
 	sgt_gen_cov(test, "failure", "new_mapped");
 }
 
-/* sgt_borrowed_unmapped_map() failing with -EIO: an ERR_PTR(), and the source left as it was. */
+/* sgt_borrowed_unmapped_map() failing with -EIO: an error handle, and the source left as it was. */
 static void sgt_gen_fail_map__borrowed_unmapped(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 	struct sgt saved;
-	void *res;
+	struct sgt_borrowed_managed res;
 
-	struct sgt_borrowed_unmapped *h0 = sgt_borrow_unmapped(&body, &f->borrowed);
+	struct sgt_borrowed_unmapped h0 = sgt_borrow_unmapped(&body, &f->borrowed);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	saved = body;
 	kunit_info(test, "typestate-expect-warning: %s\n",
 		   "kernel/dma/direct\\.h:\\d+ dma_direct_map_sg");
 	res = sgt_map(h0, f->narrow_dev, DMA_BIDIRECTIONAL, 0);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -EIO);
-	KUNIT_EXPECT_PTR_EQ(test, &h0->body, &body);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(res));
+	KUNIT_EXPECT_EQ(test, sgt_err(res), -EIO);
+	KUNIT_EXPECT_PTR_EQ(test, __sgt_body(h0), &body);
 	KUNIT_EXPECT_EQ(test, memcmp(&saved, &body, sizeof(body)), 0);
 	sgt_gen_cov(test, "failure", "map@borrowed_unmapped");
 }
 
-/* sgt_owned_unmapped_map() failing with -EIO: an ERR_PTR(), and the source left as it was. */
+/* sgt_owned_unmapped_map() failing with -EIO: an error handle, and the source left as it was. */
 static void sgt_gen_fail_map__owned_unmapped(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
 	struct sgt body;
 	struct sgt saved;
-	void *res;
+	struct sgt_owned_managed res;
 
-	struct sgt_owned_unmapped *h0 =
+	struct sgt_owned_unmapped h0 =
 		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h0));
 
 	saved = body;
 	kunit_info(test, "typestate-expect-warning: %s\n",
 		   "kernel/dma/direct\\.h:\\d+ dma_direct_map_sg");
 	res = sgt_map(h0, f->narrow_dev, DMA_BIDIRECTIONAL, 0);
-	KUNIT_EXPECT_TRUE(test, IS_ERR(res));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(res), -EIO);
-	KUNIT_EXPECT_PTR_EQ(test, &h0->body, &body);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(res));
+	KUNIT_EXPECT_EQ(test, sgt_err(res), -EIO);
+	KUNIT_EXPECT_PTR_EQ(test, __sgt_body(h0), &body);
 	KUNIT_EXPECT_EQ(test, memcmp(&saved, &body, sizeof(body)), 0);
 	sgt_release(h0);
 	sgt_gen_cov(test, "failure", "map@owned_unmapped");

@@ -93,8 +93,8 @@ static noinline int bench_sgt_raw(void *ctx, unsigned int n, u64 *sum)
 static noinline int bench_sgt_gen(void *ctx, unsigned int n, u64 *sum)
 {
 	struct bench_sgt *b = ctx;
-	struct sgt_borrowed_unmapped *u;
-	struct sgt_borrowed_managed *m;
+	struct sgt_borrowed_unmapped u;
+	struct sgt_borrowed_managed m;
 	struct scatterlist *sg;
 	struct sgt body;
 	u64 acc = 0;
@@ -103,8 +103,8 @@ static noinline int bench_sgt_gen(void *ctx, unsigned int n, u64 *sum)
 	while (n--) {
 		u = sgt_borrow_unmapped(&body, &b->table);
 		m = sgt_map(u, b->dev, DMA_BIDIRECTIONAL, 0);
-		if (IS_ERR(m))
-			return PTR_ERR(m);
+		if (sgt_is_err(m))
+			return sgt_err(m);
 		sgt_for_each_dma(m, sg, i)
 			acc += sg_dma_address(sg) + sg_dma_len(sg);
 		sgt_sync_for_cpu(m);
@@ -138,16 +138,16 @@ static noinline int bench_single_raw(void *ctx, unsigned int n, u64 *sum)
 static noinline int bench_single_gen(void *ctx, unsigned int n, u64 *sum)
 {
 	struct bench_single *b = ctx;
-	struct dmab_unmapped *u;
-	struct dmab_managed *m;
+	struct dmab_unmapped u;
+	struct dmab_managed m;
 	struct dmab body;
 	u64 acc = 0;
 
 	while (n--) {
 		u = dmab_wrap_buffer(&body, b->buf, PAGE_SIZE);
 		m = dmab_map(u, b->dev, DMA_BIDIRECTIONAL, 0);
-		if (IS_ERR(m))
-			return PTR_ERR(m);
+		if (dmab_is_err(m))
+			return dmab_err(m);
 		acc += dmab_dma_addr(m);
 		dmab_sync_for_cpu(m);
 		dmab_sync_for_device(m);

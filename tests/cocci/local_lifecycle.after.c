@@ -9,19 +9,19 @@ static int push_pages(struct device *dev, struct page **pages, unsigned int n,
 		      u64 *descs)
 {
 	struct sgt sgt_body;
-	struct sgt_owned_unmapped *sgt_u;
-	struct sgt_owned_managed *sgt_m;
+	struct sgt_owned_unmapped sgt_u;
+	struct sgt_owned_managed sgt_m;
 	struct scatterlist *sg;
 	int err, i;
 
 	sgt_u = sgt_alloc_from_pages(&sgt_body, dev, pages, n, 0,
 				     n * PAGE_SIZE, GFP_KERNEL);
-	err = PTR_ERR_OR_ZERO(sgt_u);
+	err = sgt_err(sgt_u);
 	if (err)
 		return err;
 
 	sgt_m = sgt_map(sgt_u, dev, DMA_TO_DEVICE, 0);
-	err = PTR_ERR_OR_ZERO(sgt_m);
+	err = sgt_err(sgt_m);
 	if (err)
 		goto out_free;
 

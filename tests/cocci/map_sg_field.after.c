@@ -13,16 +13,16 @@ struct msc {
 	struct device *dev;
 	struct sg_table single_sgt;
 	struct sgt single_sgt_body;
-	struct sgt_borrowed_managed *single_sgt_dma;
+	struct sgt_borrowed_managed single_sgt_dma;
 	struct sg_table ring;
 	struct sgt ring_body;
-	struct sgt_borrowed_managed *ring_dma;
+	struct sgt_borrowed_managed ring_dma;
 	void *base;
 };
 
 static int msc_alloc(struct msc *msc, void *buf, size_t size)
 {
-	struct sgt_borrowed_unmapped *single_sgt_u;
+	struct sgt_borrowed_unmapped single_sgt_u;
 	int ret;
 
 	ret = sg_alloc_table(&msc->single_sgt, 1, GFP_KERNEL);
@@ -35,7 +35,7 @@ static int msc_alloc(struct msc *msc, void *buf, size_t size)
 					   &msc->single_sgt);
 	msc->single_sgt_dma = sgt_map(single_sgt_u, msc->dev, DMA_FROM_DEVICE,
 				      0);
-	ret = PTR_ERR_OR_ZERO(msc->single_sgt_dma) ? : sgt_dma_nents(msc->single_sgt_dma);
+	ret = sgt_err(msc->single_sgt_dma) ? : sgt_dma_nents(msc->single_sgt_dma);
 	if (ret < 0)
 		goto err_free_sgt;
 
@@ -51,18 +51,17 @@ err_out:
 static void msc_free(struct msc *msc)
 {
 	sgt_release(msc->single_sgt_dma);
-	msc->single_sgt_dma = NULL;
 	sg_free_table(&msc->single_sgt);
 }
 
 static int msc_ring_map(struct msc *msc)
 {
-	struct sgt_borrowed_unmapped *ring_u;
+	struct sgt_borrowed_unmapped ring_u;
 	int n;
 
 	ring_u = sgt_borrow_unmapped(&msc->ring_body, &msc->ring);
 	msc->ring_dma = sgt_map(ring_u, msc->dev, DMA_TO_DEVICE, 0);
-	n = IS_ERR(msc->ring_dma) ? 0 : sgt_dma_nents(msc->ring_dma);
+	n = sgt_is_err(msc->ring_dma) ? 0 : sgt_dma_nents(msc->ring_dma);
 	if (!n)
 		return -EIO;
 	return n;
@@ -70,8 +69,6 @@ static int msc_ring_map(struct msc *msc)
 
 static void msc_ring_unmap(struct msc *msc, bool mapped)
 {
-	if (mapped) {
+	if (mapped)
 		sgt_release(msc->ring_dma);
-		msc->ring_dma = NULL;
-	}
 }

@@ -11,7 +11,7 @@ struct foo_bo {
 	struct device *dev;
 	struct sg_table *sgt;
 	struct sgt sgt_body;
-	struct sgt_borrowed_managed *sgt_dma;
+	struct sgt_borrowed_managed sgt_dma;
 	enum dma_data_direction dir;
 };
 
@@ -19,25 +19,22 @@ static int foo_setup(struct foo_bo *bo);
 
 static int foo_pin(struct foo_bo *bo, enum dma_data_direction dir)
 {
-	struct sgt_borrowed_unmapped *sgt_u;
+	struct sgt_borrowed_unmapped sgt_u;
 	int ret;
 
 	sgt_u = sgt_borrow_unmapped(&bo->sgt_body, bo->sgt);
 	bo->sgt_dma = sgt_map(sgt_u, bo->dev, dir, 0);
-	ret = PTR_ERR_OR_ZERO(bo->sgt_dma);
+	ret = sgt_err(bo->sgt_dma);
 	if (ret)
 		return -EFAULT;
 	bo->dir = dir;
 	ret = foo_setup(bo);
-	if (ret) {
+	if (ret)
 		sgt_release(bo->sgt_dma);
-		bo->sgt_dma = NULL;
-	}
 	return ret;
 }
 
 static void foo_unpin(struct foo_bo *bo)
 {
 	sgt_release(bo->sgt_dma);
-	bo->sgt_dma = NULL;
 }

@@ -8,9 +8,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void tc_class__managed(struct dmab_managed *p);
+void tc_class__managed(struct dmab_managed p);
 
-void tc_class__managed(struct dmab_managed *p)
+void tc_class__managed(struct dmab_managed p)
 {
 	CLASS(dmab_managed, h)(p);
 

@@ -8,11 +8,11 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void tc_free_wrong__mapped__as__managed(struct dmab_mapped *p);
+void tc_free_wrong__mapped__as__managed(struct dmab_mapped p);
 
-void tc_free_wrong__mapped__as__managed(struct dmab_mapped *p)
+void tc_free_wrong__mapped__as__managed(struct dmab_mapped p)
 {
-	struct dmab_mapped *h __free(dmab_managed) = p;
+	struct dmab_mapped h __free(dmab_managed) = p;
 
 	(void)h;
 }

@@ -8,11 +8,11 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void tc_free_wrong__unmapped__as__managed(struct dmab_unmapped *p);
+void tc_free_wrong__unmapped__as__managed(struct dmab_unmapped p);
 
-void tc_free_wrong__unmapped__as__managed(struct dmab_unmapped *p)
+void tc_free_wrong__unmapped__as__managed(struct dmab_unmapped p)
 {
-	struct dmab_unmapped *h __free(dmab_managed) = p;
+	struct dmab_unmapped h __free(dmab_managed) = p;
 
 	(void)h;
 }

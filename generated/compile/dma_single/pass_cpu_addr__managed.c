@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void *tc_cpu_addr__managed(struct dmab_managed *h);
+void *tc_cpu_addr__managed(struct dmab_managed h);
 
-void *tc_cpu_addr__managed(struct dmab_managed *h)
+void *tc_cpu_addr__managed(struct dmab_managed h)
 {
 	return dmab_cpu_addr(h);
 }

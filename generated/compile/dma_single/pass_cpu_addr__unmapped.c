@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void *tc_cpu_addr__unmapped(struct dmab_unmapped *h);
+void *tc_cpu_addr__unmapped(struct dmab_unmapped h);
 
-void *tc_cpu_addr__unmapped(struct dmab_unmapped *h)
+void *tc_cpu_addr__unmapped(struct dmab_unmapped h)
 {
 	return dmab_cpu_addr(h);
 }

@@ -6,11 +6,11 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void *tc_ctor__map_new(struct dmab *body, struct device *dev, void *cpu_addr, size_t size,
-		       enum dma_data_direction dir, unsigned long attrs);
+struct dmab_managed tc_ctor__map_new(struct dmab *body, struct device *dev, void *cpu_addr,
+				     size_t size, enum dma_data_direction dir, unsigned long attrs);
 
-void *tc_ctor__map_new(struct dmab *body, struct device *dev, void *cpu_addr, size_t size,
-		       enum dma_data_direction dir, unsigned long attrs)
+struct dmab_managed tc_ctor__map_new(struct dmab *body, struct device *dev, void *cpu_addr,
+				     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
 	return dmab_map_new(body, dev, cpu_addr, size, dir, attrs);
 }

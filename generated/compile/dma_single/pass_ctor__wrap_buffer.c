@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void *tc_ctor__wrap_buffer(struct dmab *body, void *cpu_addr, size_t size);
+struct dmab_unmapped tc_ctor__wrap_buffer(struct dmab *body, void *cpu_addr, size_t size);
 
-void *tc_ctor__wrap_buffer(struct dmab *body, void *cpu_addr, size_t size)
+struct dmab_unmapped tc_ctor__wrap_buffer(struct dmab *body, void *cpu_addr, size_t size)
 {
 	return dmab_wrap_buffer(body, cpu_addr, size);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void *tc_ctor__wrap_mapped(struct dmab *body, dma_addr_t addr, size_t size);
+struct dmab_mapped tc_ctor__wrap_mapped(struct dmab *body, dma_addr_t addr, size_t size);
 
-void *tc_ctor__wrap_mapped(struct dmab *body, dma_addr_t addr, size_t size)
+struct dmab_mapped tc_ctor__wrap_mapped(struct dmab *body, dma_addr_t addr, size_t size)
 {
 	return dmab_wrap_mapped(body, addr, size);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-dma_addr_t tc_dma_addr__managed(struct dmab_managed *h);
+dma_addr_t tc_dma_addr__managed(struct dmab_managed h);
 
-dma_addr_t tc_dma_addr__managed(struct dmab_managed *h)
+dma_addr_t tc_dma_addr__managed(struct dmab_managed h)
 {
 	return dmab_dma_addr(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-dma_addr_t tc_dma_addr__mapped(struct dmab_mapped *h);
+dma_addr_t tc_dma_addr__mapped(struct dmab_mapped h);
 
-dma_addr_t tc_dma_addr__mapped(struct dmab_mapped *h)
+dma_addr_t tc_dma_addr__mapped(struct dmab_mapped h)
 {
 	return dmab_dma_addr(h);
 }

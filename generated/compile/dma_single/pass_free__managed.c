@@ -6,12 +6,11 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void tc_free__managed(struct dmab_managed *p);
+int tc_free__managed(struct dmab_managed p);
 
-void tc_free__managed(struct dmab_managed *p)
+int tc_free__managed(struct dmab_managed p)
 {
-	struct dmab_managed *h __free(dmab_managed) = p;
+	struct dmab_managed h __free(dmab_managed) = p;
 
-	if (!h)
-		return;
+	return dmab_err(h);
 }

@@ -6,11 +6,13 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void *tc_map__unmapped(struct dmab_unmapped *h, struct device *dev, enum dma_data_direction dir,
-		       unsigned long attrs);
+bool tc_map__unmapped(struct dmab_unmapped h, struct device *dev, enum dma_data_direction dir,
+		      unsigned long attrs);
 
-void *tc_map__unmapped(struct dmab_unmapped *h, struct device *dev, enum dma_data_direction dir,
-		       unsigned long attrs)
+bool tc_map__unmapped(struct dmab_unmapped h, struct device *dev, enum dma_data_direction dir,
+		      unsigned long attrs)
 {
-	return dmab_map(h, dev, dir, attrs);
+	__auto_type r = dmab_map(h, dev, dir, attrs);
+
+	return dmab_is_err(r);
 }

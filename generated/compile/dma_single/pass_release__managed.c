@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void tc_release__managed(struct dmab_managed *h);
+void tc_release__managed(struct dmab_managed h);
 
-void tc_release__managed(struct dmab_managed *h)
+void tc_release__managed(struct dmab_managed h)
 {
 	dmab_release(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-size_t tc_size__managed(struct dmab_managed *h);
+size_t tc_size__managed(struct dmab_managed h);
 
-size_t tc_size__managed(struct dmab_managed *h)
+size_t tc_size__managed(struct dmab_managed h)
 {
 	return dmab_size(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-size_t tc_size__mapped(struct dmab_mapped *h);
+size_t tc_size__mapped(struct dmab_mapped h);
 
-size_t tc_size__mapped(struct dmab_mapped *h)
+size_t tc_size__mapped(struct dmab_mapped h)
 {
 	return dmab_size(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-size_t tc_size__unmapped(struct dmab_unmapped *h);
+size_t tc_size__unmapped(struct dmab_unmapped h);
 
-size_t tc_size__unmapped(struct dmab_unmapped *h)
+size_t tc_size__unmapped(struct dmab_unmapped h)
 {
 	return dmab_size(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void tc_sync_for_device__managed(struct dmab_managed *h);
+void tc_sync_for_device__managed(struct dmab_managed h);
 
-void tc_sync_for_device__managed(struct dmab_managed *h)
+void tc_sync_for_device__managed(struct dmab_managed h)
 {
 	dmab_sync_for_device(h);
 }

@@ -6,9 +6,11 @@
  */
 #include <linux/typestate/dma_single.h>
 
-void *tc_unmap__managed(struct dmab_managed *h);
+bool tc_unmap__managed(struct dmab_managed h);
 
-void *tc_unmap__managed(struct dmab_managed *h)
+bool tc_unmap__managed(struct dmab_managed h)
 {
-	return dmab_unmap(h);
+	__auto_type r = dmab_unmap(h);
+
+	return dmab_is_err(r);
 }

@@ -8,9 +8,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_class__borrowed_managed(struct sgt_borrowed_managed *p);
+void tc_class__borrowed_managed(struct sgt_borrowed_managed p);
 
-void tc_class__borrowed_managed(struct sgt_borrowed_managed *p)
+void tc_class__borrowed_managed(struct sgt_borrowed_managed p)
 {
 	CLASS(sgt_borrowed_managed, h)(p);
 

@@ -8,9 +8,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_class__owned_managed(struct sgt_owned_managed *p);
+void tc_class__owned_managed(struct sgt_owned_managed p);
 
-void tc_class__owned_managed(struct sgt_owned_managed *p)
+void tc_class__owned_managed(struct sgt_owned_managed p)
 {
 	CLASS(sgt_owned_managed, h)(p);
 

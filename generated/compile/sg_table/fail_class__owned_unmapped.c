@@ -8,9 +8,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_class__owned_unmapped(struct sgt_owned_unmapped *p);
+void tc_class__owned_unmapped(struct sgt_owned_unmapped p);
 
-void tc_class__owned_unmapped(struct sgt_owned_unmapped *p)
+void tc_class__owned_unmapped(struct sgt_owned_unmapped p)
 {
 	CLASS(sgt_owned_unmapped, h)(p);
 

@@ -8,11 +8,11 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_free_wrong__borrowed_managed__as__owned_managed(struct sgt_borrowed_managed *p);
+void tc_free_wrong__borrowed_managed__as__owned_managed(struct sgt_borrowed_managed p);
 
-void tc_free_wrong__borrowed_managed__as__owned_managed(struct sgt_borrowed_managed *p)
+void tc_free_wrong__borrowed_managed__as__owned_managed(struct sgt_borrowed_managed p)
 {
-	struct sgt_borrowed_managed *h __free(sgt_owned_managed) = p;
+	struct sgt_borrowed_managed h __free(sgt_owned_managed) = p;
 
 	(void)h;
 }

@@ -8,11 +8,11 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_free_wrong__borrowed_mapped__as__owned_managed(struct sgt_borrowed_mapped *p);
+void tc_free_wrong__borrowed_mapped__as__owned_managed(struct sgt_borrowed_mapped p);
 
-void tc_free_wrong__borrowed_mapped__as__owned_managed(struct sgt_borrowed_mapped *p)
+void tc_free_wrong__borrowed_mapped__as__owned_managed(struct sgt_borrowed_mapped p)
 {
-	struct sgt_borrowed_mapped *h __free(sgt_owned_managed) = p;
+	struct sgt_borrowed_mapped h __free(sgt_owned_managed) = p;
 
 	(void)h;
 }

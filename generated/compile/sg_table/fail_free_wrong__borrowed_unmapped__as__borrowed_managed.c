@@ -8,11 +8,11 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_free_wrong__borrowed_unmapped__as__borrowed_managed(struct sgt_borrowed_unmapped *p);
+void tc_free_wrong__borrowed_unmapped__as__borrowed_managed(struct sgt_borrowed_unmapped p);
 
-void tc_free_wrong__borrowed_unmapped__as__borrowed_managed(struct sgt_borrowed_unmapped *p)
+void tc_free_wrong__borrowed_unmapped__as__borrowed_managed(struct sgt_borrowed_unmapped p)
 {
-	struct sgt_borrowed_unmapped *h __free(sgt_borrowed_managed) = p;
+	struct sgt_borrowed_unmapped h __free(sgt_borrowed_managed) = p;
 
 	(void)h;
 }

@@ -8,11 +8,11 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_free_wrong__borrowed_unmapped__as__owned_unmapped(struct sgt_borrowed_unmapped *p);
+void tc_free_wrong__borrowed_unmapped__as__owned_unmapped(struct sgt_borrowed_unmapped p);
 
-void tc_free_wrong__borrowed_unmapped__as__owned_unmapped(struct sgt_borrowed_unmapped *p)
+void tc_free_wrong__borrowed_unmapped__as__owned_unmapped(struct sgt_borrowed_unmapped p)
 {
-	struct sgt_borrowed_unmapped *h __free(sgt_owned_unmapped) = p;
+	struct sgt_borrowed_unmapped h __free(sgt_owned_unmapped) = p;
 
 	(void)h;
 }

@@ -8,11 +8,11 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_free_wrong__owned_managed__as__owned_unmapped(struct sgt_owned_managed *p);
+void tc_free_wrong__owned_managed__as__owned_unmapped(struct sgt_owned_managed p);
 
-void tc_free_wrong__owned_managed__as__owned_unmapped(struct sgt_owned_managed *p)
+void tc_free_wrong__owned_managed__as__owned_unmapped(struct sgt_owned_managed p)
 {
-	struct sgt_owned_managed *h __free(sgt_owned_unmapped) = p;
+	struct sgt_owned_managed h __free(sgt_owned_unmapped) = p;
 
 	(void)h;
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-unsigned int tc_cpu_nents__borrowed_mapped(struct sgt_borrowed_mapped *h);
+unsigned int tc_cpu_nents__borrowed_mapped(struct sgt_borrowed_mapped h);
 
-unsigned int tc_cpu_nents__borrowed_mapped(struct sgt_borrowed_mapped *h)
+unsigned int tc_cpu_nents__borrowed_mapped(struct sgt_borrowed_mapped h)
 {
 	return sgt_cpu_nents(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-unsigned int tc_cpu_nents__owned_unmapped(struct sgt_owned_unmapped *h);
+unsigned int tc_cpu_nents__owned_unmapped(struct sgt_owned_unmapped h);
 
-unsigned int tc_cpu_nents__owned_unmapped(struct sgt_owned_unmapped *h)
+unsigned int tc_cpu_nents__owned_unmapped(struct sgt_owned_unmapped h)
 {
 	return sgt_cpu_nents(h);
 }

@@ -6,13 +6,15 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void *tc_ctor__alloc_from_pages(struct sgt *body, struct device *dev, struct page **pages,
-				unsigned int n_pages, unsigned int offset, unsigned long size,
-				gfp_t gfp);
+struct sgt_owned_unmapped tc_ctor__alloc_from_pages(struct sgt *body, struct device *dev,
+						    struct page **pages, unsigned int n_pages,
+						    unsigned int offset, unsigned long size,
+						    gfp_t gfp);
 
-void *tc_ctor__alloc_from_pages(struct sgt *body, struct device *dev, struct page **pages,
-				unsigned int n_pages, unsigned int offset, unsigned long size,
-				gfp_t gfp)
+struct sgt_owned_unmapped tc_ctor__alloc_from_pages(struct sgt *body, struct device *dev,
+						    struct page **pages, unsigned int n_pages,
+						    unsigned int offset, unsigned long size,
+						    gfp_t gfp)
 {
 	return sgt_alloc_from_pages(body, dev, pages, n_pages, offset, size, gfp);
 }

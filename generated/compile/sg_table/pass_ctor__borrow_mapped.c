@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void *tc_ctor__borrow_mapped(struct sgt *body, struct sg_table *table);
+struct sgt_borrowed_mapped tc_ctor__borrow_mapped(struct sgt *body, struct sg_table *table);
 
-void *tc_ctor__borrow_mapped(struct sgt *body, struct sg_table *table)
+struct sgt_borrowed_mapped tc_ctor__borrow_mapped(struct sgt *body, struct sg_table *table)
 {
 	return sgt_borrow_mapped(body, table);
 }

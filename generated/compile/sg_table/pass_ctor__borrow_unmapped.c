@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void *tc_ctor__borrow_unmapped(struct sgt *body, struct sg_table *table);
+struct sgt_borrowed_unmapped tc_ctor__borrow_unmapped(struct sgt *body, struct sg_table *table);
 
-void *tc_ctor__borrow_unmapped(struct sgt *body, struct sg_table *table)
+struct sgt_borrowed_unmapped tc_ctor__borrow_unmapped(struct sgt *body, struct sg_table *table)
 {
 	return sgt_borrow_unmapped(body, table);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-enum dma_data_direction tc_dma_dir__borrowed_managed(struct sgt_borrowed_managed *h);
+enum dma_data_direction tc_dma_dir__borrowed_managed(struct sgt_borrowed_managed h);
 
-enum dma_data_direction tc_dma_dir__borrowed_managed(struct sgt_borrowed_managed *h)
+enum dma_data_direction tc_dma_dir__borrowed_managed(struct sgt_borrowed_managed h)
 {
 	return sgt_dma_dir(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-enum dma_data_direction tc_dma_dir__owned_managed(struct sgt_owned_managed *h);
+enum dma_data_direction tc_dma_dir__owned_managed(struct sgt_owned_managed h);
 
-enum dma_data_direction tc_dma_dir__owned_managed(struct sgt_owned_managed *h)
+enum dma_data_direction tc_dma_dir__owned_managed(struct sgt_owned_managed h)
 {
 	return sgt_dma_dir(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-unsigned int tc_dma_nents__borrowed_managed(struct sgt_borrowed_managed *h);
+unsigned int tc_dma_nents__borrowed_managed(struct sgt_borrowed_managed h);
 
-unsigned int tc_dma_nents__borrowed_managed(struct sgt_borrowed_managed *h)
+unsigned int tc_dma_nents__borrowed_managed(struct sgt_borrowed_managed h)
 {
 	return sgt_dma_nents(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-unsigned int tc_dma_nents__borrowed_mapped(struct sgt_borrowed_mapped *h);
+unsigned int tc_dma_nents__borrowed_mapped(struct sgt_borrowed_mapped h);
 
-unsigned int tc_dma_nents__borrowed_mapped(struct sgt_borrowed_mapped *h)
+unsigned int tc_dma_nents__borrowed_mapped(struct sgt_borrowed_mapped h)
 {
 	return sgt_dma_nents(h);
 }

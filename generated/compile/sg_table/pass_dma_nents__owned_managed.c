@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-unsigned int tc_dma_nents__owned_managed(struct sgt_owned_managed *h);
+unsigned int tc_dma_nents__owned_managed(struct sgt_owned_managed h);
 
-unsigned int tc_dma_nents__owned_managed(struct sgt_owned_managed *h)
+unsigned int tc_dma_nents__owned_managed(struct sgt_owned_managed h)
 {
 	return sgt_dma_nents(h);
 }

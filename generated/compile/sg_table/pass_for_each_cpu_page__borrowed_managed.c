@@ -6,10 +6,10 @@
  */
 #include <linux/typestate/sg_table.h>
 
-int tc_for_each_cpu_page__borrowed_managed(struct sgt_borrowed_managed *h,
+int tc_for_each_cpu_page__borrowed_managed(struct sgt_borrowed_managed h,
 					   struct sg_page_iter *piter, unsigned long pgoffset);
 
-int tc_for_each_cpu_page__borrowed_managed(struct sgt_borrowed_managed *h,
+int tc_for_each_cpu_page__borrowed_managed(struct sgt_borrowed_managed h,
 					   struct sg_page_iter *piter, unsigned long pgoffset)
 {
 	int n = 0;

@@ -6,10 +6,10 @@
  */
 #include <linux/typestate/sg_table.h>
 
-int tc_for_each_cpu_sg__borrowed_unmapped(struct sgt_borrowed_unmapped *h, struct scatterlist *sg,
+int tc_for_each_cpu_sg__borrowed_unmapped(struct sgt_borrowed_unmapped h, struct scatterlist *sg,
 					  int i);
 
-int tc_for_each_cpu_sg__borrowed_unmapped(struct sgt_borrowed_unmapped *h, struct scatterlist *sg,
+int tc_for_each_cpu_sg__borrowed_unmapped(struct sgt_borrowed_unmapped h, struct scatterlist *sg,
 					  int i)
 {
 	int n = 0;

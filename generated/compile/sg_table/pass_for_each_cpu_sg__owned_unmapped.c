@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-int tc_for_each_cpu_sg__owned_unmapped(struct sgt_owned_unmapped *h, struct scatterlist *sg, int i);
+int tc_for_each_cpu_sg__owned_unmapped(struct sgt_owned_unmapped h, struct scatterlist *sg, int i);
 
-int tc_for_each_cpu_sg__owned_unmapped(struct sgt_owned_unmapped *h, struct scatterlist *sg, int i)
+int tc_for_each_cpu_sg__owned_unmapped(struct sgt_owned_unmapped h, struct scatterlist *sg, int i)
 {
 	int n = 0;
 

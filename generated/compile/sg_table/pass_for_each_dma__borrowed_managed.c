@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-int tc_for_each_dma__borrowed_managed(struct sgt_borrowed_managed *h, struct scatterlist *sg, int i);
+int tc_for_each_dma__borrowed_managed(struct sgt_borrowed_managed h, struct scatterlist *sg, int i);
 
-int tc_for_each_dma__borrowed_managed(struct sgt_borrowed_managed *h, struct scatterlist *sg, int i)
+int tc_for_each_dma__borrowed_managed(struct sgt_borrowed_managed h, struct scatterlist *sg, int i)
 {
 	int n = 0;
 

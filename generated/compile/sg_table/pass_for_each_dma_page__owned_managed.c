@@ -6,10 +6,10 @@
  */
 #include <linux/typestate/sg_table.h>
 
-int tc_for_each_dma_page__owned_managed(struct sgt_owned_managed *h, struct sg_dma_page_iter *diter,
+int tc_for_each_dma_page__owned_managed(struct sgt_owned_managed h, struct sg_dma_page_iter *diter,
 					unsigned long pgoffset);
 
-int tc_for_each_dma_page__owned_managed(struct sgt_owned_managed *h, struct sg_dma_page_iter *diter,
+int tc_for_each_dma_page__owned_managed(struct sgt_owned_managed h, struct sg_dma_page_iter *diter,
 					unsigned long pgoffset)
 {
 	int n = 0;

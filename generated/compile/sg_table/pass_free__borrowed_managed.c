@@ -6,12 +6,11 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_free__borrowed_managed(struct sgt_borrowed_managed *p);
+int tc_free__borrowed_managed(struct sgt_borrowed_managed p);
 
-void tc_free__borrowed_managed(struct sgt_borrowed_managed *p)
+int tc_free__borrowed_managed(struct sgt_borrowed_managed p)
 {
-	struct sgt_borrowed_managed *h __free(sgt_borrowed_managed) = p;
+	struct sgt_borrowed_managed h __free(sgt_borrowed_managed) = p;
 
-	if (!h)
-		return;
+	return sgt_err(h);
 }

@@ -6,12 +6,11 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_free__owned_managed(struct sgt_owned_managed *p);
+int tc_free__owned_managed(struct sgt_owned_managed p);
 
-void tc_free__owned_managed(struct sgt_owned_managed *p)
+int tc_free__owned_managed(struct sgt_owned_managed p)
 {
-	struct sgt_owned_managed *h __free(sgt_owned_managed) = p;
+	struct sgt_owned_managed h __free(sgt_owned_managed) = p;
 
-	if (!h)
-		return;
+	return sgt_err(h);
 }

@@ -6,12 +6,11 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_free__owned_unmapped(struct sgt_owned_unmapped *p);
+int tc_free__owned_unmapped(struct sgt_owned_unmapped p);
 
-void tc_free__owned_unmapped(struct sgt_owned_unmapped *p)
+int tc_free__owned_unmapped(struct sgt_owned_unmapped p)
 {
-	struct sgt_owned_unmapped *h __free(sgt_owned_unmapped) = p;
+	struct sgt_owned_unmapped h __free(sgt_owned_unmapped) = p;
 
-	if (!h)
-		return;
+	return sgt_err(h);
 }

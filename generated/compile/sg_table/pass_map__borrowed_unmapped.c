@@ -6,11 +6,13 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void *tc_map__borrowed_unmapped(struct sgt_borrowed_unmapped *h, struct device *dev,
-				enum dma_data_direction dir, unsigned long attrs);
+bool tc_map__borrowed_unmapped(struct sgt_borrowed_unmapped h, struct device *dev,
+			       enum dma_data_direction dir, unsigned long attrs);
 
-void *tc_map__borrowed_unmapped(struct sgt_borrowed_unmapped *h, struct device *dev,
-				enum dma_data_direction dir, unsigned long attrs)
+bool tc_map__borrowed_unmapped(struct sgt_borrowed_unmapped h, struct device *dev,
+			       enum dma_data_direction dir, unsigned long attrs)
 {
-	return sgt_map(h, dev, dir, attrs);
+	__auto_type r = sgt_map(h, dev, dir, attrs);
+
+	return sgt_is_err(r);
 }

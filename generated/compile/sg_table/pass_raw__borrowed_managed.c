@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-struct sg_table *tc_raw__borrowed_managed(struct sgt_borrowed_managed *h);
+struct sg_table *tc_raw__borrowed_managed(struct sgt_borrowed_managed h);
 
-struct sg_table *tc_raw__borrowed_managed(struct sgt_borrowed_managed *h)
+struct sg_table *tc_raw__borrowed_managed(struct sgt_borrowed_managed h)
 {
 	return sgt_raw(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-struct sg_table *tc_raw__borrowed_mapped(struct sgt_borrowed_mapped *h);
+struct sg_table *tc_raw__borrowed_mapped(struct sgt_borrowed_mapped h);
 
-struct sg_table *tc_raw__borrowed_mapped(struct sgt_borrowed_mapped *h)
+struct sg_table *tc_raw__borrowed_mapped(struct sgt_borrowed_mapped h)
 {
 	return sgt_raw(h);
 }

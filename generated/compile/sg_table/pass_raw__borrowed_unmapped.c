@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-struct sg_table *tc_raw__borrowed_unmapped(struct sgt_borrowed_unmapped *h);
+struct sg_table *tc_raw__borrowed_unmapped(struct sgt_borrowed_unmapped h);
 
-struct sg_table *tc_raw__borrowed_unmapped(struct sgt_borrowed_unmapped *h)
+struct sg_table *tc_raw__borrowed_unmapped(struct sgt_borrowed_unmapped h)
 {
 	return sgt_raw(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_release__owned_unmapped(struct sgt_owned_unmapped *h);
+void tc_release__owned_unmapped(struct sgt_owned_unmapped h);
 
-void tc_release__owned_unmapped(struct sgt_owned_unmapped *h)
+void tc_release__owned_unmapped(struct sgt_owned_unmapped h)
 {
 	sgt_release(h);
 }

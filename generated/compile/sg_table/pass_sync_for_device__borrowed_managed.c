@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_sync_for_device__borrowed_managed(struct sgt_borrowed_managed *h);
+void tc_sync_for_device__borrowed_managed(struct sgt_borrowed_managed h);
 
-void tc_sync_for_device__borrowed_managed(struct sgt_borrowed_managed *h)
+void tc_sync_for_device__borrowed_managed(struct sgt_borrowed_managed h)
 {
 	sgt_sync_for_device(h);
 }

@@ -6,9 +6,9 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void tc_sync_for_device__owned_managed(struct sgt_owned_managed *h);
+void tc_sync_for_device__owned_managed(struct sgt_owned_managed h);
 
-void tc_sync_for_device__owned_managed(struct sgt_owned_managed *h)
+void tc_sync_for_device__owned_managed(struct sgt_owned_managed h)
 {
 	sgt_sync_for_device(h);
 }

@@ -6,9 +6,11 @@
  */
 #include <linux/typestate/sg_table.h>
 
-void *tc_unmap__borrowed_managed(struct sgt_borrowed_managed *h);
+bool tc_unmap__borrowed_managed(struct sgt_borrowed_managed h);
 
-void *tc_unmap__borrowed_managed(struct sgt_borrowed_managed *h)
+bool tc_unmap__borrowed_managed(struct sgt_borrowed_managed h)
 {
-	return sgt_unmap(h);
+	__auto_type r = sgt_unmap(h);
+
+	return sgt_is_err(r);
 }

@@ -17,11 +17,11 @@ struct dsf_dev {
 static int dsf_send(struct dsf_dev *d, void *buf, size_t len)
 {
 	struct dmab addr_body;
-	struct dmab_managed *addr_h;
+	struct dmab_managed addr_h;
 	dma_addr_t addr;
 
 	addr_h = dmab_map_new(&addr_body, d->dev, buf, len, DMA_TO_DEVICE, 0);
-	if (IS_ERR(addr_h))
+	if (dmab_is_err(addr_h))
 		return -ENOMEM;
 	addr = dmab_dma_addr(addr_h);
 	d->last = addr;
@@ -33,14 +33,14 @@ static int dsf_send(struct dsf_dev *d, void *buf, size_t len)
 static int dsf_sum(struct dsf_dev *d, u8 *buf, size_t len)
 {
 	struct dmab addr_body;
-	struct dmab_managed *addr_h;
+	struct dmab_managed addr_h;
 	dma_addr_t addr;
 	size_t i;
 	int ret;
 
 	addr_h = dmab_map_new(&addr_body, d->dev, buf, len, DMA_FROM_DEVICE,
 			      DMA_ATTR_SKIP_CPU_SYNC);
-	ret = PTR_ERR_OR_ZERO(addr_h);
+	ret = dmab_err(addr_h);
 	if (ret)
 		goto out;
 	addr = dmab_dma_addr(addr_h);
@@ -57,14 +57,14 @@ out:
 static int dsf_many(struct dsf_dev *d, void **bufs, int n, size_t len)
 {
 	struct dmab a_body;
-	struct dmab_managed *a_h;
+	struct dmab_managed a_h;
 	dma_addr_t a;
 	int i;
 
 	for (i = 0; i < n; i++) {
 		a_h = dmab_map_new(&a_body, d->dev, bufs[i], len,
 				   DMA_BIDIRECTIONAL, 0);
-		if (IS_ERR(a_h))
+		if (dmab_is_err(a_h))
 			break;
 		a = dmab_dma_addr(a_h);
 		d->last = a;

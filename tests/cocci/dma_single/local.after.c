@@ -18,12 +18,12 @@ struct foo_dev {
 static int foo_send(struct foo_dev *fd, void *buf, size_t len)
 {
 	struct dmab addr_body;
-	struct dmab_managed *addr_h;
+	struct dmab_managed addr_h;
 	dma_addr_t addr;
 	int ret = 0;
 
 	addr_h = dmab_map_new(&addr_body, fd->dev, buf, len, DMA_TO_DEVICE, 0);
-	if (IS_ERR(addr_h))
+	if (dmab_is_err(addr_h))
 		return -ENOMEM;
 	addr = dmab_dma_addr(addr_h);
 
@@ -38,12 +38,12 @@ static int foo_send(struct foo_dev *fd, void *buf, size_t len)
 static int foo_recv(struct foo_dev *fd, size_t len)
 {
 	struct dmab rx_dma_body;
-	struct dmab_managed *rx_dma_h;
+	struct dmab_managed rx_dma_h;
 	int ret;
 
 	rx_dma_h = dmab_map_new(&rx_dma_body, fd->dev, fd->buf, len,
 				DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
-	ret = PTR_ERR_OR_ZERO(rx_dma_h);
+	ret = dmab_err(rx_dma_h);
 	if (ret) {
 		dev_err(fd->dev, "cannot map\n");
 		goto err;
@@ -60,14 +60,14 @@ err:
 static int foo_loop(struct foo_dev *fd, void **bufs, int n)
 {
 	struct dmab a_body;
-	struct dmab_managed *a_h;
+	struct dmab_managed a_h;
 	dma_addr_t a;
 	int i;
 
 	for (i = 0; i < n; i++) {
 		a_h = dmab_map_new(&a_body, fd->dev, bufs[i], 64,
 				   DMA_BIDIRECTIONAL, 0);
-		if (IS_ERR(a_h))
+		if (dmab_is_err(a_h))
 			break;
 		a = dmab_dma_addr(a_h);
 		writel(lower_32_bits(a), fd->regs);
@@ -79,11 +79,11 @@ static int foo_loop(struct foo_dev *fd, void **bufs, int n)
 static int foo_clear(struct foo_dev *fd, void *buf)
 {
 	struct dmab a_body;
-	struct dmab_managed *a_h;
+	struct dmab_managed a_h;
 	dma_addr_t a;
 
 	a_h = dmab_map_new(&a_body, fd->dev, buf, 32, DMA_TO_DEVICE, 0);
-	if (IS_ERR(a_h))
+	if (dmab_is_err(a_h))
 		return -ENOMEM;
 	a = dmab_dma_addr(a_h);
 	dma_unmap_addr_set(fd, rx_dma, a);

@@ -12,7 +12,7 @@ struct bar_desc {
 	void *buf;
 	dma_addr_t addr;
 	struct dmab addr_body;
-	struct dmab_managed *addr_h;
+	struct dmab_managed addr_h;
 };
 
 struct bar_dev {
@@ -22,7 +22,7 @@ struct bar_dev {
 	size_t ring_len;
 	dma_addr_t ring_dma;
 	struct dmab ring_dma_body;
-	struct dmab_managed *ring_dma_h;
+	struct dmab_managed ring_dma_h;
 	struct bar_desc desc[4];
 };
 
@@ -31,7 +31,7 @@ static int bar_fill(struct bar_dev *bd, int i)
 	bd->desc[i].addr_h = dmab_map_new(&bd->desc[i].addr_body, bd->dev,
 					  bd->desc[i].buf, 256,
 					  DMA_FROM_DEVICE, 0);
-	if (IS_ERR(bd->desc[i].addr_h))
+	if (dmab_is_err(bd->desc[i].addr_h))
 		return -ENOMEM;
 	bd->desc[i].addr = dmab_dma_addr(bd->desc[i].addr_h);
 	bd->hw[2 * i] = cpu_to_le32(lower_32_bits(bd->desc[i].addr));
@@ -44,7 +44,7 @@ static int bar_open(struct bar_dev *bd)
 
 	bd->ring_dma_h = dmab_map_new(&bd->ring_dma_body, bd->dev, bd->ring,
 				      bd->ring_len, DMA_BIDIRECTIONAL, 0);
-	if (IS_ERR(bd->ring_dma_h))
+	if (dmab_is_err(bd->ring_dma_h))
 		return -ENOMEM;
 	bd->ring_dma = dmab_dma_addr(bd->ring_dma_h);
 	bd->hw[0] = cpu_to_le32(lower_32_bits(bd->ring_dma));

@@ -9,11 +9,11 @@
 int foo_ping(struct device *dev, void *buf)
 {
 	struct dmab a_body;
-	struct dmab_managed *a_h;
+	struct dmab_managed a_h;
 	dma_addr_t a;
 
 	a_h = dmab_map_new(&a_body, dev, buf, 16, DMA_TO_DEVICE, 0);
-	if (IS_ERR(a_h))
+	if (dmab_is_err(a_h))
 		return -ENOMEM;
 	a = dmab_dma_addr(a_h);
 	dmab_release(a_h);

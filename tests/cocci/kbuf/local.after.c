@@ -10,12 +10,12 @@
 static int bar_copy(const void *src, size_t len)
 {
 	struct kbuf tmp_body;
-	struct kbuf_owned *tmp_h;
+	struct kbuf_owned tmp_h;
 	void *tmp;
 	int ret;
 
 	tmp_h = kbuf_alloc(&tmp_body, len, GFP_KERNEL);
-	if (IS_ERR(tmp_h))
+	if (kbuf_is_err(tmp_h))
 		return -ENOMEM;
 	tmp = kbuf_mem(tmp_h);
 	memcpy(tmp, src, len);

@@ -11,9 +11,10 @@
  * unmapped on release). Syncing and asking for the DMA address are possible
  * only in the states where they mean something.
  *
- * The handle points into caller-provided storage, &struct dmab, which must stay
- * put while the handle is in use. Unmapping and syncing always use the device,
- * size, direction and attributes of the map, as DMA-API debugging demands.
+ * A handle is a value holding one pointer into caller-provided storage, &struct
+ * dmab, which must stay put while the handle is in use. Unmapping and syncing
+ * always use the device, size, direction and attributes of the map, as DMA-API
+ * debugging demands.
  *
  * States, one type each (mapping):
  *   &struct dmab_unmapped
@@ -24,7 +25,6 @@
 #define _LINUX_TYPESTATE_DMA_SINGLE_H
 
 #include <linux/cleanup.h>
-#include <linux/container_of.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 
@@ -52,32 +52,44 @@ struct dmab {
 
 /**
  * struct dmab_unmapped - dma_single handle: mapping=unmapped
- * @body: storage; use the dmab_*() calls, never the fields
+ * @body: the storage, NULL once the handle has moved on or been released, or an
+ * ERR_PTR(); private: use the dmab_*() calls
  *
  * mapping unmapped: CPU memory, not DMA-mapped.
+ *
+ * A handle is passed by value, like kuid_t: no other state, no void pointer and
+ * no ERR_CAST() converts to it.
  */
 struct dmab_unmapped {
-	struct dmab body;
+	struct dmab *__private body;
 };
 
 /**
  * struct dmab_mapped - dma_single handle: mapping=mapped
- * @body: storage; use the dmab_*() calls, never the fields
+ * @body: the storage, NULL once the handle has moved on or been released, or an
+ * ERR_PTR(); private: use the dmab_*() calls
  *
  * mapping mapped: DMA-mapped by someone else, who also unmaps it.
+ *
+ * A handle is passed by value, like kuid_t: no other state, no void pointer and
+ * no ERR_CAST() converts to it.
  */
 struct dmab_mapped {
-	struct dmab body;
+	struct dmab *__private body;
 };
 
 /**
  * struct dmab_managed - dma_single handle: mapping=managed
- * @body: storage; use the dmab_*() calls, never the fields
+ * @body: the storage, NULL once the handle has moved on or been released, or an
+ * ERR_PTR(); private: use the dmab_*() calls
  *
  * mapping managed: DMA-mapped through this handle; unmapped on release.
+ *
+ * A handle is passed by value, like kuid_t: no other state, no void pointer and
+ * no ERR_CAST() converts to it.
  */
 struct dmab_managed {
-	struct dmab body;
+	struct dmab *__private body;
 };
 
 /**
@@ -85,11 +97,26 @@ struct dmab_managed {
  * @h: the handle
  *
  * Context: Any context.
- * Return: the storage @h points into.
+ * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct dmab *__dmab_unmapped_body(struct dmab_unmapped *h)
+static inline struct dmab *__dmab_unmapped_body(struct dmab_unmapped h)
 {
-	return &h->body;
+	return ACCESS_PRIVATE(&h, body);
+}
+
+/**
+ * __dmab_unmapped_take() - move a handle in state unmapped out of its variable
+ * @h: address of the handle variable, empty (NULL) afterwards
+ *
+ * Context: Any context.
+ * Return: the handle @h held.
+ */
+static inline struct dmab_unmapped __dmab_unmapped_take(struct dmab_unmapped *h)
+{
+	struct dmab_unmapped v = *h;
+
+	ACCESS_PRIVATE(h, body) = NULL;
+	return v;
 }
 
 /**
@@ -97,11 +124,26 @@ static inline struct dmab *__dmab_unmapped_body(struct dmab_unmapped *h)
  * @h: the handle
  *
  * Context: Any context.
- * Return: the storage @h points into.
+ * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct dmab *__dmab_mapped_body(struct dmab_mapped *h)
+static inline struct dmab *__dmab_mapped_body(struct dmab_mapped h)
 {
-	return &h->body;
+	return ACCESS_PRIVATE(&h, body);
+}
+
+/**
+ * __dmab_mapped_take() - move a handle in state mapped out of its variable
+ * @h: address of the handle variable, empty (NULL) afterwards
+ *
+ * Context: Any context.
+ * Return: the handle @h held.
+ */
+static inline struct dmab_mapped __dmab_mapped_take(struct dmab_mapped *h)
+{
+	struct dmab_mapped v = *h;
+
+	ACCESS_PRIVATE(h, body) = NULL;
+	return v;
 }
 
 /**
@@ -109,12 +151,75 @@ static inline struct dmab *__dmab_mapped_body(struct dmab_mapped *h)
  * @h: the handle
  *
  * Context: Any context.
- * Return: the storage @h points into.
+ * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct dmab *__dmab_managed_body(struct dmab_managed *h)
+static inline struct dmab *__dmab_managed_body(struct dmab_managed h)
 {
-	return &h->body;
+	return ACCESS_PRIVATE(&h, body);
 }
+
+/**
+ * __dmab_managed_take() - move a handle in state managed out of its variable
+ * @h: address of the handle variable, empty (NULL) afterwards
+ *
+ * Context: Any context.
+ * Return: the handle @h held.
+ */
+static inline struct dmab_managed __dmab_managed_take(struct dmab_managed *h)
+{
+	struct dmab_managed v = *h;
+
+	ACCESS_PRIVATE(h, body) = NULL;
+	return v;
+}
+
+/**
+ * __dmab_body() - storage behind a handle in any state
+ * @h: a handle
+ *
+ * Return: the storage @h points into, NULL or an ERR_PTR().
+ */
+#define __dmab_body(h)						\
+	(_Generic((typeof(h)){},				\
+		struct dmab_unmapped : __dmab_unmapped_body,	\
+		struct dmab_mapped : __dmab_mapped_body,	\
+		struct dmab_managed : __dmab_managed_body)(h))
+
+/**
+ * dmab_is_err() - whether a constructor or transition failed
+ * @h: the handle it returned, in any state
+ *
+ * IS_ERR() does not apply to a handle, which is not a pointer; this does, and
+ * it is as cheap.
+ *
+ * Return: true if @h holds an error, not a handle.
+ */
+#define dmab_is_err(h) IS_ERR(__dmab_body(h))
+
+/**
+ * dmab_err() - the error a constructor or transition returned
+ * @h: the handle it returned, in any state
+ *
+ * PTR_ERR_OR_ZERO() for handles: use it for PTR_ERR() too, after dmab_is_err().
+ *
+ * Return: the negative errno @h holds, or 0 if it holds a handle.
+ */
+#define dmab_err(h) PTR_ERR_OR_ZERO(__dmab_body(h))
+
+/**
+ * dmab_take() - move a handle out of its variable
+ * @h: the handle variable, in any state; empty (NULL) afterwards
+ *
+ * return_ptr() and no_free_ptr() for handles: hand on a handle declared with
+ * __free() without releasing it at scope exit, e.g. ``return dmab_take(h);``.
+ *
+ * Return: the handle @h held.
+ */
+#define dmab_take(h)						\
+	(_Generic((typeof(h)){},				\
+		struct dmab_unmapped : __dmab_unmapped_take,	\
+		struct dmab_mapped : __dmab_mapped_take,	\
+		struct dmab_managed : __dmab_managed_take)(&(h)))
 
 /**
  * dmab_wrap_buffer() - wrap a CPU buffer that may be DMA-mapped
@@ -131,12 +236,12 @@ static inline struct dmab *__dmab_managed_body(struct dmab_managed *h)
  * Context: Any context.
  * Return: a handle in state &struct dmab_unmapped; never fails.
  */
-static inline __must_check struct dmab_unmapped *dmab_wrap_buffer(struct dmab *body, void *cpu_addr,
-								  size_t size)
+static inline __must_check struct dmab_unmapped dmab_wrap_buffer(struct dmab *body, void *cpu_addr,
+								 size_t size)
 {
 	body->cpu_addr = cpu_addr;
 	body->size = size;
-	return container_of(body, struct dmab_unmapped, body);
+	return (struct dmab_unmapped){ .body = body };
 }
 
 /**
@@ -153,13 +258,13 @@ static inline __must_check struct dmab_unmapped *dmab_wrap_buffer(struct dmab *b
  * Context: Any context.
  * Return: a handle in state &struct dmab_mapped; never fails.
  */
-static inline __must_check struct dmab_mapped *dmab_wrap_mapped(struct dmab *body, dma_addr_t addr,
-								size_t size)
+static inline __must_check struct dmab_mapped dmab_wrap_mapped(struct dmab *body, dma_addr_t addr,
+							       size_t size)
 {
 	body->cpu_addr = NULL;
 	body->addr = addr;
 	body->size = size;
-	return container_of(body, struct dmab_mapped, body);
+	return (struct dmab_mapped){ .body = body };
 }
 
 /**
@@ -179,13 +284,14 @@ static inline __must_check struct dmab_mapped *dmab_wrap_mapped(struct dmab *bod
  * in state managed.
  *
  * Context: Any context.
- * Return: a handle in state &struct dmab_managed, or an ERR_PTR(): -ENOMEM if
- * the mapping failed. On failure nothing is left allocated.
+ * Return: a handle in state &struct dmab_managed, or one that holds an error
+ * (dmab_is_err(), dmab_err()): -ENOMEM if the mapping failed. On failure
+ * nothing is left allocated.
  */
-static inline __must_check struct dmab_managed *dmab_map_new(struct dmab *body, struct device *dev,
-							     void *cpu_addr, size_t size,
-							     enum dma_data_direction dir,
-							     unsigned long attrs)
+static inline __must_check struct dmab_managed dmab_map_new(struct dmab *body, struct device *dev,
+							    void *cpu_addr, size_t size,
+							    enum dma_data_direction dir,
+							    unsigned long attrs)
 {
 	dma_addr_t addr;
 	int ret;
@@ -193,19 +299,19 @@ static inline __must_check struct dmab_managed *dmab_map_new(struct dmab *body, 
 	addr = dma_map_single_attrs(dev, cpu_addr, size, dir, attrs);
 	ret = dma_mapping_error(dev, addr);
 	if (ret)
-		return ERR_PTR(ret);
+		return (struct dmab_managed){ .body = ERR_PTR(ret) };
 	body->cpu_addr = cpu_addr;
 	body->size = size;
 	body->addr = addr;
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
-	return container_of(body, struct dmab_managed, body);
+	return (struct dmab_managed){ .body = body };
 }
 
 /**
  * dmab_unmapped_map() - DMA-map the buffer for a device
- * @src: address of the handle in state unmapped; set to NULL on success
+ * @src: address of the handle in state unmapped; emptied on success
  * @dev: device to map the buffer for
  * @dir: DMA direction
  * @attrs: DMA attributes (DMA_ATTR_*), kept for the unmap
@@ -216,13 +322,14 @@ static inline __must_check struct dmab_managed *dmab_map_new(struct dmab *body, 
  * @attrs, which the unmap and the syncs will use.
  *
  * Context: Any context.
- * Return: the handle in state &struct dmab_managed, or an ERR_PTR(): -ENOMEM if
- * the mapping failed. On failure *@src is left valid and unchanged.
+ * Return: the handle in state &struct dmab_managed, or one that holds an error
+ * (dmab_is_err(), dmab_err()): -ENOMEM if the mapping failed. On failure *@src
+ * is left valid and unchanged.
  */
-static inline __must_check struct dmab_managed *dmab_unmapped_map(struct dmab_unmapped **src,
-								  struct device *dev,
-								  enum dma_data_direction dir,
-								  unsigned long attrs)
+static inline __must_check struct dmab_managed dmab_unmapped_map(struct dmab_unmapped *src,
+								 struct device *dev,
+								 enum dma_data_direction dir,
+								 unsigned long attrs)
 {
 	struct dmab *body = __dmab_unmapped_body(*src);
 	dma_addr_t addr;
@@ -232,18 +339,18 @@ static inline __must_check struct dmab_managed *dmab_unmapped_map(struct dmab_un
 				    attrs);
 	ret = dma_mapping_error(dev, addr);
 	if (ret)
-		return ERR_PTR(ret);
+		return (struct dmab_managed){ .body = ERR_PTR(ret) };
 	body->addr = addr;
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
-	*src = NULL;
-	return container_of(body, struct dmab_managed, body);
+	ACCESS_PRIVATE(src, body) = NULL;
+	return (struct dmab_managed){ .body = body };
 }
 
 /**
  * dmab_map() - DMA-map the buffer for a device
- * @h: the handle variable, in state unmapped; set to NULL when the transition
+ * @h: the handle variable, in state unmapped; emptied when the transition
  * succeeds
  * @dev: device to map the buffer for
  * @dir: DMA direction
@@ -252,15 +359,15 @@ static inline __must_check struct dmab_managed *dmab_unmapped_map(struct dmab_un
  * Calls dmab_unmapped_map() with the address of @h, according to its type. A
  * handle in any other state does not compile.
  *
- * Return: the handle in its new state, or an ERR_PTR() with @h unchanged.
+ * Return: the handle in its new state, or an error (dmab_is_err()) with @h unchanged.
  */
 #define dmab_map(h, dev, dir, attrs)	\
-	(_Generic((typeof(h))NULL,	\
-		struct dmab_unmapped * : dmab_unmapped_map)(&(h), dev, dir, attrs))
+	(_Generic((typeof(h)){},	\
+		struct dmab_unmapped : dmab_unmapped_map)(&(h), dev, dir, attrs))
 
 /**
  * dmab_managed_unmap() - undo the DMA mapping made by dmab_map()
- * @src: address of the handle in state managed; set to NULL on success
+ * @src: address of the handle in state managed; emptied on success
  *
  * Moves mapping from managed to unmapped: dmab_managed becomes dmab_unmapped.
  *
@@ -269,19 +376,19 @@ static inline __must_check struct dmab_managed *dmab_unmapped_map(struct dmab_un
  * Context: Any context; the device must be done with the buffer.
  * Return: the handle in state &struct dmab_unmapped; never fails.
  */
-static inline __must_check struct dmab_unmapped *dmab_managed_unmap(struct dmab_managed **src)
+static inline __must_check struct dmab_unmapped dmab_managed_unmap(struct dmab_managed *src)
 {
 	struct dmab *body = __dmab_managed_body(*src);
 
 	dma_unmap_single_attrs(body->dev, body->addr, body->size,
 			       body->dir, body->attrs);
-	*src = NULL;
-	return container_of(body, struct dmab_unmapped, body);
+	ACCESS_PRIVATE(src, body) = NULL;
+	return (struct dmab_unmapped){ .body = body };
 }
 
 /**
  * dmab_unmap() - undo the DMA mapping made by dmab_map()
- * @h: the handle variable, in state managed; set to NULL when the transition
+ * @h: the handle variable, in state managed; emptied when the transition
  * succeeds
  *
  * Calls dmab_managed_unmap() with the address of @h, according to its type. A
@@ -290,12 +397,12 @@ static inline __must_check struct dmab_unmapped *dmab_managed_unmap(struct dmab_
  * Return: the handle in its new state.
  */
 #define dmab_unmap(h)			\
-	(_Generic((typeof(h))NULL,	\
-		struct dmab_managed * : dmab_managed_unmap)(&(h)))
+	(_Generic((typeof(h)){},	\
+		struct dmab_managed : dmab_managed_unmap)(&(h)))
 
 /**
  * dmab_managed_release() - release a handle in state managed
- * @h: the handle, unusable afterwards; NULL and ERR_PTR() values are ignored
+ * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the mapping of mapping=managed.
  *
@@ -303,44 +410,45 @@ static inline __must_check struct dmab_unmapped *dmab_managed_unmap(struct dmab_
  */
 static inline void dmab_managed_release(struct dmab_managed *h)
 {
-	struct dmab *body;
+	struct dmab *body = __dmab_managed_body(*h);
 
-	if (IS_ERR_OR_NULL(h))
+	ACCESS_PRIVATE(h, body) = NULL;
+	if (IS_ERR_OR_NULL(body))
 		return;
-	body = __dmab_managed_body(h);
 	dma_unmap_single_attrs(body->dev, body->addr, body->size,
 			       body->dir, body->attrs);
 }
 
 /**
  * dmab_release() - release a handle, whatever it holds
- * @h: a handle in state managed
+ * @h: the handle variable, in state managed; emptied
  *
- * Calls the release function of its state, dmab_managed_release(). Handles in
- * other states hold nothing to release; passing one does not compile.
+ * Calls the release function of its state with the address of @h,
+ * dmab_managed_release(). Handles in other states hold nothing to release;
+ * passing one does not compile.
  *
  * For release at scope exit, declare the handle with __free() and the name of
- * its state, e.g. ``struct dmab_managed *h __free(dmab_managed) = ...;``. Only
- * that name is accepted on that type. return_ptr() and no_free_ptr() hand it on
- * instead, and a transition that succeeds sets the old handle to NULL, so
- * nothing is released twice. The release functions ignore NULL and ERR_PTR()
- * handles, so a failed constructor needs no special case.
+ * its state, e.g. ``struct dmab_managed h __free(dmab_managed) = ...;``. Only
+ * that name is accepted on that type. dmab_take() hands it on instead, and a
+ * transition that succeeds empties the old handle, so nothing is released
+ * twice. The release functions ignore empty and error handles, so a failed
+ * constructor needs no special case.
  */
 #define dmab_release(h)			\
-	(_Generic((typeof(h))NULL,	\
-		struct dmab_managed * : dmab_managed_release)(h))
+	(_Generic((typeof(h)){},	\
+		struct dmab_managed : dmab_managed_release)(&(h)))
 
 /*
  * What __free_dmab_managed() accepts: the address of a variable of type struct
- * dmab_managed * and of nothing else.
+ * dmab_managed and of nothing else.
  */
 union __dmab_managed_ref {
-	struct dmab_managed **h;
+	struct dmab_managed *h;
 } __attribute__((__transparent_union__));
 
 /**
  * __free_dmab_managed() - release at scope exit, for __free(dmab_managed)
- * @r: address of the handle variable, of type &struct dmab_managed *
+ * @r: address of the handle variable, of type &struct dmab_managed
  *
  * __free() calls this with the address of the variable it annotates. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
@@ -350,7 +458,7 @@ union __dmab_managed_ref {
  */
 static inline void __free_dmab_managed(union __dmab_managed_ref r)
 {
-	dmab_managed_release(*r.h);
+	dmab_managed_release(r.h);
 }
 
 /**
@@ -378,9 +486,9 @@ static inline void *__dmab_cpu_addr(struct dmab *body)
  * Return: the address given at construction.
  */
 #define dmab_cpu_addr(h)					\
-	__dmab_cpu_addr(_Generic((typeof(h))NULL,		\
-		struct dmab_unmapped * : __dmab_unmapped_body,	\
-		struct dmab_managed * : __dmab_managed_body)(h))
+	__dmab_cpu_addr(_Generic((typeof(h)){},			\
+		struct dmab_unmapped : __dmab_unmapped_body,	\
+		struct dmab_managed : __dmab_managed_body)(h))
 
 /**
  * __dmab_size() - length of the buffer
@@ -404,10 +512,10 @@ static inline size_t __dmab_size(struct dmab *body)
  * Return: the length in bytes.
  */
 #define dmab_size(h)						\
-	__dmab_size(_Generic((typeof(h))NULL,			\
-		struct dmab_unmapped * : __dmab_unmapped_body,	\
-		struct dmab_mapped * : __dmab_mapped_body,	\
-		struct dmab_managed * : __dmab_managed_body)(h))
+	__dmab_size(_Generic((typeof(h)){},			\
+		struct dmab_unmapped : __dmab_unmapped_body,	\
+		struct dmab_mapped : __dmab_mapped_body,	\
+		struct dmab_managed : __dmab_managed_body)(h))
 
 /**
  * __dmab_dma_addr() - DMA address of the buffer, for the device
@@ -431,9 +539,9 @@ static inline dma_addr_t __dmab_dma_addr(struct dmab *body)
  * Return: the DMA address.
  */
 #define dmab_dma_addr(h)					\
-	__dmab_dma_addr(_Generic((typeof(h))NULL,		\
-		struct dmab_mapped * : __dmab_mapped_body,	\
-		struct dmab_managed * : __dmab_managed_body)(h))
+	__dmab_dma_addr(_Generic((typeof(h)){},			\
+		struct dmab_mapped : __dmab_mapped_body,	\
+		struct dmab_managed : __dmab_managed_body)(h))
 
 /**
  * __dmab_sync_for_cpu() - give the CPU ownership of the buffer
@@ -461,8 +569,8 @@ static inline void __dmab_sync_for_cpu(struct dmab *body)
  * Context: Any context.
  */
 #define dmab_sync_for_cpu(h)				\
-	__dmab_sync_for_cpu(_Generic((typeof(h))NULL,	\
-		struct dmab_managed * : __dmab_managed_body)(h))
+	__dmab_sync_for_cpu(_Generic((typeof(h)){},	\
+		struct dmab_managed : __dmab_managed_body)(h))
 
 /**
  * __dmab_sync_for_device() - give the device ownership of the buffer
@@ -489,8 +597,8 @@ static inline void __dmab_sync_for_device(struct dmab *body)
  *
  * Context: Any context.
  */
-#define dmab_sync_for_device(h)					\
-	__dmab_sync_for_device(_Generic((typeof(h))NULL,	\
-		struct dmab_managed * : __dmab_managed_body)(h))
+#define dmab_sync_for_device(h)				\
+	__dmab_sync_for_device(_Generic((typeof(h)){},	\
+		struct dmab_managed : __dmab_managed_body)(h))
 
 #endif /* _LINUX_TYPESTATE_DMA_SINGLE_H */

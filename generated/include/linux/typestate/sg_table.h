@@ -13,10 +13,10 @@
  * only for the states where they are legal, so walking the DMA entries of an
  * unmapped table, or releasing a borrowed one, does not compile.
  *
- * The handle points into caller-provided storage, &struct sgt, which must stay
- * put while any handle to it is in use. Transitions consume their source
- * handle: on success it is set to NULL and the returned handle is the only one;
- * on failure the source is left valid and unchanged.
+ * A handle is a value holding one pointer into caller-provided storage, &struct
+ * sgt, which must stay put while any handle to it is in use. Transitions
+ * consume their source handle: on success it is emptied and the returned handle
+ * is the only one; on failure the source is left valid and unchanged.
  *
  * Unmapping and syncing always use orig_nents, and DMA iteration walks nents,
  * as Documentation/core-api/dma-api.rst requires.
@@ -32,7 +32,6 @@
 #define _LINUX_TYPESTATE_SG_TABLE_H
 
 #include <linux/cleanup.h>
-#include <linux/container_of.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/minmax.h>
@@ -67,57 +66,77 @@ struct sgt {
 
 /**
  * struct sgt_borrowed_unmapped - sg_table handle: ownership=borrowed, mapping=unmapped
- * @body: storage; use the sgt_*() calls, never the fields
+ * @body: the storage, NULL once the handle has moved on or been released, or an
+ * ERR_PTR(); private: use the sgt_*() calls
  *
  * ownership borrowed: wraps a table someone else owns; never frees it.
  * mapping unmapped: not DMA-mapped.
+ *
+ * A handle is passed by value, like kuid_t: no other state, no void pointer and
+ * no ERR_CAST() converts to it.
  */
 struct sgt_borrowed_unmapped {
-	struct sgt body;
+	struct sgt *__private body;
 };
 
 /**
  * struct sgt_borrowed_mapped - sg_table handle: ownership=borrowed, mapping=mapped
- * @body: storage; use the sgt_*() calls, never the fields
+ * @body: the storage, NULL once the handle has moved on or been released, or an
+ * ERR_PTR(); private: use the sgt_*() calls
  *
  * ownership borrowed: wraps a table someone else owns; never frees it.
  * mapping mapped: DMA-mapped by someone else, who also unmaps it.
+ *
+ * A handle is passed by value, like kuid_t: no other state, no void pointer and
+ * no ERR_CAST() converts to it.
  */
 struct sgt_borrowed_mapped {
-	struct sgt body;
+	struct sgt *__private body;
 };
 
 /**
  * struct sgt_borrowed_managed - sg_table handle: ownership=borrowed, mapping=managed
- * @body: storage; use the sgt_*() calls, never the fields
+ * @body: the storage, NULL once the handle has moved on or been released, or an
+ * ERR_PTR(); private: use the sgt_*() calls
  *
  * ownership borrowed: wraps a table someone else owns; never frees it.
  * mapping managed: DMA-mapped through this handle; unmapped on release.
+ *
+ * A handle is passed by value, like kuid_t: no other state, no void pointer and
+ * no ERR_CAST() converts to it.
  */
 struct sgt_borrowed_managed {
-	struct sgt body;
+	struct sgt *__private body;
 };
 
 /**
  * struct sgt_owned_unmapped - sg_table handle: ownership=owned, mapping=unmapped
- * @body: storage; use the sgt_*() calls, never the fields
+ * @body: the storage, NULL once the handle has moved on or been released, or an
+ * ERR_PTR(); private: use the sgt_*() calls
  *
  * ownership owned: allocated through this handle; freed on release.
  * mapping unmapped: not DMA-mapped.
+ *
+ * A handle is passed by value, like kuid_t: no other state, no void pointer and
+ * no ERR_CAST() converts to it.
  */
 struct sgt_owned_unmapped {
-	struct sgt body;
+	struct sgt *__private body;
 };
 
 /**
  * struct sgt_owned_managed - sg_table handle: ownership=owned, mapping=managed
- * @body: storage; use the sgt_*() calls, never the fields
+ * @body: the storage, NULL once the handle has moved on or been released, or an
+ * ERR_PTR(); private: use the sgt_*() calls
  *
  * ownership owned: allocated through this handle; freed on release.
  * mapping managed: DMA-mapped through this handle; unmapped on release.
+ *
+ * A handle is passed by value, like kuid_t: no other state, no void pointer and
+ * no ERR_CAST() converts to it.
  */
 struct sgt_owned_managed {
-	struct sgt body;
+	struct sgt *__private body;
 };
 
 /**
@@ -125,11 +144,27 @@ struct sgt_owned_managed {
  * @h: the handle
  *
  * Context: Any context.
- * Return: the storage @h points into.
+ * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct sgt *__sgt_borrowed_unmapped_body(struct sgt_borrowed_unmapped *h)
+static inline struct sgt *__sgt_borrowed_unmapped_body(struct sgt_borrowed_unmapped h)
 {
-	return &h->body;
+	return ACCESS_PRIVATE(&h, body);
+}
+
+/**
+ * __sgt_borrowed_unmapped_take() - move a handle in state borrowed_unmapped out of its variable
+ * @h: address of the handle variable, empty (NULL) afterwards
+ *
+ * Context: Any context.
+ * Return: the handle @h held.
+ */
+static inline struct sgt_borrowed_unmapped
+__sgt_borrowed_unmapped_take(struct sgt_borrowed_unmapped *h)
+{
+	struct sgt_borrowed_unmapped v = *h;
+
+	ACCESS_PRIVATE(h, body) = NULL;
+	return v;
 }
 
 /**
@@ -137,11 +172,26 @@ static inline struct sgt *__sgt_borrowed_unmapped_body(struct sgt_borrowed_unmap
  * @h: the handle
  *
  * Context: Any context.
- * Return: the storage @h points into.
+ * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct sgt *__sgt_borrowed_mapped_body(struct sgt_borrowed_mapped *h)
+static inline struct sgt *__sgt_borrowed_mapped_body(struct sgt_borrowed_mapped h)
 {
-	return &h->body;
+	return ACCESS_PRIVATE(&h, body);
+}
+
+/**
+ * __sgt_borrowed_mapped_take() - move a handle in state borrowed_mapped out of its variable
+ * @h: address of the handle variable, empty (NULL) afterwards
+ *
+ * Context: Any context.
+ * Return: the handle @h held.
+ */
+static inline struct sgt_borrowed_mapped __sgt_borrowed_mapped_take(struct sgt_borrowed_mapped *h)
+{
+	struct sgt_borrowed_mapped v = *h;
+
+	ACCESS_PRIVATE(h, body) = NULL;
+	return v;
 }
 
 /**
@@ -149,11 +199,27 @@ static inline struct sgt *__sgt_borrowed_mapped_body(struct sgt_borrowed_mapped 
  * @h: the handle
  *
  * Context: Any context.
- * Return: the storage @h points into.
+ * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct sgt *__sgt_borrowed_managed_body(struct sgt_borrowed_managed *h)
+static inline struct sgt *__sgt_borrowed_managed_body(struct sgt_borrowed_managed h)
 {
-	return &h->body;
+	return ACCESS_PRIVATE(&h, body);
+}
+
+/**
+ * __sgt_borrowed_managed_take() - move a handle in state borrowed_managed out of its variable
+ * @h: address of the handle variable, empty (NULL) afterwards
+ *
+ * Context: Any context.
+ * Return: the handle @h held.
+ */
+static inline struct sgt_borrowed_managed
+__sgt_borrowed_managed_take(struct sgt_borrowed_managed *h)
+{
+	struct sgt_borrowed_managed v = *h;
+
+	ACCESS_PRIVATE(h, body) = NULL;
+	return v;
 }
 
 /**
@@ -161,11 +227,26 @@ static inline struct sgt *__sgt_borrowed_managed_body(struct sgt_borrowed_manage
  * @h: the handle
  *
  * Context: Any context.
- * Return: the storage @h points into.
+ * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct sgt *__sgt_owned_unmapped_body(struct sgt_owned_unmapped *h)
+static inline struct sgt *__sgt_owned_unmapped_body(struct sgt_owned_unmapped h)
 {
-	return &h->body;
+	return ACCESS_PRIVATE(&h, body);
+}
+
+/**
+ * __sgt_owned_unmapped_take() - move a handle in state owned_unmapped out of its variable
+ * @h: address of the handle variable, empty (NULL) afterwards
+ *
+ * Context: Any context.
+ * Return: the handle @h held.
+ */
+static inline struct sgt_owned_unmapped __sgt_owned_unmapped_take(struct sgt_owned_unmapped *h)
+{
+	struct sgt_owned_unmapped v = *h;
+
+	ACCESS_PRIVATE(h, body) = NULL;
+	return v;
 }
 
 /**
@@ -173,12 +254,79 @@ static inline struct sgt *__sgt_owned_unmapped_body(struct sgt_owned_unmapped *h
  * @h: the handle
  *
  * Context: Any context.
- * Return: the storage @h points into.
+ * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct sgt *__sgt_owned_managed_body(struct sgt_owned_managed *h)
+static inline struct sgt *__sgt_owned_managed_body(struct sgt_owned_managed h)
 {
-	return &h->body;
+	return ACCESS_PRIVATE(&h, body);
 }
+
+/**
+ * __sgt_owned_managed_take() - move a handle in state owned_managed out of its variable
+ * @h: address of the handle variable, empty (NULL) afterwards
+ *
+ * Context: Any context.
+ * Return: the handle @h held.
+ */
+static inline struct sgt_owned_managed __sgt_owned_managed_take(struct sgt_owned_managed *h)
+{
+	struct sgt_owned_managed v = *h;
+
+	ACCESS_PRIVATE(h, body) = NULL;
+	return v;
+}
+
+/**
+ * __sgt_body() - storage behind a handle in any state
+ * @h: a handle
+ *
+ * Return: the storage @h points into, NULL or an ERR_PTR().
+ */
+#define __sgt_body(h)								\
+	(_Generic((typeof(h)){},						\
+		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
+		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_body,		\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+
+/**
+ * sgt_is_err() - whether a constructor or transition failed
+ * @h: the handle it returned, in any state
+ *
+ * IS_ERR() does not apply to a handle, which is not a pointer; this does, and
+ * it is as cheap.
+ *
+ * Return: true if @h holds an error, not a handle.
+ */
+#define sgt_is_err(h) IS_ERR(__sgt_body(h))
+
+/**
+ * sgt_err() - the error a constructor or transition returned
+ * @h: the handle it returned, in any state
+ *
+ * PTR_ERR_OR_ZERO() for handles: use it for PTR_ERR() too, after sgt_is_err().
+ *
+ * Return: the negative errno @h holds, or 0 if it holds a handle.
+ */
+#define sgt_err(h) PTR_ERR_OR_ZERO(__sgt_body(h))
+
+/**
+ * sgt_take() - move a handle out of its variable
+ * @h: the handle variable, in any state; empty (NULL) afterwards
+ *
+ * return_ptr() and no_free_ptr() for handles: hand on a handle declared with
+ * __free() without releasing it at scope exit, e.g. ``return sgt_take(h);``.
+ *
+ * Return: the handle @h held.
+ */
+#define sgt_take(h)								\
+	(_Generic((typeof(h)){},						\
+		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_take,	\
+		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_take,	\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_take,	\
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_take,		\
+		struct sgt_owned_managed : __sgt_owned_managed_take)(&(h)))
 
 /**
  * sgt_borrow_unmapped() - wrap a table someone else owns, which is not DMA-mapped
@@ -193,11 +341,11 @@ static inline struct sgt *__sgt_owned_managed_body(struct sgt_owned_managed *h)
  * Context: Any context.
  * Return: a handle in state &struct sgt_borrowed_unmapped; never fails.
  */
-static inline __must_check struct sgt_borrowed_unmapped *sgt_borrow_unmapped(struct sgt *body,
-									     struct sg_table *table)
+static inline __must_check struct sgt_borrowed_unmapped sgt_borrow_unmapped(struct sgt *body,
+									    struct sg_table *table)
 {
 	body->sgt = table;
-	return container_of(body, struct sgt_borrowed_unmapped, body);
+	return (struct sgt_borrowed_unmapped){ .body = body };
 }
 
 /**
@@ -214,11 +362,11 @@ static inline __must_check struct sgt_borrowed_unmapped *sgt_borrow_unmapped(str
  * Context: Any context.
  * Return: a handle in state &struct sgt_borrowed_mapped; never fails.
  */
-static inline __must_check struct sgt_borrowed_mapped *sgt_borrow_mapped(struct sgt *body,
-									 struct sg_table *table)
+static inline __must_check struct sgt_borrowed_mapped sgt_borrow_mapped(struct sgt *body,
+									struct sg_table *table)
 {
 	body->sgt = table;
-	return container_of(body, struct sgt_borrowed_mapped, body);
+	return (struct sgt_borrowed_mapped){ .body = body };
 }
 
 /**
@@ -239,17 +387,17 @@ static inline __must_check struct sgt_borrowed_mapped *sgt_borrow_mapped(struct 
  * in state owned_unmapped.
  *
  * Context: Process context if @gfp allows sleeping.
- * Return: a handle in state &struct sgt_owned_unmapped, or an ERR_PTR():
- * -EINVAL if @n_pages is zero; -ENOMEM if the scatterlist could not be
- * allocated. On failure nothing is left allocated.
+ * Return: a handle in state &struct sgt_owned_unmapped, or one that holds an
+ * error (sgt_is_err(), sgt_err()): -EINVAL if @n_pages is zero; -ENOMEM if the
+ * scatterlist could not be allocated. On failure nothing is left allocated.
  */
-static inline __must_check struct sgt_owned_unmapped *sgt_alloc_from_pages(struct sgt *body,
-									   struct device *dev,
-									   struct page **pages,
-									   unsigned int n_pages,
-									   unsigned int offset,
-									   unsigned long size,
-									   gfp_t gfp)
+static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct sgt *body,
+									  struct device *dev,
+									  struct page **pages,
+									  unsigned int n_pages,
+									  unsigned int offset,
+									  unsigned long size,
+									  gfp_t gfp)
 {
 	int ret;
 
@@ -262,9 +410,9 @@ static inline __must_check struct sgt_owned_unmapped *sgt_alloc_from_pages(struc
 							      UINT_MAX),
 							gfp);
 	if (ret)
-		return ERR_PTR(ret);
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
 	body->sgt = &body->table;
-	return container_of(body, struct sgt_owned_unmapped, body);
+	return (struct sgt_owned_unmapped){ .body = body };
 }
 
 /**
@@ -282,16 +430,16 @@ static inline __must_check struct sgt_owned_unmapped *sgt_alloc_from_pages(struc
  * in state owned_unmapped.
  *
  * Context: Process context if @gfp allows sleeping.
- * Return: a handle in state &struct sgt_owned_unmapped, or an ERR_PTR():
- * -EINVAL if @size is zero or @buf is not a vmalloc address; -ENOMEM if the
- * page array or the scatterlist could not be allocated. On failure nothing is
- * left allocated.
+ * Return: a handle in state &struct sgt_owned_unmapped, or one that holds an
+ * error (sgt_is_err(), sgt_err()): -EINVAL if @size is zero or @buf is not a
+ * vmalloc address; -ENOMEM if the page array or the scatterlist could not be
+ * allocated. On failure nothing is left allocated.
  */
-static inline __must_check struct sgt_owned_unmapped *sgt_alloc_from_vmalloc(struct sgt *body,
-									     struct device *dev,
-									     void *buf,
-									     unsigned long size,
-									     gfp_t gfp)
+static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(struct sgt *body,
+									    struct device *dev,
+									    void *buf,
+									    unsigned long size,
+									    gfp_t gfp)
 {
 	void *first;
 	struct page **pages;
@@ -302,10 +450,10 @@ static inline __must_check struct sgt_owned_unmapped *sgt_alloc_from_vmalloc(str
 	first = PTR_ALIGN_DOWN(buf, PAGE_SIZE);
 	n_pages = DIV_ROUND_UP(offset_in_page(buf) + size, PAGE_SIZE);
 	if (!size || !is_vmalloc_addr(buf))
-		return ERR_PTR(-EINVAL);
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(-EINVAL) };
 	pages = kvmalloc_array(n_pages, sizeof(*pages), gfp);
 	if (!pages)
-		return ERR_PTR(-ENOMEM);
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(-ENOMEM) };
 	for (i = 0; i < n_pages; i++)
 		pages[i] = vmalloc_to_page(first + i * PAGE_SIZE);
 	ret = sg_alloc_table_from_pages_segment(&body->table, pages, n_pages,
@@ -315,9 +463,9 @@ static inline __must_check struct sgt_owned_unmapped *sgt_alloc_from_vmalloc(str
 						gfp);
 	kvfree(pages);
 	if (ret)
-		return ERR_PTR(ret);
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
 	body->sgt = &body->table;
-	return container_of(body, struct sgt_owned_unmapped, body);
+	return (struct sgt_owned_unmapped){ .body = body };
 }
 
 /**
@@ -339,46 +487,46 @@ static inline __must_check struct sgt_owned_unmapped *sgt_alloc_from_vmalloc(str
  * in state owned_managed.
  *
  * Context: Process context if @gfp allows sleeping.
- * Return: a handle in state &struct sgt_owned_managed, or an ERR_PTR(): -EINVAL
- * if @n_pages is zero, or the mapping was refused; -ENOMEM if the scatterlist
- * or the mapping could not be allocated; -EIO if the mapping failed. On failure
- * nothing is left allocated.
+ * Return: a handle in state &struct sgt_owned_managed, or one that holds an
+ * error (sgt_is_err(), sgt_err()): -EINVAL if @n_pages is zero, or the mapping
+ * was refused; -ENOMEM if the scatterlist or the mapping could not be
+ * allocated; -EIO if the mapping failed. On failure nothing is left allocated.
  */
-static inline __must_check struct sgt_owned_managed *sgt_new_mapped(struct sgt *body,
-								    struct device *dev,
-								    struct page **pages,
-								    unsigned int n_pages,
-								    unsigned int offset,
-								    unsigned long size,
-								    enum dma_data_direction dir,
-								    unsigned long attrs, gfp_t gfp)
+static inline __must_check struct sgt_owned_managed sgt_new_mapped(struct sgt *body,
+								   struct device *dev,
+								   struct page **pages,
+								   unsigned int n_pages,
+								   unsigned int offset,
+								   unsigned long size,
+								   enum dma_data_direction dir,
+								   unsigned long attrs, gfp_t gfp)
 {
 	int ret;
 
 	if (!n_pages)
-		return ERR_PTR(-EINVAL);
+		return (struct sgt_owned_managed){ .body = ERR_PTR(-EINVAL) };
 	ret = sg_alloc_table_from_pages_segment(&body->table, pages, n_pages,
 						offset, size,
 						min_t(size_t, dma_max_mapping_size(dev),
 						      UINT_MAX),
 						gfp);
 	if (ret)
-		return ERR_PTR(ret);
+		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	ret = dma_map_sgtable(dev, &body->table, dir, attrs);
 	if (ret) {
 		sg_free_table(&body->table);
-		return ERR_PTR(ret);
+		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	}
 	body->sgt = &body->table;
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
-	return container_of(body, struct sgt_owned_managed, body);
+	return (struct sgt_owned_managed){ .body = body };
 }
 
 /**
  * sgt_borrowed_unmapped_map() - DMA-map the table for a device
- * @src: address of the handle in state borrowed_unmapped; set to NULL on success
+ * @src: address of the handle in state borrowed_unmapped; emptied on success
  * @dev: device to map the table for
  * @dir: DMA direction
  * @attrs: DMA attributes (DMA_ATTR_*), kept for the unmap
@@ -391,13 +539,13 @@ static inline __must_check struct sgt_owned_managed *sgt_new_mapped(struct sgt *
  * entries, which may be smaller when an IOMMU merges them.
  *
  * Context: Any context; the table must not be in use by the device.
- * Return: the handle in state &struct sgt_borrowed_managed, or an ERR_PTR():
- * -EINVAL if the mapping was refused; -ENOMEM if the mapping could not be
- * allocated; -EIO if the mapping failed. On failure *@src is left valid and
- * unchanged.
+ * Return: the handle in state &struct sgt_borrowed_managed, or one that holds
+ * an error (sgt_is_err(), sgt_err()): -EINVAL if the mapping was refused;
+ * -ENOMEM if the mapping could not be allocated; -EIO if the mapping failed. On
+ * failure *@src is left valid and unchanged.
  */
-static inline __must_check struct sgt_borrowed_managed *
-sgt_borrowed_unmapped_map(struct sgt_borrowed_unmapped **src, struct device *dev,
+static inline __must_check struct sgt_borrowed_managed
+sgt_borrowed_unmapped_map(struct sgt_borrowed_unmapped *src, struct device *dev,
 			  enum dma_data_direction dir, unsigned long attrs)
 {
 	struct sgt *body = __sgt_borrowed_unmapped_body(*src);
@@ -405,17 +553,17 @@ sgt_borrowed_unmapped_map(struct sgt_borrowed_unmapped **src, struct device *dev
 
 	ret = dma_map_sgtable(dev, body->sgt, dir, attrs);
 	if (ret)
-		return ERR_PTR(ret);
+		return (struct sgt_borrowed_managed){ .body = ERR_PTR(ret) };
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
-	*src = NULL;
-	return container_of(body, struct sgt_borrowed_managed, body);
+	ACCESS_PRIVATE(src, body) = NULL;
+	return (struct sgt_borrowed_managed){ .body = body };
 }
 
 /**
  * sgt_owned_unmapped_map() - DMA-map the table for a device
- * @src: address of the handle in state owned_unmapped; set to NULL on success
+ * @src: address of the handle in state owned_unmapped; emptied on success
  * @dev: device to map the table for
  * @dir: DMA direction
  * @attrs: DMA attributes (DMA_ATTR_*), kept for the unmap
@@ -428,13 +576,13 @@ sgt_borrowed_unmapped_map(struct sgt_borrowed_unmapped **src, struct device *dev
  * entries, which may be smaller when an IOMMU merges them.
  *
  * Context: Any context; the table must not be in use by the device.
- * Return: the handle in state &struct sgt_owned_managed, or an ERR_PTR():
- * -EINVAL if the mapping was refused; -ENOMEM if the mapping could not be
- * allocated; -EIO if the mapping failed. On failure *@src is left valid and
- * unchanged.
+ * Return: the handle in state &struct sgt_owned_managed, or one that holds an
+ * error (sgt_is_err(), sgt_err()): -EINVAL if the mapping was refused; -ENOMEM
+ * if the mapping could not be allocated; -EIO if the mapping failed. On failure
+ * *@src is left valid and unchanged.
  */
-static inline __must_check struct sgt_owned_managed *
-sgt_owned_unmapped_map(struct sgt_owned_unmapped **src, struct device *dev,
+static inline __must_check struct sgt_owned_managed
+sgt_owned_unmapped_map(struct sgt_owned_unmapped *src, struct device *dev,
 		       enum dma_data_direction dir, unsigned long attrs)
 {
 	struct sgt *body = __sgt_owned_unmapped_body(*src);
@@ -442,18 +590,18 @@ sgt_owned_unmapped_map(struct sgt_owned_unmapped **src, struct device *dev,
 
 	ret = dma_map_sgtable(dev, body->sgt, dir, attrs);
 	if (ret)
-		return ERR_PTR(ret);
+		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
-	*src = NULL;
-	return container_of(body, struct sgt_owned_managed, body);
+	ACCESS_PRIVATE(src, body) = NULL;
+	return (struct sgt_owned_managed){ .body = body };
 }
 
 /**
  * sgt_map() - DMA-map the table for a device
- * @h: the handle variable, in state borrowed_unmapped or owned_unmapped; set to
- * NULL when the transition succeeds
+ * @h: the handle variable, in state borrowed_unmapped or owned_unmapped;
+ * emptied when the transition succeeds
  * @dev: device to map the table for
  * @dir: DMA direction
  * @attrs: DMA attributes (DMA_ATTR_*), kept for the unmap
@@ -462,17 +610,16 @@ sgt_owned_unmapped_map(struct sgt_owned_unmapped **src, struct device *dev,
  * address of @h, according to its type. A handle in any other state does not
  * compile.
  *
- * Return: the handle in its new state, or an ERR_PTR() with @h unchanged.
+ * Return: the handle in its new state, or an error (sgt_is_err()) with @h unchanged.
  */
 #define sgt_map(h, dev, dir, attrs)						\
-	(_Generic((typeof(h))NULL,						\
-		struct sgt_borrowed_unmapped * : sgt_borrowed_unmapped_map,	\
-		struct sgt_owned_unmapped * : sgt_owned_unmapped_map)		\
-		(&(h), dev, dir, attrs))
+	(_Generic((typeof(h)){},						\
+		struct sgt_borrowed_unmapped : sgt_borrowed_unmapped_map,	\
+		struct sgt_owned_unmapped : sgt_owned_unmapped_map)(&(h), dev, dir, attrs))
 
 /**
  * sgt_borrowed_managed_unmap() - undo the DMA mapping made by sgt_map()
- * @src: address of the handle in state borrowed_managed; set to NULL on success
+ * @src: address of the handle in state borrowed_managed; emptied on success
  *
  * Moves mapping from managed to unmapped: sgt_borrowed_managed becomes
  * sgt_borrowed_unmapped.
@@ -483,20 +630,20 @@ sgt_owned_unmapped_map(struct sgt_owned_unmapped **src, struct device *dev,
  * Context: Any context; the device must be done with the table.
  * Return: the handle in state &struct sgt_borrowed_unmapped; never fails.
  */
-static inline __must_check struct sgt_borrowed_unmapped *
-sgt_borrowed_managed_unmap(struct sgt_borrowed_managed **src)
+static inline __must_check struct sgt_borrowed_unmapped
+sgt_borrowed_managed_unmap(struct sgt_borrowed_managed *src)
 {
 	struct sgt *body = __sgt_borrowed_managed_body(*src);
 
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
-	*src = NULL;
-	return container_of(body, struct sgt_borrowed_unmapped, body);
+	ACCESS_PRIVATE(src, body) = NULL;
+	return (struct sgt_borrowed_unmapped){ .body = body };
 }
 
 /**
  * sgt_owned_managed_unmap() - undo the DMA mapping made by sgt_map()
- * @src: address of the handle in state owned_managed; set to NULL on success
+ * @src: address of the handle in state owned_managed; emptied on success
  *
  * Moves mapping from managed to unmapped: sgt_owned_managed becomes
  * sgt_owned_unmapped.
@@ -507,21 +654,21 @@ sgt_borrowed_managed_unmap(struct sgt_borrowed_managed **src)
  * Context: Any context; the device must be done with the table.
  * Return: the handle in state &struct sgt_owned_unmapped; never fails.
  */
-static inline __must_check struct sgt_owned_unmapped *
-sgt_owned_managed_unmap(struct sgt_owned_managed **src)
+static inline __must_check struct sgt_owned_unmapped
+sgt_owned_managed_unmap(struct sgt_owned_managed *src)
 {
 	struct sgt *body = __sgt_owned_managed_body(*src);
 
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
-	*src = NULL;
-	return container_of(body, struct sgt_owned_unmapped, body);
+	ACCESS_PRIVATE(src, body) = NULL;
+	return (struct sgt_owned_unmapped){ .body = body };
 }
 
 /**
  * sgt_unmap() - undo the DMA mapping made by sgt_map()
- * @h: the handle variable, in state borrowed_managed or owned_managed; set to
- * NULL when the transition succeeds
+ * @h: the handle variable, in state borrowed_managed or owned_managed; emptied
+ * when the transition succeeds
  *
  * Calls sgt_borrowed_managed_unmap() or sgt_owned_managed_unmap() with the
  * address of @h, according to its type. A handle in any other state does not
@@ -530,13 +677,13 @@ sgt_owned_managed_unmap(struct sgt_owned_managed **src)
  * Return: the handle in its new state.
  */
 #define sgt_unmap(h)								\
-	(_Generic((typeof(h))NULL,						\
-		struct sgt_borrowed_managed * : sgt_borrowed_managed_unmap,	\
-		struct sgt_owned_managed * : sgt_owned_managed_unmap)(&(h)))
+	(_Generic((typeof(h)){},						\
+		struct sgt_borrowed_managed : sgt_borrowed_managed_unmap,	\
+		struct sgt_owned_managed : sgt_owned_managed_unmap)(&(h)))
 
 /**
  * sgt_borrowed_managed_release() - release a handle in state borrowed_managed
- * @h: the handle, unusable afterwards; NULL and ERR_PTR() values are ignored
+ * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed.
  *
@@ -544,18 +691,18 @@ sgt_owned_managed_unmap(struct sgt_owned_managed **src)
  */
 static inline void sgt_borrowed_managed_release(struct sgt_borrowed_managed *h)
 {
-	struct sgt *body;
+	struct sgt *body = __sgt_borrowed_managed_body(*h);
 
-	if (IS_ERR_OR_NULL(h))
+	ACCESS_PRIVATE(h, body) = NULL;
+	if (IS_ERR_OR_NULL(body))
 		return;
-	body = __sgt_borrowed_managed_body(h);
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 }
 
 /**
  * sgt_owned_unmapped_release() - release a handle in state owned_unmapped
- * @h: the handle, unusable afterwards; NULL and ERR_PTR() values are ignored
+ * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the table of ownership=owned.
  *
@@ -563,17 +710,17 @@ static inline void sgt_borrowed_managed_release(struct sgt_borrowed_managed *h)
  */
 static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
 {
-	struct sgt *body;
+	struct sgt *body = __sgt_owned_unmapped_body(*h);
 
-	if (IS_ERR_OR_NULL(h))
+	ACCESS_PRIVATE(h, body) = NULL;
+	if (IS_ERR_OR_NULL(body))
 		return;
-	body = __sgt_owned_unmapped_body(h);
 	sg_free_table(&body->table);
 }
 
 /**
  * sgt_owned_managed_release() - release a handle in state owned_managed
- * @h: the handle, unusable afterwards; NULL and ERR_PTR() values are ignored
+ * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed,
  * then the table of ownership=owned.
@@ -582,11 +729,11 @@ static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
  */
 static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
 {
-	struct sgt *body;
+	struct sgt *body = __sgt_owned_managed_body(*h);
 
-	if (IS_ERR_OR_NULL(h))
+	ACCESS_PRIVATE(h, body) = NULL;
+	if (IS_ERR_OR_NULL(body))
 		return;
-	body = __sgt_owned_managed_body(h);
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	sg_free_table(&body->table);
@@ -594,36 +741,38 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
 
 /**
  * sgt_release() - release a handle, whatever it holds
- * @h: a handle in state borrowed_managed, owned_unmapped, owned_managed
+ * @h: the handle variable, in state borrowed_managed, owned_unmapped,
+ * owned_managed; emptied
  *
- * Calls the release function of its state, sgt_borrowed_managed_release() or
- * sgt_owned_unmapped_release() or sgt_owned_managed_release(). Handles in other
- * states hold nothing to release; passing one does not compile.
+ * Calls the release function of its state with the address of @h,
+ * sgt_borrowed_managed_release() or sgt_owned_unmapped_release() or
+ * sgt_owned_managed_release(). Handles in other states hold nothing to release;
+ * passing one does not compile.
  *
  * For release at scope exit, declare the handle with __free() and the name of
- * its state, e.g. ``struct sgt_owned_managed *h __free(sgt_owned_managed) =
- * ...;``. Only that name is accepted on that type. return_ptr() and
- * no_free_ptr() hand it on instead, and a transition that succeeds sets the old
- * handle to NULL, so nothing is released twice. The release functions ignore
- * NULL and ERR_PTR() handles, so a failed constructor needs no special case.
+ * its state, e.g. ``struct sgt_owned_managed h __free(sgt_owned_managed) =
+ * ...;``. Only that name is accepted on that type. sgt_take() hands it on
+ * instead, and a transition that succeeds empties the old handle, so nothing is
+ * released twice. The release functions ignore empty and error handles, so a
+ * failed constructor needs no special case.
  */
 #define sgt_release(h)								\
-	(_Generic((typeof(h))NULL,						\
-		struct sgt_borrowed_managed * : sgt_borrowed_managed_release,	\
-		struct sgt_owned_unmapped * : sgt_owned_unmapped_release,	\
-		struct sgt_owned_managed * : sgt_owned_managed_release)(h))
+	(_Generic((typeof(h)){},						\
+		struct sgt_borrowed_managed : sgt_borrowed_managed_release,	\
+		struct sgt_owned_unmapped : sgt_owned_unmapped_release,		\
+		struct sgt_owned_managed : sgt_owned_managed_release)(&(h)))
 
 /*
  * What __free_sgt_borrowed_managed() accepts: the address of a variable of type
- * struct sgt_borrowed_managed * and of nothing else.
+ * struct sgt_borrowed_managed and of nothing else.
  */
 union __sgt_borrowed_managed_ref {
-	struct sgt_borrowed_managed **h;
+	struct sgt_borrowed_managed *h;
 } __attribute__((__transparent_union__));
 
 /**
  * __free_sgt_borrowed_managed() - release at scope exit, for __free(sgt_borrowed_managed)
- * @r: address of the handle variable, of type &struct sgt_borrowed_managed *
+ * @r: address of the handle variable, of type &struct sgt_borrowed_managed
  *
  * __free() calls this with the address of the variable it annotates. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
@@ -633,20 +782,20 @@ union __sgt_borrowed_managed_ref {
  */
 static inline void __free_sgt_borrowed_managed(union __sgt_borrowed_managed_ref r)
 {
-	sgt_borrowed_managed_release(*r.h);
+	sgt_borrowed_managed_release(r.h);
 }
 
 /*
  * What __free_sgt_owned_unmapped() accepts: the address of a variable of type
- * struct sgt_owned_unmapped * and of nothing else.
+ * struct sgt_owned_unmapped and of nothing else.
  */
 union __sgt_owned_unmapped_ref {
-	struct sgt_owned_unmapped **h;
+	struct sgt_owned_unmapped *h;
 } __attribute__((__transparent_union__));
 
 /**
  * __free_sgt_owned_unmapped() - release at scope exit, for __free(sgt_owned_unmapped)
- * @r: address of the handle variable, of type &struct sgt_owned_unmapped *
+ * @r: address of the handle variable, of type &struct sgt_owned_unmapped
  *
  * __free() calls this with the address of the variable it annotates. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
@@ -656,20 +805,20 @@ union __sgt_owned_unmapped_ref {
  */
 static inline void __free_sgt_owned_unmapped(union __sgt_owned_unmapped_ref r)
 {
-	sgt_owned_unmapped_release(*r.h);
+	sgt_owned_unmapped_release(r.h);
 }
 
 /*
  * What __free_sgt_owned_managed() accepts: the address of a variable of type
- * struct sgt_owned_managed * and of nothing else.
+ * struct sgt_owned_managed and of nothing else.
  */
 union __sgt_owned_managed_ref {
-	struct sgt_owned_managed **h;
+	struct sgt_owned_managed *h;
 } __attribute__((__transparent_union__));
 
 /**
  * __free_sgt_owned_managed() - release at scope exit, for __free(sgt_owned_managed)
- * @r: address of the handle variable, of type &struct sgt_owned_managed *
+ * @r: address of the handle variable, of type &struct sgt_owned_managed
  *
  * __free() calls this with the address of the variable it annotates. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
@@ -679,7 +828,7 @@ union __sgt_owned_managed_ref {
  */
 static inline void __free_sgt_owned_managed(union __sgt_owned_managed_ref r)
 {
-	sgt_owned_managed_release(*r.h);
+	sgt_owned_managed_release(r.h);
 }
 
 /**
@@ -709,12 +858,12 @@ static inline struct sg_table *__sgt_raw(struct sgt *body)
  * Return: the table.
  */
 #define sgt_raw(h)								\
-	__sgt_raw(_Generic((typeof(h))NULL,					\
-		struct sgt_borrowed_unmapped * : __sgt_borrowed_unmapped_body,	\
-		struct sgt_borrowed_mapped * : __sgt_borrowed_mapped_body,	\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_unmapped * : __sgt_owned_unmapped_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	__sgt_raw(_Generic((typeof(h)){},					\
+		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
+		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_body,		\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * __sgt_cpu_nents() - number of CPU entries (orig_nents)
@@ -740,12 +889,12 @@ static inline unsigned int __sgt_cpu_nents(struct sgt *body)
  * Return: the number of entries in the table.
  */
 #define sgt_cpu_nents(h)							\
-	__sgt_cpu_nents(_Generic((typeof(h))NULL,				\
-		struct sgt_borrowed_unmapped * : __sgt_borrowed_unmapped_body,	\
-		struct sgt_borrowed_mapped * : __sgt_borrowed_mapped_body,	\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_unmapped * : __sgt_owned_unmapped_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	__sgt_cpu_nents(_Generic((typeof(h)){},					\
+		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
+		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_body,		\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * __sgt_dma_nents() - number of DMA entries (nents)
@@ -770,10 +919,10 @@ static inline unsigned int __sgt_dma_nents(struct sgt *body)
  * Return: the number of DMA entries, at most orig_nents.
  */
 #define sgt_dma_nents(h)							\
-	__sgt_dma_nents(_Generic((typeof(h))NULL,				\
-		struct sgt_borrowed_mapped * : __sgt_borrowed_mapped_body,	\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	__sgt_dma_nents(_Generic((typeof(h)){},					\
+		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * __sgt_dma_dir() - direction of the managed mapping
@@ -797,9 +946,9 @@ static inline enum dma_data_direction __sgt_dma_dir(struct sgt *body)
  * Return: the direction passed to sgt_map().
  */
 #define sgt_dma_dir(h)								\
-	__sgt_dma_dir(_Generic((typeof(h))NULL,					\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	__sgt_dma_dir(_Generic((typeof(h)){},					\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * __sgt_sync_for_cpu() - give the CPU ownership of the mapped memory
@@ -826,9 +975,9 @@ static inline void __sgt_sync_for_cpu(struct sgt *body)
  * Context: Any context.
  */
 #define sgt_sync_for_cpu(h)							\
-	__sgt_sync_for_cpu(_Generic((typeof(h))NULL,				\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	__sgt_sync_for_cpu(_Generic((typeof(h)){},				\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * __sgt_sync_for_device() - give the device ownership of the mapped memory
@@ -855,9 +1004,9 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * Context: Any context.
  */
 #define sgt_sync_for_device(h)							\
-	__sgt_sync_for_device(_Generic((typeof(h))NULL,				\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	__sgt_sync_for_device(_Generic((typeof(h)){},				\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * __sgt_for_each_cpu_sg() - storage behind @h, if its state allows sgt_for_each_cpu_sg()
@@ -865,12 +1014,12 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * owned_unmapped, owned_managed
  */
 #define __sgt_for_each_cpu_sg(h)						\
-	(_Generic((typeof(h))NULL,						\
-		struct sgt_borrowed_unmapped * : __sgt_borrowed_unmapped_body,	\
-		struct sgt_borrowed_mapped * : __sgt_borrowed_mapped_body,	\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_unmapped * : __sgt_owned_unmapped_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	(_Generic((typeof(h)){},						\
+		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
+		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_body,		\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * sgt_for_each_cpu_sg() - walk the CPU entries (orig_nents) of the table
@@ -890,12 +1039,12 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * owned_unmapped, owned_managed
  */
 #define __sgt_for_each_cpu_page(h)						\
-	(_Generic((typeof(h))NULL,						\
-		struct sgt_borrowed_unmapped * : __sgt_borrowed_unmapped_body,	\
-		struct sgt_borrowed_mapped * : __sgt_borrowed_mapped_body,	\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_unmapped * : __sgt_owned_unmapped_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	(_Generic((typeof(h)){},						\
+		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
+		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_body,		\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * sgt_for_each_cpu_page() - walk the pages of the CPU entries (orig_nents)
@@ -914,10 +1063,10 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * @h: a handle in state borrowed_mapped, borrowed_managed, owned_managed
  */
 #define __sgt_for_each_dma(h)							\
-	(_Generic((typeof(h))NULL,						\
-		struct sgt_borrowed_mapped * : __sgt_borrowed_mapped_body,	\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	(_Generic((typeof(h)){},						\
+		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * sgt_for_each_dma() - walk the DMA entries (nents), each a (address, length) pair
@@ -938,10 +1087,10 @@ static inline void __sgt_sync_for_device(struct sgt *body)
  * @h: a handle in state borrowed_mapped, borrowed_managed, owned_managed
  */
 #define __sgt_for_each_dma_page(h)						\
-	(_Generic((typeof(h))NULL,						\
-		struct sgt_borrowed_mapped * : __sgt_borrowed_mapped_body,	\
-		struct sgt_borrowed_managed * : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed * : __sgt_owned_managed_body)(h))
+	(_Generic((typeof(h)){},						\
+		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
+		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
+		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
 
 /**
  * sgt_for_each_dma_page() - walk the DMA entries (nents) page by page

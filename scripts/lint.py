@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run each spec's generated lint (generated/lint/*.cocci) over a tree.
+
+    scripts/lint.py TREE [DIR]
+
+Scans the .c and .h files under TREE/DIR (default: the whole tree) that
+call a spec's handle API, in coccicheck's report mode, and prints each
+finding as ``path:line:col: message``, paths relative to TREE, then one
+summary line.  Exit status: 0 with no findings, 1 with findings, 2 when
+the tree, the directory or spatch is not usable.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LINT_DIR = os.path.join(ROOT, "generated", "lint")
+# Seconds spatch may spend on one file; a file that takes longer is named.
+TIMEOUT = 120
+
+
+def fail(message):
+    print(f"lint: {message}", file=sys.stderr)
+    return 2
+
+
+def header(path):
+    """The candidate pattern and the spatch options a lint declares."""
+    cand, opts = None, []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"// Comments: candidate files match /(.*)/$", line)
+            if m:
+                cand = m.group(1)
+            m = re.match(r"// Options: (.*)$", line)
+            if m:
+                opts = m.group(1).split()
+    return cand, opts
+
+
+def candidates(base, pattern):
+    """Sorted .c and .h files under ``base`` whose text matches."""
+    pat = re.compile(pattern)
+    out = []
+    if os.path.isfile(base):
+        walk = [(os.path.dirname(base), [], [os.path.basename(base)])]
+    else:
+        walk = os.walk(base)
+    for dirpath, _, names in walk:
+        for name in names:
+            if not name.endswith((".c", ".h")):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    if pat.search(f.read()):
+                        out.append(path)
+            except OSError:
+                continue
+    return sorted(out)
+
+
+def run(cocci, files, opts):
+    """spatch in report mode over ``files``, each its own group; returns
+    (findings, error line or None)."""
+    with tempfile.TemporaryDirectory(prefix="typestate-lint.") as tmp:
+        groups = os.path.join(tmp, "groups")
+        with open(groups, "w", encoding="utf-8") as f:
+            f.write("\n\n".join(files) + "\n")
+        os.makedirs(os.path.join(tmp, "t"))
+        jobs = os.environ.get("LINT_JOBS", "1")
+        cmd = ["spatch", "--very-quiet", "-D", "report", "--cocci-file",
+               cocci, "--file-groups", groups, "--jobs", jobs,
+               "--chunksize", "1", "--timeout", str(TIMEOUT),
+               "--tmp-dir", os.path.join(tmp, "t"), *opts]
+        try:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True,
+                                  cwd=tmp, check=False)
+        except OSError as e:
+            return [], f"cannot run spatch: {e.strerror}"
+    found = [line for line in proc.stdout.splitlines()
+             if re.match(r".+:\d+:\d+-\d+: ", line)]
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        return found, f"spatch failed on {os.path.basename(cocci)}: {last}"
+    return found, None
+
+
+def main(argv):
+    if not argv or len(argv) > 2 or argv[0].startswith("-"):
+        return fail("usage: make lint TREE=<kernel tree or directory> "
+                    "[DIR=<directory or file under it>]")
+    tree = os.path.abspath(argv[0])
+    if not os.path.isdir(tree):
+        return fail(f"TREE {argv[0]}: no such directory")
+    sub = argv[1] if len(argv) > 1 else ""
+    base = os.path.normpath(os.path.join(tree, sub))
+    if not (base + os.sep).startswith(tree + os.sep) and base != tree:
+        return fail(f"DIR {sub}: not inside TREE {argv[0]}")
+    if not os.path.exists(base):
+        return fail(f"DIR {sub}: not found under {argv[0]}")
+    lints = sorted(n for n in os.listdir(LINT_DIR) if n.endswith(".cocci"))
+    if not lints:
+        return fail(f"no lint in {LINT_DIR}; run make gen")
+    total, scanned = [], set()
+    for name in lints:
+        cocci = os.path.join(LINT_DIR, name)
+        pattern, opts = header(cocci)
+        if pattern is None:
+            return fail(f"{cocci} names no candidate files; run make gen")
+        files = candidates(base, pattern)
+        scanned.update(files)
+        if not files:
+            continue
+        found, err = run(cocci, files, opts)
+        if err:
+            return fail(err)
+        for line in found:
+            path, rest = line.split(":", 1)
+            rel = os.path.relpath(path, tree)
+            total.append(f"{rel}:{rest}  [{name[:-len('.cocci')]}]")
+    for line in sorted(set(total), key=_order):
+        print(line)
+    print(f"lint: {len(set(total))} findings in "
+          f"{len({t.split(':', 1)[0] for t in total})} files; "
+          f"{len(scanned)} files use a handle API under "
+          f"{os.path.relpath(base, tree) if base != tree else argv[0]}")
+    return 1 if total else 0
+
+
+def _order(line):
+    path, ln = line.split(":")[:2]
+    return (path, int(ln), line)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
