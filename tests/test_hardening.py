@@ -420,16 +420,25 @@ def test_style_spec_is_accepted_near_100_columns(tmp_path, name):
 
 def test_state_names_one_over_the_limit_are_refused_with_the_reason(
         tmp_path):
-    """The clk style spec's prototype of 97 columns, 4 characters longer:
-    refused at gen time at the spec, saying which line and why."""
+    """The clk style spec's state names made longer one character at a
+    time: accepted up to the last length whose output fits in 100 columns,
+    and the next one refused at gen time at the spec, saying which line
+    and why."""
     src = os.path.join(STYLE_SPECS, "clk_long_names.yaml")
     text = open(src, encoding="utf-8").read()
     assert text.count("disabled") >= 4
     path = tmp_path / "clk_gate.yaml"
-    path.write_text(re.sub(r"\bdisabled\b", "disabled_x", text))
-    res = run_gen(["lint", str(path)])
+    for k in range(1, 9):
+        path.write_text(re.sub(r"\bdisabled\b", "disabled" + "x" * k, text))
+        res = run_gen(["lint", str(path)])
+        assert_no_traceback(res)
+        if res.rc:
+            break
+    else:
+        pytest.fail("8 more characters per state name still fit: the "
+                    "style spec is no longer near the limit")
     assert res.rc == 2 and len(res.err_lines) == 1, res.err
     m = error_re(str(path)).match(res.err_lines[0])
     assert m, res.err
-    assert "is 101 columns wide; the limit is 100" in res.err
+    assert re.search(r"is 10[1-8] columns wide; the limit is 100", res.err)
     assert "shorten the names" in res.err
