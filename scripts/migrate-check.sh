@@ -87,7 +87,7 @@ fi
 tail -1 "$cache/migrate-lint.log" | sed 's/^lint:/migrate-check: lint of the migrated tree:/'
 
 echo "migrate-check: migrating $dir/ again (must change nothing)"
-( cd "$tree" && progress "migrate-check: migrating $dir/ again" /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" >"$cache/migrate-again.log" )
+( cd "$tree" && progress "migrate-check: migrating $dir/ again" /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" --again "$cache/migrate-summary.json" >"$cache/migrate-again.log" )
 rerun=$(grep -o '[0-9]* files and [0-9]* functions migrated' "$cache/migrate-again.log" | awk '{s+=$1} END {print s+0}')
 noreason=$(/usr/bin/python3 -c 'import json, sys
 s = json.load(open(sys.argv[1]))["specs"].values()

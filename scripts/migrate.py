@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Apply the generated semantic patches to a kernel tree.
 
-    migrate.py TREE [DIR] [--report-only] [--summary FILE]
+    migrate.py TREE [DIR] [--report-only] [--summary FILE] [--again FILE]
 
 Installs the generated headers into TREE, selects candidate files under
 TREE/DIR (default drivers/) with each spec's own pattern, and runs spatch on
@@ -15,7 +15,8 @@ group_by_header).  A file whose only change is the typestate #include,
 which spatch adds across a group, is restored.
 Patch mode rewrites in place; report mode then lists today's bugs and the
 functions left unmigrated, with their reasons.  Running it twice changes
-nothing the second time.
+nothing the second time; --again FILE (the first run's --summary) makes
+that second run scan only the file groups the first one changed.
 """
 
 import difflib
@@ -104,6 +105,14 @@ def group_by_header(files, texts, member=None, with_split=False):
         else:
             groups.append(cs + hs)
     return (groups, split) if with_split else groups
+
+
+def changed_groups(groups, tree_dir, changed):
+    """The groups that hold a file of ``changed`` (paths relative to
+    ``tree_dir``, as a summary lists them): a second run need scan only
+    those, for spatch gives the same output on the same input."""
+    return [g for g in groups
+            if any(os.path.relpath(f, tree_dir) in changed for f in g)]
 
 
 # A struct or union tag, or a function, defined at the start of a line
@@ -221,6 +230,13 @@ def main(argv):
     if "--summary" in argv:
         summary_file = argv[argv.index("--summary") + 1]
         args.remove(summary_file)
+    again = None
+    if "--again" in argv:
+        again = argv[argv.index("--again") + 1]
+        args.remove(again)
+        with open(again, encoding="utf-8") as f:
+            again = {k: set(v["files_migrated"])
+                     for k, v in json.load(f)["specs"].items()}
     if not args:
         print(__doc__, file=sys.stderr)
         return 2
@@ -240,6 +256,13 @@ def main(argv):
         before = candidates(tree_dir, sub, pattern)
         files = list(before)
         groups, split = group_by_header(files, before, member, True)
+        if again is not None:
+            groups = changed_groups(groups, tree_dir, again.get(name, ()))
+            files = [f for f in files if any(f in g for g in groups)]
+            before = {f: before[f] for f in files}
+            print(f"{name}: scanning again the {len(groups)} file groups "
+                  "the first run changed (the others would see the same "
+                  "files again)")
         for g in groups:
             for h in g:
                 before.setdefault(h, _read(h))

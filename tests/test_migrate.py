@@ -89,6 +89,17 @@ def test_a_group_whose_files_define_one_name_twice_is_split(tmp_path):
     assert split == [] and len(groups) == 1 and len(groups[0]) == 4
 
 
+def test_a_second_run_rescans_only_the_groups_the_first_changed(tmp_path):
+    t = str(tmp_path)
+    groups = [[t + "/drivers/a/x.c", t + "/drivers/a/x.h"],
+              [t + "/drivers/b/y.c"], [t + "/drivers/c/z.c"]]
+    # A changed header brings its whole group; an unchanged group stays out.
+    assert migrate.changed_groups(groups, t, {"drivers/a/x.h",
+                                              "drivers/c/z.c"}) == \
+        [groups[0], groups[2]]
+    assert migrate.changed_groups(groups, t, set()) == []
+
+
 def test_migrated_lines_are_indented_with_tabs():
     assert migrate.retab_line("\t\t\t\t               x,\n") == \
         "\t\t\t\t\t       x,\n"
