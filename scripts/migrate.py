@@ -2,6 +2,7 @@
 """Apply the generated semantic patches to a kernel tree.
 
     migrate.py TREE [DIR] [--report-only] [--summary FILE] [--again FILE]
+               [--spec NAME]...
 
 Installs the generated headers into TREE, selects candidate files under
 TREE/DIR (default drivers/) with each spec's own pattern, and runs spatch on
@@ -16,7 +17,8 @@ which spatch adds across a group, is restored.
 Patch mode rewrites in place; report mode then lists today's bugs and the
 functions left unmigrated, with their reasons.  Running it twice changes
 nothing the second time; --again FILE (the first run's --summary) makes
-that second run scan only the file groups the first one changed.
+that second run scan only the file groups the first one changed.  --spec
+NAME (repeatable) runs only that spec's semantic patch.
 """
 
 import difflib
@@ -230,6 +232,18 @@ def main(argv):
     if "--summary" in argv:
         summary_file = argv[argv.index("--summary") + 1]
         args.remove(summary_file)
+    only = set()
+    while "--spec" in argv:
+        i = argv.index("--spec")
+        only.add(argv[i + 1])
+        args.remove(argv[i + 1])
+        argv = argv[:i] + argv[i + 2:]
+    known = {n[:-len(".cocci")] for n in os.listdir(COCCI_DIR)}
+    if only - known:
+        print("migrate: no semantic patch for spec %s; known: %s" % (
+            ", ".join(sorted(only - known)), ", ".join(sorted(known))),
+            file=sys.stderr)
+        return 2
     again = None
     if "--again" in argv:
         again = argv[argv.index("--again") + 1]
@@ -251,6 +265,8 @@ def main(argv):
     summary = {"tree": tree_dir, "dir": sub, "specs": {}}
     status = 0
     for name in sorted(os.listdir(COCCI_DIR)):
+        if only and name[:-len(".cocci")] not in only:
+            continue
         cocci = os.path.join(COCCI_DIR, name)
         pattern, opts, member = cocci_header(cocci)
         before = candidates(tree_dir, sub, pattern)
