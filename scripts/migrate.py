@@ -28,6 +28,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "kernel_tests"))
@@ -48,11 +49,17 @@ LOCAL_INCLUDE = re.compile(r'^#include\s+"([^"]+\.h)"', re.M)
 def local_headers(path, text, member):
     """Headers a .c file includes with quotes (and those they include in
     turn), found beside it, that declare a struct member of type
-    ``member``: a struct the migration may extend lives there."""
+    ``member`` which the file itself uses (``->name`` or ``.name``): a
+    struct the migration may extend lives there, and this file may map,
+    unmap or read that member.  A file that includes such a header but
+    never names one of its members cannot take part in moving that
+    member onto a handle, and goes to spatch without it."""
     if not member:
         return []
-    decl = re.compile(r"(^|[{;])\s*%s\s*\**\s*\w+(\s*\[[^]]*\])?\s*;" %
+    decl = re.compile(r"(?:^|[{;])\s*%s\s*((?:\**\s*\w+(?:\s*\[[^]]*\])?"
+                      r"\s*,\s*)*\**\s*\w+(?:\s*\[[^]]*\])?)\s*;" %
                       re.escape(member), re.M)
+    used = set(re.findall(r"(?:->|\.)\s*([A-Za-z_]\w*)", text))
     out, seen, todo = [], set(), [(path, text, 0)]
     while todo:
         f, t, depth = todo.pop(0)
@@ -62,7 +69,9 @@ def local_headers(path, text, member):
                 continue
             seen.add(h)
             ht = _read(h)
-            if decl.search(ht):
+            names = {re.sub(r"\[.*", "", n).strip(" *\t\n")
+                     for m in decl.finditer(ht) for n in m.group(1).split(",")}
+            if names & used:
                 out.append(h)
             if depth < 3:
                 todo.append((h, ht, depth + 1))
@@ -180,7 +189,9 @@ def spatch(cocci, groups_list, mode, opts, extra=()):
         groups = os.path.join(tmp, "groups")
         with open(groups, "w", encoding="utf-8") as f:
             f.write("\n\n".join("\n".join(g) for g in groups_list) + "\n")
-        cmd = ["spatch", "--very-quiet", "-D", mode, "--cocci-file", cocci,
+        # --quiet, not --very-quiet: spatch then notes on stderr each file
+        # group that took long (see slow_groups).
+        cmd = ["spatch", "--quiet", "-D", mode, "--cocci-file", cocci,
                "--disable-worth-trying-opt", "--file-groups", groups,
                "--jobs", str(os.cpu_count() or 2), "--chunksize", "1",
                "--timeout", str(TIMEOUT),
@@ -190,6 +201,20 @@ def spatch(cocci, groups_list, mode, opts, extra=()):
                               stderr=subprocess.PIPE, text=True, cwd=tmp,
                               check=False)
     return proc
+
+
+def slow_groups(stderr, tree_dir, n=5):
+    """The ``n`` slowest file groups spatch noted on ``stderr`` (it notes
+    those that take more than a few seconds), slowest first, as
+    "SECONDS s: FIRST FILE (+K files)"."""
+    out = []
+    for secs, files in re.findall(r"^Note: processing took\s+([\d.]+)s: "
+                                  r"(.*)$", stderr, re.M):
+        files = files.split()
+        out.append((float(secs), "%.0f s: %s%s" % (
+            float(secs), os.path.relpath(files[0], tree_dir),
+            " (+%d files)" % (len(files) - 1) if len(files) > 1 else "")))
+    return [x for _, x in sorted(out, reverse=True)[:n]]
 
 
 def main(argv):
@@ -292,6 +317,7 @@ def main(argv):
         # A semantic patch generated from a spec's migrate: section also
         # lists every acquire site it saw (virtual mode "sites"), so that
         # each one is accounted for: migrated, or left with a reason.
+        start = time.monotonic()
         sites_mode = "virtual sites" in _read(cocci)
         extra_sites = ["-D", "sites"] if sites_mode else []
         if report_only:
@@ -301,8 +327,8 @@ def main(argv):
             changed = []
         else:
             # One pass rewrites and reports; its report describes the code
-            # as it was, which is what it still is outside the groups the
-            # pass changed.  Those few are reported again, as rewritten.
+            # as it was.  In the files it changed, each line it reported
+            # is followed to where it now is (see moved_findings).
             proc = spatch(cocci, groups, "patch", opts,
                           ["--in-place", "-D", "report", *extra_sites])
             first = proc.stdout
@@ -315,13 +341,8 @@ def main(argv):
                 _retab(f, before[f])
                 _ensure_include(f, before[f], header)
             changed = [f for f in before if _read(f) != before[f]]
-            redo = [g for g in groups if any(f in changed for f in g)]
-            stale = {f for g in redo for f in g}
-            findings = "".join(
-                line for line in proc.stdout.splitlines(True)
-                if line.split(":", 1)[0] not in stale)
-            if redo:
-                findings += spatch(cocci, redo, "report", opts).stdout
+            findings = moved_findings(
+                proc.stdout, {f: (before[f], _read(f)) for f in changed})
         timed_out = sorted(set(re.findall(r"timeout \(we abort\): (\S+)",
                                           proc.stderr)))
         findings = sorted({line for line in findings.splitlines()
@@ -333,6 +354,8 @@ def main(argv):
         s["not_migrated"] = [rel(x) for x in findings if "not migrated" in x]
         s["bugs"] = [rel(x) for x in findings if "BUG?" in x]
         s["timed_out"] = [rel(f) for f in timed_out]
+        s["slowest_groups"] = slow_groups(proc.stderr, tree_dir)
+        s["seconds"] = round(time.monotonic() - start)
         if sites_mode:
             s.update(_account(first, changed, rel))
             s["sites_without_reason"] += [
@@ -351,6 +374,10 @@ def main(argv):
               f"{len(s['not_migrated'])} functions or struct fields left "
               f"with a reason; "
               f"{len(s['bugs'])} possible bugs reported")
+        print(f"{name}: spatch and the rewrite took {s['seconds']} s")
+        if s["slowest_groups"]:
+            print(f"{name}: slowest file groups: "
+                  + "; ".join(s["slowest_groups"]))
         for f in s["timed_out"]:
             print(f"  not scanned: {f}: spatch gave up after {TIMEOUT} s")
         for g in s["groups_split"]:
@@ -379,6 +406,49 @@ def main(argv):
         with open(summary_file, "w", encoding="utf-8") as f:
             json.dump(summary, f, indent=1)
     return status
+
+
+def moved_findings(report, texts):
+    """The report lines of ``report`` (said of the code before the pass),
+    with the line of each finding in a changed file (``texts``: {path:
+    (old, new)}), and the lines its message names ("line N"), moved to
+    where those lines now are.  A finding whose own line the pass rewrote
+    says what the pass did there (the site moved after all, as part of a
+    struct member, or its behaviour change is listed from the pass's own
+    report) and is dropped, but for a possible bug, which keeps its old
+    line number and says so.
+
+    This replaces a second, report-only spatch pass over every changed
+    file group: the lines a migration leaves alone are the same code, so
+    spatch would say the same of them."""
+    maps = {}
+    out = []
+    for line in report.splitlines(True):
+        m = re.match(r"^([^:\s]+):(\d+):(.*)$", line, re.S)
+        if not m or m.group(1) not in texts:
+            out.append(line)
+            continue
+        path = m.group(1)
+        if path not in maps:
+            old, new = texts[path]
+            sm = difflib.SequenceMatcher(None, old.splitlines(),
+                                         new.splitlines(), autojunk=False)
+            maps[path] = {i1 + k + 1: j1 + k + 1
+                          for tag, i1, i2, j1, _ in sm.get_opcodes()
+                          if tag == "equal" for k in range(i2 - i1)}
+        n = int(m.group(2))
+        moved = maps[path]
+        rest = re.sub(r"\bline (\d+)\b", lambda x: "line %d" % moved.get(
+            int(x.group(1)), int(x.group(1))), m.group(3))
+        if n in moved:
+            out.append("%s:%d:%s" % (path, moved[n], rest))
+        elif "BUG?" not in line:
+            continue
+        else:
+            out.append("%s:%d:%s (said of the code before the migration, "
+                       "which rewrote this line)\n" % (
+                           path, n, rest.rstrip("\n")))
+    return "".join(out)
 
 
 SITE_LINE = re.compile(r"^([^:\s]+):(\d+): acquire site: (migrated|left)$")

@@ -22,19 +22,26 @@ def test_candidates_sharing_a_header_form_one_group(tmp_path):
     d = tmp_path / "drivers" / "foo"
     _write(str(d / "foo.h"), "struct foo { struct sg_table *sgt; };\n")
     _write(str(d / "plain.h"), "int plain(void);\n")
-    _write(str(d / "a.c"), '#include "foo.h"\nstruct sg_table *x;\n')
+    _write(str(d / "a.c"), '#include "foo.h"\n'
+           "struct sg_table *x(struct foo *f) { return f->sgt; }\n")
     _write(str(d / "b.c"), '#include "foo.h"\n#include "plain.h"\n'
-           "int f(void) { return dma_map_sgtable(0, 0, 0, 0); }\n")
+           "int f(struct foo *f)\n"
+           "{ return dma_map_sgtable(0, f->sgt, 0, 0); }\n")
     _write(str(d / "c.c"), '#include "plain.h"\nstruct sg_table *y;\n')
     _write(str(d / "d.c"), "int nothing_here;\n")
+    # e.c includes foo.h but never names its sg_table member: it cannot
+    # take part in moving that member onto a handle.
+    _write(str(d / "e.c"), '#include "foo.h"\nstruct sg_table *z;\n'
+           "int g(struct foo *f) { return f->other; }\n")
     cands = migrate.candidates(str(tmp_path), "drivers",
                                r"struct sg_table|dma_map_sgtable")
-    assert sorted(os.path.basename(c) for c in cands) == ["a.c", "b.c", "c.c"]
+    assert sorted(os.path.basename(c) for c in cands) == \
+        ["a.c", "b.c", "c.c", "e.c"]
     groups = sorted(sorted(os.path.basename(f) for f in g)
                     for g in migrate.group_by_header(list(cands), cands,
                                                      "struct sg_table"))
     # plain.h declares no sg_table: it groups nothing and is not scanned.
-    assert groups == [["a.c", "b.c", "foo.h"], ["c.c"]]
+    assert groups == [["a.c", "b.c", "foo.h"], ["c.c"], ["e.c"]]
 
 
 def test_headers_are_followed_through_nested_local_includes(tmp_path):
@@ -42,8 +49,10 @@ def test_headers_are_followed_through_nested_local_includes(tmp_path):
     _write(str(d / "bar.h"), '#include "hw/regs.h"\nint bar(void);\n')
     _write(str(d / "hw" / "regs.h"),
            "struct bar_ring {\n\tdma_addr_t dma[4];\n\tvoid *buf;\n};\n")
-    _write(str(d / "a.c"), '#include "bar.h"\nint a(void);\n')
-    _write(str(d / "b.c"), '#include "hw/regs.h"\nint b(void);\n')
+    _write(str(d / "a.c"), '#include "bar.h"\n'
+           "int a(struct bar_ring *r) { return r->dma[0] != 0; }\n")
+    _write(str(d / "b.c"), '#include "hw/regs.h"\n'
+           "int b(struct bar_ring r) { return r.dma[1] != 0; }\n")
     cands = {str(d / n): open(str(d / n), encoding="utf-8").read()
              for n in ("a.c", "b.c")}
     groups = migrate.group_by_header(list(cands), cands, "dma_addr_t")
@@ -59,12 +68,16 @@ def test_a_group_whose_files_define_one_name_twice_is_split(tmp_path):
     # hash_digest_key(): spatch binds a rule's identifiers across the
     # files of a group, so the two would be judged as one function.
     d = tmp_path / "drivers" / "caam"
-    _write(str(d / "regs.h"), "struct ring {\n\tdma_addr_t dma;\n};\n")
+    _write(str(d / "regs.h"), "struct ring {\n\tint n;\n"
+           "\tdma_addr_t src, *dst;\n};\n")
     _write(str(d / "a.c"), '#include "regs.h"\n'
-           "static int digest(int x)\n{\n\treturn x;\n}\n")
+           "static int digest(int x)\n{\n\treturn x;\n}\n"
+           "int ua(struct ring *r) { return r->src; }\n")
     _write(str(d / "b.c"), '#include "regs.h"\nstatic int digest(int x,\n'
-           "\t\t  int y)\n{\n\treturn y;\n}\n")
-    _write(str(d / "c.c"), '#include "regs.h"\nstruct ring *r;\n')
+           "\t\t  int y)\n{\n\treturn y;\n}\n"
+           "int ub(struct ring *r) { return *r->dst; }\n")
+    _write(str(d / "c.c"), '#include "regs.h"\nstruct ring *r;\n'
+           "int uc(void) { return r->src; }\n")
     cands = {str(d / n): open(str(d / n), encoding="utf-8").read()
              for n in ("a.c", "b.c", "c.c")}
     groups, split = migrate.group_by_header(list(cands), cands, "dma_addr_t",
@@ -78,11 +91,13 @@ def test_a_group_whose_files_define_one_name_twice_is_split(tmp_path):
     # after a label at the start of a line, in both files.
     _write(str(d / "a.c"), '#include "regs.h"\n'
            "static int digest(int x)\n{\n\tif (x) {\n\t\tx++;\n"
-           "\t}\nout:\n\twhile (x) {\n\t\tx--;\n\t}\n\treturn x;\n}\n")
+           "\t}\nout:\n\twhile (x) {\n\t\tx--;\n\t}\n\treturn x;\n}\n"
+           "int ua(struct ring *r) { return r->src; }\n")
     cands[str(d / "a.c")] = open(str(d / "a.c"), encoding="utf-8").read()
     _write(str(d / "b.c"), '#include "regs.h"\nint digest(int x);\n'
            "static int g(int y)\n{\nout:\n\twhile (y) {\n\t\ty--;\n"
-           "\t}\n\treturn y;\n}\n")
+           "\t}\n\treturn y;\n}\n"
+           "int ub(struct ring *r) { return *r->dst; }\n")
     cands[str(d / "b.c")] = open(str(d / "b.c"), encoding="utf-8").read()
     groups, split = migrate.group_by_header(list(cands), cands, "dma_addr_t",
                                             True)
@@ -155,3 +170,35 @@ def test_a_changed_file_gets_the_header(tmp_path, old, want):
     _write(path, old)
     migrate._ensure_include(path, old, "linux/typestate/t.h")
     assert open(path, encoding="utf-8").read() == old
+
+
+def test_findings_follow_their_lines_into_the_migrated_file():
+    old = "a\nb\nc\nd\ne\n"
+    new = "#include <x.h>\na\nb\nC2\nC3\nd\ne\n"
+    report = ("f.c:2:1-2: not migrated: g(): line 5 frees it\n"
+              "f.c:3:4-5: BUG? h(): raw\n"
+              "f.c:3:4-5: not migrated: h(): moved as a member after all\n"
+              "f.c:5:1-3: BUG? k(): raw\n"
+              "other.c:3:1-2: BUG? m(): raw\n"
+              "f.c:9: acquire site: left\n")
+    out = migrate.moved_findings(report, {"f.c": (old, new)}).splitlines()
+    # Lines the migration kept move with the insertions before them; a
+    # rewritten line keeps its number and says so; other files and lines
+    # past the end are left as they are.
+    # The lines a message names move too; a "not migrated" finding on a
+    # line the migration rewrote is stale, and goes.
+    assert out[0] == "f.c:3:1-2: not migrated: g(): line 7 frees it"
+    assert out[1].startswith("f.c:3:4-5: BUG? h(): raw (said of the code "
+                             "before the migration")
+    assert out[2] == "f.c:7:1-3: BUG? k(): raw"
+    assert out[3] == "other.c:3:1-2: BUG? m(): raw"
+    assert len(out) == 4
+
+
+def test_the_slowest_file_groups_are_named():
+    err = ("HANDLING: /t/drivers/a.c /t/drivers/a.h\n"
+           "Note: processing took    12.5s: /t/drivers/a.c /t/drivers/a.h\n"
+           "Note: processing took    30.0s: /t/drivers/b.c\n")
+    assert migrate.slow_groups(err, "/t") == [
+        "30 s: drivers/b.c", "12 s: drivers/a.c (+1 files)"]
+    assert migrate.slow_groups("", "/t") == []

@@ -885,8 +885,30 @@ locals.setdefault(pd[0].current_element, set()).add(x)
 // scanned.  When it is acquired in one function and released in others,
 // the handle is stored beside it, and every acquire, release, operation,
 // write and raw use of the member in the files scanned is judged together.
+// Only members that an acquire stores into can move onto a handle: the
+// rules below run once for each, not for every member of that type (a
+// header such as bnx2.h declares dozens).
+@fname depends on patch || report || org@
+expression X;
+identifier F;
+@@
+(
+(
+ X->F = dma_map_single(...)
+|
+ X->F = dma_map_single_attrs(...)
+)
+|
+(
+ X.F = dma_map_single(...)
+|
+ X.F = dma_map_single_attrs(...)
+)
+)
+
 @fdef depends on patch || report || org@
-identifier S, F;
+identifier fname.F;
+identifier S;
 position pd;
 @@
 struct S { ...
@@ -894,7 +916,7 @@ struct S { ...
  ... };
 
 @facq_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S *X;
 position p, pm;
 @@
@@ -906,7 +928,7 @@ position p, pm;
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 pd << fdef.pd;
 X << facq_1.X;
 p << facq_1.p;
@@ -917,7 +939,7 @@ fcleared.add(key(pm))
 ffile.setdefault((S, F), pd[0].file)
 
 @frel_1_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S *X;
 expression P_dev, P_size, P_dir;
 position q, qe;
@@ -926,7 +948,7 @@ dma_unmap_single@q(P_dev, X->F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 X << frel_1_1.X;
 q << frel_1_1.q;
 qe << frel_1_1.qe;
@@ -943,7 +965,7 @@ args = {
 frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
 fknown.setdefault((S, F), set()).add(key(qe))
 @frel_2_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S *X;
 expression P_dev, P_size, P_dir, P_attrs;
 position q, qe;
@@ -952,7 +974,7 @@ dma_unmap_single_attrs@q(P_dev, X->F@qe, P_size, P_dir, P_attrs)
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 X << frel_2_1.X;
 q << frel_2_1.q;
 qe << frel_2_1.qe;
@@ -970,7 +992,7 @@ args = {
 frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
 fknown.setdefault((S, F), set()).add(key(qe))
 @fop_1_sync_for_cpu_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S *X;
 expression P_dev, P_size, P_dir;
 position q, qe;
@@ -979,7 +1001,7 @@ dma_sync_single_for_cpu@q(P_dev, X->F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 X << fop_1_sync_for_cpu_1.X;
 q << fop_1_sync_for_cpu_1.q;
 qe << fop_1_sync_for_cpu_1.qe;
@@ -995,7 +1017,7 @@ args = {
 frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
 fknown.setdefault((S, F), set()).add(key(qe))
 @fop_1_sync_for_device_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S *X;
 expression P_dev, P_size, P_dir;
 position q, qe;
@@ -1004,7 +1026,7 @@ dma_sync_single_for_device@q(P_dev, X->F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 X << fop_1_sync_for_device_1.X;
 q << fop_1_sync_for_device_1.q;
 qe << fop_1_sync_for_device_1.qe;
@@ -1020,7 +1042,7 @@ args = {
 frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
 fknown.setdefault((S, F), set()).add(key(qe))
 @facq_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S X;
 position p, pm;
 @@
@@ -1032,7 +1054,7 @@ position p, pm;
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 pd << fdef.pd;
 X << facq_2.X;
 p << facq_2.p;
@@ -1043,7 +1065,7 @@ fcleared.add(key(pm))
 ffile.setdefault((S, F), pd[0].file)
 
 @frel_1_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S X;
 expression P_dev, P_size, P_dir;
 position q, qe;
@@ -1052,7 +1074,7 @@ dma_unmap_single@q(P_dev, X.F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 X << frel_1_2.X;
 q << frel_1_2.q;
 qe << frel_1_2.qe;
@@ -1069,7 +1091,7 @@ args = {
 frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
 fknown.setdefault((S, F), set()).add(key(qe))
 @frel_2_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S X;
 expression P_dev, P_size, P_dir, P_attrs;
 position q, qe;
@@ -1078,7 +1100,7 @@ dma_unmap_single_attrs@q(P_dev, X.F@qe, P_size, P_dir, P_attrs)
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 X << frel_2_2.X;
 q << frel_2_2.q;
 qe << frel_2_2.qe;
@@ -1096,7 +1118,7 @@ args = {
 frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
 fknown.setdefault((S, F), set()).add(key(qe))
 @fop_1_sync_for_cpu_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S X;
 expression P_dev, P_size, P_dir;
 position q, qe;
@@ -1105,7 +1127,7 @@ dma_sync_single_for_cpu@q(P_dev, X.F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 X << fop_1_sync_for_cpu_2.X;
 q << fop_1_sync_for_cpu_2.q;
 qe << fop_1_sync_for_cpu_2.qe;
@@ -1121,7 +1143,7 @@ args = {
 frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
 fknown.setdefault((S, F), set()).add(key(qe))
 @fop_1_sync_for_device_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S X;
 expression P_dev, P_size, P_dir;
 position q, qe;
@@ -1130,7 +1152,7 @@ dma_sync_single_for_device@q(P_dev, X.F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 X << fop_1_sync_for_device_2.X;
 q << fop_1_sync_for_device_2.q;
 qe << fop_1_sync_for_device_2.qe;
@@ -1149,7 +1171,7 @@ fknown.setdefault((S, F), set()).add(key(qe))
 // A member cleared right after its release keeps its meaning: the raw
 // code and the rewrite both leave 0 there.
 @fclear_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.F;
+identifier fname.F;
 expression X;
 position w;
 @@
@@ -1165,7 +1187,7 @@ w << fclear_1.w;
 @@
 fcleared.add(key(w))
 @fclear_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.F;
+identifier fname.F;
 expression X;
 position w;
 @@
@@ -1184,7 +1206,7 @@ fcleared.add(key(w))
 // Which struct each use of the member belongs to, where its type is known:
 // a use by a namesake in another struct is judged with that struct.
 @fown_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S *X;
 position w;
 @@
@@ -1192,12 +1214,12 @@ position w;
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 w << fown_1.w;
 @@
 fowner[key(w)] = (S, F)
 @fown_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fdef.F;
+identifier fdef.S, fname.F;
 struct S X;
 position w;
 @@
@@ -1205,7 +1227,7 @@ position w;
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 w << fown_2.w;
 @@
 fowner[key(w)] = (S, F)
@@ -1213,7 +1235,7 @@ fowner[key(w)] = (S, F)
 // Any other write, address or raw-API use of a member of that name, in
 // any struct (a namesake only makes the rewrite more careful).
 @fwrite depends on patch || report || org disable ptr_to_array@
-identifier fdef.F;
+identifier fname.F;
 expression X, V;
 position w;
 @@
@@ -1257,13 +1279,13 @@ position w;
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 w << fwrite.w;
 @@
 fuses.setdefault((S, F), []).append(("write", w[0], None))
 
 @faddr depends on patch || report || org disable ptr_to_array@
-identifier fdef.F;
+identifier fname.F;
 expression X;
 position w;
 @@
@@ -1271,13 +1293,13 @@ position w;
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 w << faddr.w;
 @@
 fuses.setdefault((S, F), []).append(("address", w[0], None))
 
 @fraw depends on patch || report || org disable ptr_to_array@
-identifier fdef.F;
+identifier fname.F;
 identifier R =~ "^(dma_(map|unmap|sync)_(single|page|sg|sgtable|resource)[a-z0-9_]*)$";
 expression X;
 position w;
@@ -1286,7 +1308,7 @@ position w;
 
 @script:python depends on patch || report || org@
 S << fdef.S;
-F << fdef.F;
+F << fname.F;
 w << fraw.w;
 R << fraw.R;
 @@
