@@ -368,7 +368,7 @@ class Composite(Node):
                              + ", then ".join(f"'{t.name}'" for t in self.via)
                              + " (each must start where the one before "
                              "ends, and not back in the state it started "
-                             "from)", "via")
+                             "from); reorder them or name others", "via")
 
     @property
     def fails(self):

@@ -278,7 +278,8 @@ def main(argv):
         # each one is accounted for: migrated, or left with a reason.
         sites_mode = "virtual sites" in _read(cocci)
         extra_sites = ["-D", "sites"] if sites_mode else []
-        if report_only:
+        if report_only or "virtual patch" not in _read(cocci):
+            # A spec with report rules and no patch: report mode only.
             proc = spatch(cocci, groups, "report", opts, extra_sites)
             findings = proc.stdout
             first = proc.stdout
