@@ -67,7 +67,7 @@ def cases(spec):
                 f"operation {op.cname}() on {st.ctype}", "pass" if ok
                 else "fail", ret, [h] + [a.decl for a in op.params], body,
                 () if ok else (_selector(st), _macro(op.cname)), op))
-        for t in spec.transitions:
+        for t in spec.transitions + spec.composites:
             ok = any(step.src is st for step in t.steps)
             args = ", ".join(["h"] + [a.name for a in t.params])
             out.append(Case(

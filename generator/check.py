@@ -651,7 +651,8 @@ def _names(spec):
         for v in d.values:
             _ident(v, v.name, what="value")
     generated = {name: what for name, _, _, what in generated_names(spec)}
-    for group in (spec.constructors, spec.transitions, spec.operations):
+    for group in (spec.constructors, spec.transitions + spec.composites,
+                  spec.operations):
         seen = {}
         for c in group:
             _ident(c, c.name)
@@ -959,6 +960,11 @@ def generated_names(spec):
         for step in t.steps:
             out.append((step.cname, t, "name",
                         f"transition '{t.name}' from {step.src.name}"))
+    for t in spec.composites:
+        out.append((t.cname, t, "name", f"transition '{t.name}'"))
+        for step in t.steps:
+            out.append((step.cname, t, "name",
+                        f"transition '{t.name}' from {step.src.name}"))
     for op in spec.operations:
         out.append((op.cname, op, "name", f"operation '{op.name}'"))
         out.append((op.impl, op, "name", f"operation '{op.name}'"))
@@ -977,7 +983,7 @@ def kunit_names(spec):
     for c in spec.constructors:
         out.append((f"{p}_gen_ctor_{c.name}", c, "name",
                     f"the KUnit test of constructor '{c.name}'"))
-    for t in spec.transitions:
+    for t in spec.transitions + spec.composites:
         for step in t.steps:
             out.append((f"{p}_gen_step_{step.cname}", t, "name",
                         f"the KUnit test of {step.cname}()"))

@@ -37,6 +37,10 @@ class Failure:
         self.errno = errno
         self.warning = warning
         self.what = what
+        # Arguments that are not the failing call's own replace those of
+        # the calls on the way to its source state.
+        own = [a.name for a in getattr(target, "transition", target).params]
+        self.path_args = {k: v for k, v in args.items() if k not in own}
 
 
 def _paths(spec):
@@ -129,7 +133,7 @@ class Plan:
         self.ctor_paths = {c.name: chain([("ctor", c)])
                            for c in spec.constructors}
         self.step_paths = []
-        for t in spec.transitions:
+        for t in spec.transitions + spec.composites:
             for step in t.steps:
                 self.step_paths.append(
                     (step, chain(paths[step.src.name] + [("step", step)])))
@@ -146,10 +150,17 @@ class Plan:
                 raise node.error(f"'{f['name']}' does not list {f['errno']} "
                                  "among its errors: " + ", ".join(codes),
                                  "errno")
+            # An argument may be one of the failing call's parameters, or
+            # one of a constructor's or transition's on the way to its
+            # source state (a clock that fails to enable is given to the
+            # constructor): it then replaces that argument on the path,
+            # unless the failing call has a parameter of that name.
+            on_path = [target] + _path_callables(spec, target)
             for key in f["args"]:
-                if key not in [a.name for a in target.params]:
+                if key not in [a.name for c in on_path for a in c.params]:
                     raise node.error(f"'{f['name']}' has no parameter "
-                                     f"'{key}'", ("args", key), at_key=True)
+                                     f"'{key}', nor has any call on the way "
+                                     "to it", ("args", key), at_key=True)
             if hasattr(target, "steps"):
                 for step in target.steps:
                     self.failures.append(Failure(
@@ -176,7 +187,8 @@ class Plan:
 
     def _check_args(self):
         spec = self.spec
-        for group in (spec.constructors, spec.transitions, spec.operations):
+        for group in (spec.constructors, spec.transitions + spec.composites,
+                      spec.operations):
             for c in group:
                 for a in c.params:
                     if self.arg(c, a.name) is None:
@@ -206,6 +218,7 @@ class Plan:
             "state": [st.name for st in spec.states],
             "constructor": [c.name for c in spec.constructors],
             "transition": [s.cname for t in spec.transitions
+                           + spec.composites
                            for s in t.steps],
             "operation": [f"{op.name}@{st.name}" for op in spec.operations
                           for st in op.states],
@@ -214,8 +227,23 @@ class Plan:
         }
 
 
+def _path_callables(spec, target):
+    """The constructors and transitions the suite calls on its way to the
+    source states of ``target`` (none for a constructor)."""
+    if not hasattr(target, "steps"):
+        return []
+    paths = _paths(spec)
+    out = []
+    for step in target.steps:
+        for kind, x in paths[step.src.name]:
+            c = x if kind == "ctor" else x.transition
+            if c not in out:
+                out.append(c)
+    return out
+
+
 def _callable(spec, name, node):
-    for c in spec.constructors + spec.transitions:
+    for c in spec.constructors + spec.transitions + spec.composites:
         if c.name == name:
             return c
     raise node.error(f"unknown constructor or transition '{name}'", "name")

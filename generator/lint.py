@@ -55,11 +55,12 @@ class Lint(Node):
         self.err = f"{p}_err"
         self.body = f"__{p}_body"
         self.free_names = [st.cname for st in self.releasable]
-        self.transitions = [t.cname for t in spec.transitions]
+        self.transitions = [t.cname for t in spec.transitions
+                            + spec.composites]
         self.constructors = [c.cname for c in spec.constructors]
         self.producers = self.constructors + self.transitions
         self.fallible = [c.cname for c in spec.constructors + spec.transitions
-                         if c.fails]
+                         + spec.composites if c.fails]
         m = getattr(spec, "migration", None)
         acc = [o.cname for o in spec.operations
                if o.kind == "function" and o.returns is not None

@@ -256,11 +256,148 @@ class Constructor(Callable):
 class Transition(Callable):
     def __init__(self, spec, path, d):
         super().__init__(spec, path, d)
+        for key in ("dimension", "from", "to"):
+            if key not in d:
+                raise self.error(f"transition '{self.name}' lacks '{key}': "
+                                 "a transition names the dimension it "
+                                 "changes, 'from' and 'to', or lists "
+                                 "under 'via' the transitions it goes "
+                                 "through")
         self.dim = spec.dimension(d["dimension"], self, "dimension")
         self.src = self.dim.value(d["from"], self, "from")
         self.dst = self.dim.value(d["to"], self, "to")
         self.cname = f"{spec.prefix}_{self.name}"
         self.steps = []
+
+
+class Composite(Node):
+    """A transition that goes through other transitions in one call
+    (``via``): it crosses several dimensions, such as clk_prepare_enable().
+    Its parameters, errors, acquisitions and releases are those of its
+    parts; on a failure it gives back what the parts before acquired."""
+
+    OWN = ("dimension", "from", "to", "acquires", "releases", "errors",
+           "call", "undo", "then", "locals", "params")
+
+    def __init__(self, spec, path, d):
+        super().__init__(spec, path)
+        self.name = d["name"]
+        self.summary = d["summary"]
+        self.doc = d.get("doc", "")
+        self.context = d.get("context")
+        self.cname = f"{spec.prefix}_{self.name}"
+        for key in self.OWN:
+            if key in d:
+                raise self.error(
+                    f"transition '{self.name}' goes 'via' other transitions "
+                    f"and takes its {key} from them; remove '{key}'", key,
+                    at_key=True)
+        self.via_names = d["via"]
+        self.locals = []
+        self.call = self.then = self.undo = None
+        self.via = []
+        self.params = []
+        self.errors = []
+        self.acquires = []
+        self.releases = []
+        self.steps = []
+
+    def resolve(self, spec):
+        singles = {t.name: t for t in spec.transitions}
+        multi = {t.name for t in spec.composites}
+        for i, n in enumerate(self.via_names):
+            if n not in singles:
+                if n in multi:
+                    raise self.error(f"'via' names '{n}', which goes via "
+                                     "other transitions itself; list its "
+                                     "transitions instead", ("via", i))
+                raise self.error(f"'via' names unknown transition '{n}'; "
+                                 "known: " + ", ".join(singles),
+                                 ("via", i))
+            self.via.append(singles[n])
+        by_name = {}
+        for i, t in enumerate(self.via):
+            for a in t.params:
+                if a.name in by_name:
+                    if by_name[a.name].type != a.type:
+                        raise self.error(
+                            f"'{t.name}' and an earlier transition of 'via' "
+                            f"both take '{a.name}', as "
+                            f"'{by_name[a.name].type}' and '{a.type}'; one "
+                            "argument cannot be both", ("via", i))
+                    continue
+                by_name[a.name] = a
+                self.params.append(a)
+            for e in t.errors:
+                same = [x for x in self.errors if x["code"] == e["code"]]
+                if same:
+                    same[0]["when"] += f", or {e['when']}"
+                else:
+                    self.errors.append(dict(e))
+            self.acquires += [r for r in t.acquires
+                              if r not in self.acquires]
+            self.releases += [r for r in t.releases
+                              if r not in self.releases]
+            if t.then is not None and i < len(self.via) - 1:
+                raise self.error(
+                    f"'{t.name}' writes the storage ('then') and is not the "
+                    "last transition of 'via': a later failure would leave "
+                    "the source handle changed; put it last or leave it "
+                    "out", ("via", i))
+        for i, t in enumerate(self.via):
+            if t.fails and any(u.releases for u in self.via[:i]):
+                gone = next(u for u in self.via[:i] if u.releases)
+                raise self.error(
+                    f"'{t.name}' can fail after '{gone.name}' gave back "
+                    f"{', '.join(gone.releases)}: the failure could not "
+                    "restore the source handle; a transition that can fail "
+                    "must come before any that releases", ("via", i))
+        for st in spec.states:
+            cur, parts = st, []
+            for t in self.via:
+                step = next((x for x in t.steps if x.src is cur), None)
+                if step is None:
+                    break
+                parts.append(step)
+                cur = step.dst
+            else:
+                if cur is not st:
+                    self.steps.append(CompositeStep(self, st, cur, parts))
+        if not self.steps:
+            raise self.error("no state can go through "
+                             + ", then ".join(f"'{t.name}'" for t in self.via)
+                             + " (each must start where the one before "
+                             "ends, and not back in the state it started "
+                             "from); reorder them or name others", "via")
+
+    @property
+    def fails(self):
+        return bool(self.errors)
+
+
+class CompositeStep:
+    """A composite transition applied to one concrete source state: the
+    TransitionSteps it calls, and for each that can fail, the values whose
+    release gives back what the steps before it acquired."""
+
+    def __init__(self, transition, src, dst, parts):
+        self.transition = transition
+        self.src = src
+        self.dst = dst
+        self.parts = parts
+        self.cname = f"{src.cname}_{transition.name}"
+        self.undo = []
+        for i, part in enumerate(parts):
+            prev = parts[i - 1].dst if i else src
+            vals = [v for v in prev.releases if v not in src.values]
+            for v in vals:
+                if part.transition.fails and not v.release:
+                    raise transition.error(
+                        f"'{part.transition.name}' can fail after "
+                        f"{v.dim.name}={v.name} was entered, which holds "
+                        f"'{v.holds}' but has no release to give it back "
+                        "with", "via")
+            self.undo.append(vals)
 
 
 class TransitionStep:
@@ -407,7 +544,11 @@ class Spec:
         self.constructors = [Constructor(self, ("constructors", i), c)
                              for i, c in enumerate(data["constructors"])]
         self.transitions = [Transition(self, ("transitions", i), t)
-                            for i, t in enumerate(data.get("transitions", []))]
+                            for i, t in enumerate(data.get("transitions", []))
+                            if "via" not in t]
+        self.composites = [Composite(self, ("transitions", i), t)
+                           for i, t in enumerate(data.get("transitions", []))
+                           if "via" in t]
         self.operations = [Operation(self, ("operations", i), o)
                            for i, o in enumerate(data.get("operations", []))]
 
@@ -424,6 +565,8 @@ class Spec:
                 t.steps.append(step)
                 st.steps.append(step)
                 dst.incoming.append(step)
+        for c in self.composites:
+            c.resolve(self)
 
     # -- lookups -----------------------------------------------------------
 

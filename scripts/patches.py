@@ -57,14 +57,16 @@ KCONFIG = """\
 # SPDX-License-Identifier: GPL-2.0
 config TYPESTATE_KUNIT_TEST
 	tristate "KUnit tests for the typestate handles" if !KUNIT_ALL_TESTS
-	depends on KUNIT && HAS_DMA
+	depends on KUNIT && HAS_DMA && COMMON_CLK
 	default KUNIT_ALL_TESTS
 	help
 	  KUnit suites for the headers under include/linux/typestate/: for
 	  each header, a suite generated from its spec that walks every
 	  state, transition, operation and release, and a hand-written one
-	  that checks real DMA mappings on a KUnit device.  Run them with
-	  CONFIG_DMA_API_DEBUG=y to have a wrong unmap reported as well.
+	  that checks real DMA mappings on a KUnit device, or real prepare
+	  and enable counts on a clock registered with the common clock
+	  framework.  Run them with CONFIG_DMA_API_DEBUG=y to have a wrong
+	  unmap reported as well.
 
 	  If unsure, say N.
 """
@@ -203,8 +205,10 @@ def infra_commits(repo, specs, who_line):
             f"it, with the state diagram {os.path.basename(figure)}.")
         repo.commit([hdr, page, figure, idx, "MAINTAINERS"], msg)
 
-    files = {"typestate_kunit.h": os.path.join(ROOT, "kernel_tests",
-                                               "typestate_kunit.h")}
+    # The helpers the suites include (typestate_kunit.h, and those a spec
+    # names in kunit.local_includes, such as typestate_clk_kunit.h).
+    files = {os.path.basename(h): h for h in glob.glob(
+        os.path.join(ROOT, "kernel_tests", "*.h"))}
     objs = []
     for spec in specs:
         gen = os.path.join(GEN, "kunit", f"{spec.name}_gen_kunit.c")

@@ -136,3 +136,44 @@ def test_struct_fixture_split_over_a_header(tmp_path):
     assert "struct sgt_borrowed_managed" not in cfile.read_text()
     assert "sgt_map(sgt_u, bo->dev, dir, 0)" in cfile.read_text()
     assert "dma_unmap_sgtable" not in cfile.read_text()
+
+
+def test_report_rules_without_a_patch(tmp_path):
+    """A spec whose coccinelle: section has report rules and no patch (the
+    sg_table spec with its patch taken out) gives a report-only script:
+    no patch mode for coccicheck or migrate.py, and report mode still
+    finds exactly the bugs marked in bugs.c."""
+    import yaml
+    from conftest import run_gen
+    with open(os.path.join(ROOT, "specs", "sg_table.yaml"),
+              encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    del data["coccinelle"]["patch"]
+    spec = tmp_path / "sg_table.yaml"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "out"
+    r = run_gen(["gen", "--out", str(out), str(spec)])
+    assert r.rc == 0, r.err
+    cocci = out / "coccinelle" / "sg_table.cocci"
+    text = cocci.read_text()
+    assert "virtual patch" not in text and "// Members:" not in text
+    assert "virtual report" in text and "// Report only:" in text
+    path = os.path.join(FIXTURES, "bugs.c")
+    want = set()
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if "/* expect: " in line:
+                want.add(n)
+    proc = subprocess.run(
+        ["spatch", "--very-quiet", "-D", "report", "--cocci-file",
+         str(cocci), *OPTS, path], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    got = {int(m.group(1)) for m in re.finditer(
+        re.escape(path) + r":(\d+):\d+-\d+: BUG\? ", proc.stdout)}
+    assert got == want, proc.stdout
+    proc = subprocess.run(
+        ["spatch", "--very-quiet", "-D", "patch", "--cocci-file",
+         str(cocci), *OPTS, path], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, check=False)
+    assert proc.returncode != 0, "patch mode ran on a report-only script"

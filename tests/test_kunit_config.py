@@ -56,11 +56,13 @@ def test_compose_refuses_two_values_for_one_symbol():
 
 def test_shipped_configuration_is_the_harness_plus_the_specs(tmp_path):
     """What make kunit builds with: the sg_table spec brings
-    CONFIG_DMA_API_DEBUG_SG, which the harness's file no longer has."""
+    CONFIG_DMA_API_DEBUG_SG and the clk spec CONFIG_COMMON_CLK, which the
+    harness's file does not have."""
     text = run_kunit.write_kunitconfig(str(tmp_path / "kunitconfig"))
-    assert "CONFIG_DMA_API_DEBUG_SG=y" not in open(
-        run_kunit.KUNITCONFIG, encoding="utf-8").read()
+    harness = open(run_kunit.KUNITCONFIG, encoding="utf-8").read()
+    assert "CONFIG_DMA_API_DEBUG_SG=y" not in harness
+    assert "CONFIG_COMMON_CLK=y" not in harness
     assert set(text.split()) == {
         "CONFIG_KUNIT=y", "CONFIG_TYPESTATE_KUNIT_TEST=y",
         "CONFIG_DMA_API_DEBUG=y", "CONFIG_KASAN=y",
-        "CONFIG_DMA_API_DEBUG_SG=y"}
+        "CONFIG_DMA_API_DEBUG_SG=y", "CONFIG_COMMON_CLK=y"}
