@@ -31,11 +31,26 @@ class Form(Node):
 
     def __init__(self, spec, path, d, params, what):
         super().__init__(spec, path)
-        text = d["call"].strip()
+        kinds = [k for k in ("call", "iterator", "member") if k in d]
+        if len(kinds) != 1:
+            raise self.error(f"{what} form needs exactly one of call, "
+                             "iterator or member")
+        self.kind = kinds[0]
+        text = d[self.kind].strip()
+        self.defaults = {}
+        if self.kind == "member":
+            m = re.fullmatch(r"\$\{obj\}->([A-Za-z_][A-Za-z0-9_]*)", text)
+            if not m:
+                raise self.error(f"{what} member form must be "
+                                 "'${obj}->member'", "member")
+            self.fn = None
+            self.member = m.group(1)
+            self.args = [OBJ]
+            return
         m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\((.*)\)", text, re.S)
         if not m:
             raise self.error(f"{what} form must be one call, "
-                             "'function(${param}, ...)'", "call")
+                             "'function(${param}, ...)'", self.kind)
         self.fn = m.group(1)
         self.args = []
         for i, arg in enumerate(a.strip() for a in m.group(2).split(",")):
@@ -45,16 +60,19 @@ class Form(Node):
                                  f"'{arg[:40]}'; each argument of a form "
                                  "is one placeholder such as ${dev}", "call")
             name = p.group(1)
-            if name != OBJ and name not in params:
+            if name != OBJ and params is not None and name not in params:
                 known = ", ".join(["obj"] + sorted(params))
                 raise self.error(f"unknown placeholder '${{{name}}}' in "
-                                 f"{self.fn}(); known: {known}", "call")
+                                 f"{self.fn}(); known: {known}", self.kind)
             if name in self.args:
                 raise self.error(f"placeholder '${{{name}}}' appears twice "
-                                 f"in {self.fn}()", "call")
+                                 f"in {self.fn}()", self.kind)
             self.args.append(name)
         self.defaults = dict(d.get("defaults", {}))
         for k, v in self.defaults.items():
+            if params is None:
+                raise self.error("a borrow form takes no defaults",
+                                 "defaults")
             if k not in params:
                 raise self.error(f"default for unknown parameter '{k}'",
                                  ("defaults", k), True)
@@ -69,6 +87,8 @@ class Form(Node):
         """The SmPL call, each placeholder as its metavariable (or as
         ``bind[name]``)."""
         bind = bind or {}
+        if self.kind == "member":
+            return f"{obj}->{self.member}"
         args = [obj if a == OBJ else bind.get(a, metavar(a))
                 for a in self.args]
         return f"{self.fn}({', '.join(args)})"
@@ -134,6 +154,8 @@ class Element(Node):
 
 class Migration(Node):
     """The resolved ``migrate:`` section of one spec."""
+
+    kind = "object"
 
     def __init__(self, spec, d):
         super().__init__(spec, ("migrate",))
@@ -296,6 +318,255 @@ class Migration(Node):
         return sorted(names)
 
 
+class Step(Node):
+    """One step of a chain: a checked constructor, a transition or the
+    release, and the one raw form it replaces."""
+
+    def __init__(self, spec, path, d, element, params):
+        super().__init__(spec, path)
+        self.element = element
+        if len(d["forms"]) != 1:
+            raise self.error("a chain step replaces exactly one raw form",
+                             "forms")
+        self.form = Form(spec, path + ("forms", 0), d["forms"][0], params,
+                         "chain")
+        if self.form.kind != "call":
+            raise self.form.error("a chain step form is a call",
+                                  self.form.kind)
+        if OBJ not in self.form.args:
+            raise self.form.error(f"{self.form.fn}() must take the raw "
+                                  "object as '${obj}'", "call")
+
+
+class ChainMigration(Node):
+    """A ``migrate:`` section whose raw API takes the object as an argument
+    and returns 0 or -errno (``result: errno``): the object goes through a
+    chain of steps (constructor, transitions, release) in one function, and
+    objects that another API owns are wrapped by an unchecked constructor
+    (``borrow``) for the operations."""
+
+    kind = "chain"
+
+    def __init__(self, spec, d):
+        super().__init__(spec, ("migrate",))
+        self.summary = d["summary"]
+        self.doc = d.get("doc", "")
+        self.confidence = d["confidence"]
+        self.object_type = d["object"]["type"]
+        if not re.fullmatch(r"struct [A-Za-z_][A-Za-z0-9_]*",
+                            self.object_type):
+            raise self.error("with 'result: errno' the object is a "
+                             "'struct tag', passed to the raw API by "
+                             "address", ("object", "type"))
+        for key in ("acquire", "release", "raw_api"):
+            if key in d:
+                raise self.error(f"'{key}' is for 'result: object'; with "
+                                 "'result: errno' write a chain", key, True)
+        if "chain" not in d:
+            raise self.error("'result: errno' needs a chain of steps",
+                             "result")
+        names = {}
+        for x in spec.constructors + spec.transitions:
+            names[x.name] = x
+        # One value per placeholder name across the chain: the unmap's
+        # ${dev} is the map's, and a parameter a form does not pass is
+        # taken from the step that does.
+        params = {}
+        for i, st in enumerate(d["chain"]):
+            el = names.get(st["element"])
+            for p in getattr(el, "params", []):
+                params.setdefault(p.name, p)
+        self.steps = []
+        state = None
+        self.handles = []            # (state, suffix) in order of appearance
+        for i, st in enumerate(d["chain"]):
+            path = ("migrate", "chain", i)
+            name = st["element"]
+            if i == 0:
+                el = next((c for c in spec.constructors if c.name == name),
+                          None)
+                if el is None or el.kind != "checked":
+                    raise self.error(f"the first step '{name}' must be a "
+                                     "checked constructor",
+                                     ("chain", i, "element"))
+                step = Step(spec, path, st, el, params)
+                step.kind = "construct"
+                step.src = None
+                state = el.target
+            elif name == "release":
+                if i != len(d["chain"]) - 1:
+                    raise self.error("'release' ends the chain",
+                                     ("chain", i, "element"))
+                if not state.releasable:
+                    raise self.error(f"state '{state.name}' has no release",
+                                     ("chain", i, "element"))
+                step = Step(spec, path, st, None, params)
+                step.kind = "release"
+                step.src = state
+            else:
+                el = next((t for t in spec.transitions if t.name == name),
+                          None)
+                if el is None:
+                    known = ", ".join(["release"] + [t.name for t in
+                                                     spec.transitions])
+                    raise self.error(f"unknown step '{name}'; known: "
+                                     f"{known}", ("chain", i, "element"))
+                if state.value_of(el.dim) is not el.src:
+                    raise self.error(f"'{name}' does not apply to state "
+                                     f"'{state.name}'",
+                                     ("chain", i, "element"))
+                step = Step(spec, path, st, el, params)
+                step.kind = "acquire" if el.fails else "transition"
+                step.src = state
+                state = state.replace(el.dim, el.dst)
+            step.dst = state if step.kind != "release" else None
+            if step.dst is not None and step.dst not in [h for h, _ in
+                                                         self.handles]:
+                self.handles.append((step.dst, None))
+            self.steps.append(step)
+        if self.steps[-1].kind != "release":
+            raise self.error("a chain ends with 'release'", "chain")
+        for step in self.steps:
+            if step.element is None:
+                continue
+            for p in step.element.params:
+                if p.name not in [a for s in self.steps
+                                  for a in s.form.args]:
+                    raise step.error(f"no step passes '{p.name}' of "
+                                     f"{step.element.cname}()", "forms")
+        # Handle names: the initials of the values that vary along the
+        # chain (owned_unmapped, owned_managed: _u, _m).
+        states = [h for h, _ in self.handles]
+        dims = [k for k in range(len(spec.dimensions))
+                if len({st.values[k] for st in states}) > 1]
+        suffix = ["".join(st.values[k].name[0] for k in dims)
+                  for st in states]
+        if len(set(suffix)) != len(suffix):
+            suffix = ["_".join(st.values[k].name for k in dims)
+                      for st in states]
+        self.handles = list(zip(states, suffix))
+        self.final = max(states, key=lambda st: len(st.held))
+        for step in self.steps:
+            step.src_h = self.suffix(step.src)
+            step.dst_h = self.suffix(step.dst)
+            step.args = [p.name for p in (step.element.params
+                                          if step.element else [])]
+
+        self.operations = []
+        for i, o in enumerate(d.get("operations", [])):
+            op = next((x for x in spec.operations if x.name == o["element"]),
+                      None)
+            if op is None:
+                known = ", ".join(x.name for x in spec.operations)
+                raise self.error(f"unknown operation '{o['element']}'; "
+                                 f"known: {known}",
+                                 ("operations", i, "element"))
+            oparams = {p.name: p for p in op.params}
+            for j, f in enumerate(o["forms"]):
+                form = Form(spec, ("migrate", "operations", i, "forms", j),
+                            f, oparams, "operation")
+                want = "iterator" if op.kind == "iterator" else None
+                if want and form.kind != want or (not want and
+                                                  form.kind == "iterator"):
+                    raise form.error(f"operation '{op.name}' is "
+                                     f"{'an' if want else 'not an'} "
+                                     "iterator", form.kind)
+                if form.kind == "call":
+                    raise form.error("chain operations are iterators or "
+                                     "member reads", "call")
+                if OBJ not in form.args:
+                    raise form.error("the form must take '${obj}'",
+                                     form.kind)
+                form.op = op
+                self.operations.append(form)
+
+        self.borrow = None
+        b = d.get("borrow")
+        if b is not None:
+            el = next((c for c in spec.constructors
+                       if c.name == b["element"]), None)
+            if el is None or el.kind != "unchecked":
+                raise self.error(f"borrow element '{b['element']}' must be "
+                                 "an unchecked constructor",
+                                 ("borrow", "element"))
+            if len(el.params) != 1:
+                raise self.error(f"{el.cname}() must take only the raw "
+                                 "object", ("borrow", "element"))
+            self.borrow = Node(spec, ("migrate", "borrow"))
+            self.borrow.element = el
+            self.borrow.state = el.target
+            self.borrow.sources = [
+                Form(spec, ("migrate", "borrow", "from", i), f, None,
+                     "borrow")
+                for i, f in enumerate(b["from"])]
+            self.borrow.keep = [
+                Form(spec, ("migrate", "borrow", "keep", i), f, None,
+                     "borrow")
+                for i, f in enumerate(b.get("keep", []))]
+            for f in self.borrow.sources:
+                if OBJ in f.args:
+                    raise f.error("a borrow source returns the object; it "
+                                  "cannot take '${obj}'", "call")
+            for f in self.borrow.keep:
+                if OBJ not in f.args:
+                    raise f.error("a kept form must take '${obj}'", "call")
+            self.borrow.fails = Test(spec, ("migrate", "borrow", "fails"),
+                                     b["fails"], {}, "borrow.fails")
+            if self.borrow.fails.shape != "call":
+                raise self.borrow.fails.error("borrow.fails is a call over "
+                                              "'${obj}'")
+            self.borrow.ops = [f for f in self.operations
+                               if self.borrow.state in f.op.states]
+        self.chain_ops = [f for f in self.operations
+                          if self.final in f.op.states]
+        fns = [s.form.fn for s in self.steps]
+        if len(set(fns)) != len(fns):
+            raise self.error("a raw function appears in two steps", "chain")
+
+    def suffix(self, state):
+        for st, suf in self.handles:
+            if st is state:
+                return suf
+        return None
+
+    def final_suffix(self):
+        return self.suffix(self.final)
+
+    @staticmethod
+    def mv(name):
+        return metavar(name)
+
+    def chain_metavars(self):
+        names = set()
+        for s in self.steps:
+            names.update(metavar(a) for a in s.form.args if a != OBJ)
+        return sorted(names)
+
+    @staticmethod
+    def form_metavars(forms):
+        names = set()
+        for f in forms:
+            names.update(metavar(a) for a in f.args if a != OBJ)
+        return sorted(names)
+
+    def iterators(self, forms):
+        return sorted({f.fn for f in forms if f.kind == "iterator"})
+
+    def candidates(self):
+        fns = [s.form.fn for s in self.steps]
+        if self.borrow:
+            fns += [f.fn for f in self.borrow.sources]
+        return fns
+
+
 def resolve(spec):
     d = spec.data.get("migrate")
-    return None if d is None else Migration(spec, d)
+    if d is None:
+        return None
+    if d.get("result") == "errno":
+        return ChainMigration(spec, d)
+    for key in ("acquire", "release", "raw_api"):
+        if key not in d:
+            raise Node(spec, ("migrate",)).error(
+                f"missing '{key}' (or 'result: errno' with a chain)")
+    return Migration(spec, d)

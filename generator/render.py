@@ -210,6 +210,8 @@ def _env():
                                 else "the called function's -errno")
         + f" if {e['when']}",
         append=lambda s, suffix: s + suffix,
+        mv_of=lambda name: ("E" if name == "obj" else "P_" + name),
+        inherit=lambda name, rule: f"{rule}.{name}",
         prepend=lambda s, head: head + s,
         paren=lambda s: f"({s})",
         step_assoc=lambda st: (st.src.ctype, st.cname),

@@ -30,67 +30,66 @@ virtual report
 
 @initialize:python@
 @@
-bad = {}
-typed = set()
-sbad = {}
-sattrs = {}
-sknown = set()
-sfar = {}
+chain_bad = {}
+chain_typed = set()
 
-
-def key(p, S, F):
-    # A struct field is judged over the whole group of files spatch is
-    # given together (a .c file and the local headers it shares).
-    return (S, F)
-
-// A function-local table whose whole lifecycle is in one function.
-@life depends on patch || report || org exists@
+// Shape a: an object local to one function goes through the whole chain
+// (sg_alloc_table_from_pages, dma_map_sgtable, dma_unmap_sgtable, sg_free_table) there.
+@chain_life depends on patch || report || org exists@
 identifier fn, T;
-expression P, N, O, S, G, D, DIR, A, ret1, ret2;
+expression P_attrs, P_dev, P_dir, P_gfp, P_n_pages, P_offset, P_pages, P_size, R1, R2;
 @@
 fn(...) {
  ... when any
  struct sg_table T;
  ... when any
- ret1 = sg_alloc_table_from_pages(&T, P, N, O, S, G);
+ R1 = sg_alloc_table_from_pages(&T, P_pages, P_n_pages, P_offset, P_size, P_gfp);
  ... when any
- ret2 = dma_map_sgtable(D, &T, DIR, A);
+ R2 = dma_map_sgtable(P_dev, &T, P_dir, P_attrs);
  ... when any
- dma_unmap_sgtable(D, &T, DIR, A);
+ dma_unmap_sgtable(P_dev, &T, P_dir, P_attrs);
  ... when any
  sg_free_table(&T);
  ... when any
 }
 
-// The uses of the table that the rewrite knows.
-@allowed depends on patch || report || org@
-identifier life.fn, life.T;
-expression P, N, O, S, G, D, DIR, A, ret, sg, i;
-iterator name for_each_sgtable_dma_sg;
+// The uses of the object that the rewrite knows.
+@chain_allowed depends on patch || report || org@
+identifier chain_life.fn, chain_life.T;
+expression P_attrs, P_dev, P_dir, P_gfp, P_n_pages, P_offset, P_pages, P_size, P_diter, P_i, P_pgoffset, P_piter, P_sg, R;
+iterator name for_each_sgtable_dma_page, for_each_sgtable_dma_sg, for_each_sgtable_page, for_each_sgtable_sg;
 position p;
 @@
 fn(...) {
 <...
 (
- ret = sg_alloc_table_from_pages(&T@p, P, N, O, S, G);
+ R = sg_alloc_table_from_pages(&T@p, P_pages, P_n_pages, P_offset, P_size, P_gfp);
 |
- ret = dma_map_sgtable(D, &T@p, DIR, A);
+ R = dma_map_sgtable(P_dev, &T@p, P_dir, P_attrs);
 |
- for_each_sgtable_dma_sg(&T@p, sg, i) { ... }
+ dma_unmap_sgtable(P_dev, &T@p, P_dir, P_attrs);
+|
+ sg_free_table(&T@p);
+|
+ for_each_sgtable_dma_sg(&T@p, P_sg, P_i) { ... }
+|
+ for_each_sgtable_sg(&T@p, P_sg, P_i) { ... }
+|
+ for_each_sgtable_dma_page(&T@p, P_diter, P_pgoffset) { ... }
+|
+ for_each_sgtable_page(&T@p, P_piter, P_pgoffset) { ... }
 |
  T@p.nents
 |
- dma_unmap_sgtable(D, &T@p, DIR, A);
-|
- sg_free_table(&T@p);
+ T@p.orig_nents
 )
 ...>
 }
 
 // Any other use keeps the whole function as it is.
-@other depends on patch || report || org@
-identifier life.fn, life.T;
-position p != allowed.p;
+@chain_other depends on patch || report || org@
+identifier chain_life.fn, chain_life.T;
+position p != chain_allowed.p;
 @@
 fn(...) {
 <...
@@ -99,77 +98,92 @@ fn(...) {
 }
 
 @script:python depends on patch || report || org@
-fn << life.fn;
-T << life.T;
-p << other.p;
+fn << chain_life.fn;
+T << chain_life.T;
+p << chain_other.p;
 @@
-bad.setdefault((p[0].file, fn, T), (p[0], "line %s uses '%s' in a way the migration does not know" % (p[0].line, T)))
+chain_bad.setdefault((p[0].file, fn, T), (p[0], "line %s uses '%s' in a way the migration does not know" % (p[0].line, T)))
 
-@script:python good depends on patch@
-fn << life.fn;
-T << life.T;
+@script:python chain_good depends on patch@
+fn << chain_life.fn;
+T << chain_life.T;
 B;
-U;
-M;
+H_u;
+H_m;
 @@
-if any(k[1:] == (fn, T) for k in bad):
+if any(k[1:] == (fn, T) for k in chain_bad):
     cocci.include_match(False)
 else:
     coccinelle.B = cocci.make_ident(T + "_body")
-    coccinelle.U = cocci.make_ident(T + "_u")
-    coccinelle.M = cocci.make_ident(T + "_m")
+    coccinelle.H_u = cocci.make_ident(T + "_u")
+    coccinelle.H_m = cocci.make_ident(T + "_m")
 
-@decl depends on patch@
-identifier good.B, good.U, good.M, life.fn, life.T;
+@chain_decl depends on patch@
+identifier chain_good.B, chain_good.H_u, chain_good.H_m, chain_life.fn, chain_life.T;
 @@
 fn(...) {
  ... when any
 - struct sg_table T;
 + struct sgt B;
-+ struct sgt_owned_unmapped U;
-+ struct sgt_owned_managed M;
++ struct sgt_owned_unmapped H_u;
++ struct sgt_owned_managed H_m;
  ... when any
 }
 
 @depends on patch@
-identifier good.B, good.U, good.M, life.fn, life.T;
-expression life.D;
-expression P, N, O, S, G, DIR, A, ret, sg, i;
-iterator name for_each_sgtable_dma_sg, sgt_for_each_dma;
-statement B1;
+identifier chain_good.B, chain_good.H_u, chain_good.H_m, chain_life.fn, chain_life.T;
+expression chain_life.P_dev;
+expression P_attrs, P_dir, P_gfp, P_n_pages, P_offset, P_pages, P_size, P_diter, P_i, P_pgoffset, P_piter, P_sg, R;
+iterator name for_each_sgtable_dma_page, for_each_sgtable_dma_sg, for_each_sgtable_page, for_each_sgtable_sg, sgt_for_each_dma, sgt_for_each_cpu_sg, sgt_for_each_dma_page, sgt_for_each_cpu_page;
+statement S1;
 @@
 fn(...) {
 <...
 (
-- ret = sg_alloc_table_from_pages(&T, P, N, O, S, G);
-+ U = sgt_alloc_from_pages(&B, D, P, N, O, S, G);
-+ ret = sgt_err(U);
+- R = sg_alloc_table_from_pages(&T, P_pages, P_n_pages, P_offset, P_size, P_gfp);
++ H_u = sgt_alloc_from_pages(&B, P_dev, P_pages, P_n_pages, P_offset, P_size, P_gfp);
++ R = sgt_err(H_u);
 |
-- ret = dma_map_sgtable(D, &T, DIR, A);
-+ M = sgt_map(U, D, DIR, A);
-+ ret = sgt_err(M);
+- R = dma_map_sgtable(P_dev, &T, P_dir, P_attrs);
++ H_m = sgt_map(H_u, P_dev, P_dir, P_attrs);
++ R = sgt_err(H_m);
 |
-- for_each_sgtable_dma_sg(&T, sg, i)
-+ sgt_for_each_dma(M, sg, i)
-  B1
-|
-- T.nents
-+ sgt_dma_nents(M)
-|
-- dma_unmap_sgtable(D, &T, DIR, A);
-+ U = sgt_unmap(M);
+- dma_unmap_sgtable(P_dev, &T, P_dir, P_attrs);
++ H_u = sgt_unmap(H_m);
 |
 - sg_free_table(&T);
-+ sgt_release(U);
++ sgt_release(H_u);
+|
+- for_each_sgtable_dma_sg(&T, P_sg, P_i)
++ sgt_for_each_dma(H_m, P_sg, P_i)
+  S1
+|
+- for_each_sgtable_sg(&T, P_sg, P_i)
++ sgt_for_each_cpu_sg(H_m, P_sg, P_i)
+  S1
+|
+- for_each_sgtable_dma_page(&T, P_diter, P_pgoffset)
++ sgt_for_each_dma_page(H_m, P_diter, P_pgoffset)
+  S1
+|
+- for_each_sgtable_page(&T, P_piter, P_pgoffset)
++ sgt_for_each_cpu_page(H_m, P_piter, P_pgoffset)
+  S1
+|
+- T.nents
++ sgt_dma_nents(H_m)
+|
+- T.orig_nents
++ sgt_cpu_nents(H_m)
 )
 ...>
 }
 
-// A table someone else owns and has mapped, obtained in the function
-// (GEM shmem, dma-buf attachment), onto the borrowed-mapping wrapper.
-@blife depends on patch || report || org exists@
+// Shape c: an object another API owns (drm_gem_shmem_get_pages_sgt(), dma_buf_map_attachment(), dma_buf_map_attachment_unlocked()),
+// wrapped by sgt_borrow_mapped() for the operations.
+@wrap_life depends on patch || report || org exists@
 identifier fn, T;
-expression E, A, DIR;
+expression P_attach, P_dir, P_shmem;
 statement S;
 @@
 fn(...) {
@@ -177,58 +191,57 @@ fn(...) {
  struct sg_table *T;
  ... when any
 (
- T = drm_gem_shmem_get_pages_sgt(E);
+ T = drm_gem_shmem_get_pages_sgt(P_shmem);
 |
- T = dma_buf_map_attachment(A, DIR);
+ T = dma_buf_map_attachment(P_attach, P_dir);
 |
- T = dma_buf_map_attachment_unlocked(A, DIR);
+ T = dma_buf_map_attachment_unlocked(P_attach, P_dir);
 )
  if (IS_ERR(T)) S
  ... when any
 }
 
-@ballowed depends on patch || report || org@
-identifier blife.fn, blife.T;
-expression E, A, DIR, sg, i, it, off;
-iterator name for_each_sgtable_dma_sg, for_each_sgtable_sg;
-iterator name for_each_sgtable_dma_page, for_each_sgtable_page;
+@wrap_allowed depends on patch || report || org@
+identifier wrap_life.fn, wrap_life.T;
+expression P_attach, P_dir, P_shmem, P_diter, P_i, P_pgoffset, P_piter, P_sg, R;
+iterator name for_each_sgtable_dma_page, for_each_sgtable_dma_sg, for_each_sgtable_page, for_each_sgtable_sg;
 position p;
 @@
 fn(...) {
 <...
 (
- for_each_sgtable_dma_sg(T@p, sg, i) { ... }
+ for_each_sgtable_dma_sg(T@p, P_sg, P_i) { ... }
 |
- for_each_sgtable_sg(T@p, sg, i) { ... }
+ for_each_sgtable_sg(T@p, P_sg, P_i) { ... }
 |
- for_each_sgtable_dma_page(T@p, it, off) { ... }
+ for_each_sgtable_dma_page(T@p, P_diter, P_pgoffset) { ... }
 |
- for_each_sgtable_page(T@p, it, off) { ... }
-|
- T@p = drm_gem_shmem_get_pages_sgt(E);
-|
- T@p = dma_buf_map_attachment(A, DIR);
-|
- T@p = dma_buf_map_attachment_unlocked(A, DIR);
-|
- dma_buf_unmap_attachment(A, T@p, DIR);
-|
- dma_buf_unmap_attachment_unlocked(A, T@p, DIR);
-|
- IS_ERR(T@p)
-|
- PTR_ERR(T@p)
+ for_each_sgtable_page(T@p, P_piter, P_pgoffset) { ... }
 |
  T@p->nents
 |
  T@p->orig_nents
+|
+ T@p = drm_gem_shmem_get_pages_sgt(P_shmem);
+|
+ T@p = dma_buf_map_attachment(P_attach, P_dir);
+|
+ T@p = dma_buf_map_attachment_unlocked(P_attach, P_dir);
+|
+ dma_buf_unmap_attachment(P_attach, T@p, P_dir)
+|
+ dma_buf_unmap_attachment_unlocked(P_attach, T@p, P_dir)
+|
+ PTR_ERR(T@p)
+|
+ IS_ERR(T@p)
 )
 ...>
 }
 
-@bother depends on patch || report || org@
-identifier blife.fn, blife.T;
-position p != ballowed.p;
+@wrap_other depends on patch || report || org@
+identifier wrap_life.fn, wrap_life.T;
+position p != wrap_allowed.p;
 @@
 fn(...) {
 <...
@@ -237,30 +250,29 @@ fn(...) {
 }
 
 @script:python depends on patch || report || org@
-fn << blife.fn;
-T << blife.T;
-p << bother.p;
+fn << wrap_life.fn;
+T << wrap_life.T;
+p << wrap_other.p;
 @@
-bad.setdefault((p[0].file, fn, T), (p[0], "line %s uses '%s' in a way the migration does not know" % (p[0].line, T)))
+chain_bad.setdefault((p[0].file, fn, T), (p[0], "line %s uses '%s' in a way the migration does not know" % (p[0].line, T)))
 
-// Only worth a handle when the function counts or walks the entries.
-@btyped depends on patch@
-identifier blife.fn, blife.T;
-expression sg, i, it, off;
+// Only worth a handle when the function uses an operation.
+@wrap_typed depends on patch@
+identifier wrap_life.fn, wrap_life.T;
+expression P_diter, P_i, P_pgoffset, P_piter, P_sg;
+iterator name for_each_sgtable_dma_page, for_each_sgtable_dma_sg, for_each_sgtable_page, for_each_sgtable_sg;
 position p;
-iterator name for_each_sgtable_dma_sg, for_each_sgtable_sg;
-iterator name for_each_sgtable_dma_page, for_each_sgtable_page;
 @@
 fn(...) {
 <+...
 (
- for_each_sgtable_dma_sg(T@p, sg, i) { ... }
+ for_each_sgtable_dma_sg(T@p, P_sg, P_i) { ... }
 |
- for_each_sgtable_sg(T@p, sg, i) { ... }
+ for_each_sgtable_sg(T@p, P_sg, P_i) { ... }
 |
- for_each_sgtable_dma_page(T@p, it, off) { ... }
+ for_each_sgtable_dma_page(T@p, P_diter, P_pgoffset) { ... }
 |
- for_each_sgtable_page(T@p, it, off) { ... }
+ for_each_sgtable_page(T@p, P_piter, P_pgoffset) { ... }
 |
  T@p->nents
 |
@@ -270,26 +282,26 @@ fn(...) {
 }
 
 @script:python depends on patch@
-fn << blife.fn;
-T << blife.T;
-p << btyped.p;
+fn << wrap_life.fn;
+T << wrap_life.T;
+p << wrap_typed.p;
 @@
-typed.add((fn, T))
+chain_typed.add((fn, T))
 
-@script:python bgood depends on patch@
-fn << blife.fn;
-T << blife.T;
+@script:python wrap_good depends on patch@
+fn << wrap_life.fn;
+T << wrap_life.T;
 B;
 H;
 @@
-if (fn, T) not in typed or any(k[1:] == (fn, T) for k in bad):
+if (fn, T) not in chain_typed or any(k[1:] == (fn, T) for k in chain_bad):
     cocci.include_match(False)
 else:
     coccinelle.B = cocci.make_ident(T + "_body")
     coccinelle.H = cocci.make_ident(T + "_h")
 
-@bdecl depends on patch@
-identifier bgood.B, bgood.H, blife.fn, blife.T;
+@wrap_decl depends on patch@
+identifier wrap_good.B, wrap_good.H, wrap_life.fn, wrap_life.T;
 @@
 fn(...) {
  ... when any
@@ -299,51 +311,48 @@ fn(...) {
  ... when any
 }
 
-@depends on bdecl@
-identifier bgood.B, bgood.H, blife.fn, blife.T;
-expression E, A, DIR;
+@depends on wrap_decl@
+identifier wrap_good.B, wrap_good.H, wrap_life.fn, wrap_life.T;
+expression P_attach, P_dir, P_shmem;
 statement S;
 @@
 fn(...) {
 <...
 (
- T = drm_gem_shmem_get_pages_sgt(E);
+ T = drm_gem_shmem_get_pages_sgt(P_shmem);
 |
- T = dma_buf_map_attachment(A, DIR);
+ T = dma_buf_map_attachment(P_attach, P_dir);
 |
- T = dma_buf_map_attachment_unlocked(A, DIR);
+ T = dma_buf_map_attachment_unlocked(P_attach, P_dir);
 )
  if (IS_ERR(T)) S
 +H = sgt_borrow_mapped(&B, T);
 ...>
 }
 
-@depends on bdecl@
-identifier bgood.H, blife.fn, blife.T;
-expression sg, i, it, off;
-iterator name for_each_sgtable_dma_sg, for_each_sgtable_sg;
-iterator name for_each_sgtable_dma_page, for_each_sgtable_page;
-iterator name sgt_for_each_dma, sgt_for_each_cpu_sg;
-iterator name sgt_for_each_dma_page, sgt_for_each_cpu_page;
+@depends on wrap_decl@
+identifier wrap_good.H, wrap_life.fn, wrap_life.T;
+expression P_diter, P_i, P_pgoffset, P_piter, P_sg;
+iterator name for_each_sgtable_dma_page, for_each_sgtable_dma_sg, for_each_sgtable_page, for_each_sgtable_sg, sgt_for_each_dma, sgt_for_each_cpu_sg, sgt_for_each_dma_page, sgt_for_each_cpu_page;
 statement B1;
 @@
 fn(...) {
 <...
 (
-- for_each_sgtable_dma_sg(T, sg, i)
-+ sgt_for_each_dma(H, sg, i)
+- for_each_sgtable_dma_sg(T, P_sg, P_i)
++ sgt_for_each_dma(H, P_sg, P_i)
   B1
 |
-- for_each_sgtable_sg(T, sg, i)
-+ sgt_for_each_cpu_sg(H, sg, i)
+- for_each_sgtable_sg(T, P_sg, P_i)
++ sgt_for_each_cpu_sg(H, P_sg, P_i)
   B1
 |
-- for_each_sgtable_dma_page(T, it, off)
-+ sgt_for_each_dma_page(H, it, off)
+- for_each_sgtable_dma_page(T, P_diter, P_pgoffset)
++ sgt_for_each_dma_page(H, P_diter, P_pgoffset)
   B1
 |
-- for_each_sgtable_page(T, it, off)
-+ sgt_for_each_cpu_page(H, it, off)
+- for_each_sgtable_page(T, P_piter, P_pgoffset)
++ sgt_for_each_cpu_page(H, P_piter, P_pgoffset)
   B1
 |
 - T->nents
@@ -354,6 +363,42 @@ fn(...) {
 )
 ...>
 }
+
+// Functions left alone, with the reason.
+@script:python depends on patch && !report@
+@@
+import sys
+for (f, fn, T), (p, why) in sorted(chain_bad.items()):
+    sys.stderr.write("%s:%s: not migrated: %s(): %s\n" % (f, p.line, fn, why))
+chain_bad.clear()
+chain_typed.clear()
+
+@script:python depends on report@
+@@
+for (f, fn, T), (p, why) in sorted(chain_bad.items()):
+    coccilib.report.print_report(p, "not migrated: %s(): %s" % (fn, why))
+chain_bad.clear()
+chain_typed.clear()
+
+@script:python depends on org@
+@@
+for (f, fn, T), (p, why) in sorted(chain_bad.items()):
+    coccilib.org.print_todo(p, "not migrated: %s(): %s" % (fn, why))
+chain_bad.clear()
+chain_typed.clear()
+
+@initialize:python@
+@@
+sbad = {}
+sattrs = {}
+sknown = set()
+sfar = {}
+
+
+def key(p, S, F):
+    # A struct field is judged over the whole group of files spatch is
+    # given together (a .c file and the local headers it shares).
+    return (S, F)
 
 // Patterns b and d: a table held in a driver struct (as a pointer or
 // embedded), DMA-mapped in one function and unmapped in others (pin /
@@ -639,7 +684,7 @@ expression D, DIR, A, N;
 + sgt_release(X->H);
 )
 
-@depends on decl || bdecl || sfield@
+@depends on chain_decl || wrap_decl || sfield@
 @@
  #include <...>
 +#include <linux/typestate/sg_table.h>
@@ -649,10 +694,6 @@ expression D, DIR, A, N;
 @script:python depends on patch && !report@
 @@
 import sys
-for (f, fn, T), (p, why) in sorted(bad.items()):
-    sys.stderr.write("%s:%s: not migrated: %s(): %s\n" % (f, p.line, fn, why))
-bad.clear()
-typed.clear()
 for (S, F), (p, why) in sorted(sbad.items()):
     sys.stderr.write("%s:%s: not migrated: struct %s, field %s: %s\n" % (p.file, p.line, S, F, why))
 sbad.clear()
@@ -660,15 +701,11 @@ sattrs.clear()
 
 @script:python depends on report@
 @@
-for (f, fn, T), (p, why) in sorted(bad.items()):
-    coccilib.report.print_report(p, "not migrated: %s(): %s" % (fn, why))
-bad.clear()
 for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.report.print_report(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
         coccilib.report.print_report(p, "not migrated: DMA map of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
-typed.clear()
 sbad.clear()
 sattrs.clear()
 sknown.clear()
@@ -676,9 +713,6 @@ sfar.clear()
 
 @script:python depends on org@
 @@
-for (f, fn, T), (p, why) in sorted(bad.items()):
-    coccilib.org.print_todo(p, "not migrated: %s(): %s" % (fn, why))
-bad.clear()
 for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.org.print_todo(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 for k, (p, F) in sorted(sfar.items()):
