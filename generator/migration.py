@@ -523,6 +523,14 @@ class ChainMigration(Node):
         if len(set(fns)) != len(fns):
             raise self.error("a raw function appears in two steps", "chain")
 
+    def counted_fn(self):
+        """The raw call whose callers the migration counts: the first
+        step that can fail after the constructor (the map of a table)."""
+        for st in self.steps[1:]:
+            if st.kind == "acquire":
+                return st.form.fn
+        return self.steps[0].form.fn
+
     def suffix(self, state):
         for st, suf in self.handles:
             if st is state:

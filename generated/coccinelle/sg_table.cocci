@@ -22,6 +22,7 @@
 // Comments: candidate files match /struct sg_table|sg_alloc_table_from_pages|dma_map_sgtable|dma_map_sg|dma_unmap_sg|dma_sync_sg_for_|for_each_sg\b/
 // Options: --no-includes --include-headers
 // Members: struct sg_table
+// Callers: dma_map_sgtable
 
 virtual patch
 virtual context
