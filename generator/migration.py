@@ -20,6 +20,13 @@ CONSTANT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+[uUlL]*|0[xX][0-9a-fA-F]+[u
 OBJ = "obj"
 
 
+def member_of(obj, member):
+    """``obj->member`` in SmPL, ``T.member`` when obj is ``&T``."""
+    if obj.startswith("&"):
+        return f"{obj[1:]}.{member}"
+    return f"{obj}->{member}"
+
+
 def metavar(name):
     """The SmPL metavariable that stands for placeholder ``name``."""
     return "E" if name == OBJ else "P_" + name
@@ -29,7 +36,7 @@ class Form(Node):
     """One raw call: ``fn(${a}, ${b}, ...)``, with defaults for the
     element's parameters that the call does not pass."""
 
-    def __init__(self, spec, path, d, params, what):
+    def __init__(self, spec, path, d, params, what, members=False):
         super().__init__(spec, path)
         kinds = [k for k in ("call", "iterator", "member") if k in d]
         if len(kinds) != 1:
@@ -54,6 +61,10 @@ class Form(Node):
         self.fn = m.group(1)
         self.args = []
         for i, arg in enumerate(a.strip() for a in m.group(2).split(",")):
+            mm = re.fullmatch(r"\$\{obj\}->([A-Za-z_][A-Za-z0-9_]*)", arg)
+            if mm and members:
+                self.args.append(OBJ + "->" + mm.group(1))
+                continue
             p = PLACEHOLDER.fullmatch(arg)
             if not p:
                 raise self.error(f"argument {i + 1} of {self.fn}() is "
@@ -88,9 +99,10 @@ class Form(Node):
         ``bind[name]``)."""
         bind = bind or {}
         if self.kind == "member":
-            return f"{obj}->{self.member}"
-        args = [obj if a == OBJ else bind.get(a, metavar(a))
-                for a in self.args]
+            return member_of(obj, self.member)
+        args = [bind[a] if a in bind else obj if a == OBJ else
+                member_of(obj, a[len(OBJ) + 2:]) if a.startswith(OBJ + "->")
+                else metavar(a) for a in self.args]
         return f"{self.fn}({', '.join(args)})"
 
     def value(self, name):
@@ -519,6 +531,9 @@ class ChainMigration(Node):
                                if self.borrow.state in f.op.states]
         self.chain_ops = [f for f in self.operations
                           if self.final in f.op.states]
+        self.member = None
+        if d.get("member") is not None:
+            self.member = Member(spec, d["member"], self)
         fns = [s.form.fn for s in self.steps]
         if len(set(fns)) != len(fns):
             raise self.error("a raw function appears in two steps", "chain")
@@ -554,7 +569,8 @@ class ChainMigration(Node):
     def form_metavars(forms):
         names = set()
         for f in forms:
-            names.update(metavar(a) for a in f.args if a != OBJ)
+            names.update(metavar(a) for a in f.args
+                         if a != OBJ and not a.startswith(OBJ + "->"))
         return sorted(names)
 
     def iterators(self, forms):
@@ -565,6 +581,159 @@ class ChainMigration(Node):
         if self.borrow:
             fns += [f.fn for f in self.borrow.sources]
         return fns
+
+
+class Member(Node):
+    """Shapes b and d: the object is a member of a driver struct, acquired
+    by one step of the chain in one function and released by the step
+    that undoes it in others.  The struct keeps the object; the handle of
+    the unchecked ``wrap`` constructor goes through the step and is stored
+    beside the member."""
+
+    def __init__(self, spec, d, chain):
+        super().__init__(spec, ("migrate", "member"))
+        path = ("migrate", "member")
+        step = next((s for s in chain.steps
+                     if s.element is not None and s.element.name == d["step"]),
+                    None)
+        if step is None or step.kind != "acquire":
+            raise self.error(f"step '{d['step']}' is not a fallible "
+                             "transition of the chain", "step")
+        self.step = step
+        rev = [s for s in chain.steps if s.kind == "transition"
+               and s.element.dim is step.element.dim
+               and s.element.src is step.element.dst
+               and s.element.dst is step.element.src]
+        if not rev:
+            raise self.error(f"no step of the chain undoes '{d['step']}'",
+                             "step")
+        self.reverse = rev[0]
+        self.wrap = next((c for c in spec.constructors
+                          if c.name == d["wrap"]), None)
+        if self.wrap is None or self.wrap.kind != "unchecked" or \
+                len(self.wrap.params) != 1:
+            raise self.error(f"wrap '{d['wrap']}' must be an unchecked "
+                             "constructor taking only the raw object",
+                             "wrap")
+        w = self.wrap.target
+        if w.value_of(step.element.dim) is not step.element.src:
+            raise self.error(f"'{d['step']}' does not apply to the state "
+                             f"'{w.name}' that {self.wrap.cname}() returns",
+                             "wrap")
+        self.state = w.replace(step.element.dim, step.element.dst)
+        if not self.state.releasable:
+            raise self.error(f"state '{self.state.name}' has no release",
+                             "step")
+        self.handle = d["handle"]
+        if not IDENT.fullmatch(self.handle):
+            raise self.error("handle is the suffix of the stored handle's "
+                             "name, an identifier", "handle")
+        dims = [k for k in range(len(spec.dimensions))
+                if w.values[k] is not self.state.values[k]]
+        self.wrap_suffix = "".join(w.values[k].name[0] for k in dims)
+        self.raw_api = d["raw_api"]
+        if not re.fullmatch(r"[A-Za-z0-9_+*?.|()\[\]^-]+", self.raw_api):
+            raise self.error("raw_api may use only identifier characters "
+                             "and the regex operators + * ? . | ( ) [ ] ^ -",
+                             "raw_api")
+        params = {p.name: p for p in step.element.params}
+        self.must_match = list(d.get("must_match", []))
+        for i, n in enumerate(self.must_match):
+            if n not in params:
+                raise self.error(f"must_match names '{n}', not a parameter "
+                                 f"of {step.element.cname}()",
+                                 ("must_match", i))
+        cparams = dict(params)
+        cparams["count"] = None
+        self.count_forms = [
+            Form(spec, path + ("count_forms", i), f, cparams, "count",
+                 members=True)
+            for i, f in enumerate(d.get("count_forms", []))]
+        self.count_release_forms = [
+            Form(spec, path + ("count_release_forms", i), f, cparams,
+                 "count", members=True)
+            for i, f in enumerate(d.get("count_release_forms", []))]
+        for f in self.count_forms + self.count_release_forms:
+            if "count" not in f.args:
+                raise f.error(f"{f.fn}() must pass the count as "
+                              "'${count}'", "call")
+        for f in self.count_forms:
+            missing = [p for p in params if f.value(p) is None]
+            if missing:
+                raise f.error(f"{f.fn}() does not give '{missing[0]}' of "
+                              f"{step.element.cname}(); pass it or give a "
+                              "default", "call")
+        self.counts = list(d.get("counts", []))
+        self.sized_by = None
+        if d.get("sized_by"):
+            self.sized_by = Form(spec, path + ("sized_by",),
+                                 {"call": d["sized_by"]}, None, "sized_by")
+            if OBJ not in self.sized_by.args or \
+                    "count" not in self.sized_by.args:
+                raise self.sized_by.error("sized_by takes '${obj}' and "
+                                          "'${count}'", "call")
+        self.count_of = None
+        self.count_member = self.maps_from = None
+        if self.count_forms:
+            name = d.get("count_of")
+            op = next((o for o in chain.operations
+                       if o.op.name == name and o.kind == "member"), None)
+            if op is None:
+                raise self.error("count forms need 'count_of', an operation "
+                                 "of the section with a member form",
+                                 "count_of")
+            self.count_of = op.op
+            self.count_member = op.member
+            self.maps_from = d.get("maps_from")
+            if not self.maps_from or not IDENT.fullmatch(self.maps_from):
+                raise self.error("count forms need 'maps_from', the member "
+                                 "whose count the typed step maps",
+                                 "maps_from")
+
+    def default(self, name):
+        for f in [self.step.form] + self.count_forms + \
+                self.count_release_forms + [self.reverse.form]:
+            if name in f.defaults:
+                return f.defaults[name]
+        return "0"
+
+    def at(self, form, obj, bind=None):
+        """``form`` on ``obj`` with a position on its function name."""
+        return form.pattern(obj=obj, bind=bind).replace(
+            form.fn + "(", form.fn + "@p(", 1)
+
+    def counts_disj(self, obj):
+        alts = [member_of(obj, c) for c in self.counts]
+        return alts[0] if len(alts) == 1 else \
+            "\\(" + "\\|".join(alts) + "\\)"
+
+    def sized(self, obj):
+        bind = {a: "Z_" + a for a in self.sized_by.args if a != OBJ}
+        bind["count"] = "C_"
+        return self.sized_by.pattern(obj=obj, bind=bind)
+
+    def sized_mvs(self):
+        return ["Z_" + a for a in self.sized_by.args
+                if a not in (OBJ, "count")] if self.sized_by else []
+
+    def count_use(self, form, pos):
+        """``form`` with any object for its member arguments and the
+        count being the member's ``count_member`` (at ``pos``)."""
+        bind = {a: "E_" for a in form.args if a.startswith(OBJ + "->")}
+        bind["count"] = ("\\(X->F.%s@%s\\|X->F->%s@%s\\)"
+                         % (self.count_member, pos, self.count_member, pos))
+        return form.pattern(obj="E_", bind=bind)
+
+    def either_member(self, form):
+        """Member arguments of ``form`` on X->F, embedded or not."""
+        return {a: "\\(X->F->%s\\|X->F.%s\\)" % (a[5:], a[5:])
+                for a in form.args if a.startswith(OBJ + "->")}
+
+    def release_forms(self):
+        return [self.reverse.form] + self.count_release_forms
+
+    def typed_args(self, form):
+        return [form.value(a) for a in self.step.args]
 
 
 def resolve(spec):

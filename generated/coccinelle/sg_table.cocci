@@ -33,6 +33,15 @@ virtual report
 @@
 chain_bad = {}
 chain_typed = set()
+sbad = {}
+sattrs = {}
+sknown = set()
+sfar = {}
+
+
+def forget():
+    for d in (chain_bad, chain_typed, sbad, sattrs, sknown, sfar):
+        d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
 // (sg_alloc_table_from_pages, dma_map_sgtable, dma_unmap_sgtable, sg_free_table) there.
@@ -204,7 +213,7 @@ fn(...) {
 
 @wrap_allowed depends on patch || report || org@
 identifier wrap_life.fn, wrap_life.T;
-expression P_attach, P_dir, P_shmem, P_diter, P_i, P_pgoffset, P_piter, P_sg, R;
+expression P_attach, P_dir, P_shmem, P_diter, P_i, P_pgoffset, P_piter, P_sg;
 iterator name for_each_sgtable_dma_page, for_each_sgtable_dma_sg, for_each_sgtable_page, for_each_sgtable_sg;
 position p;
 @@
@@ -365,45 +374,10 @@ fn(...) {
 ...>
 }
 
-// Functions left alone, with the reason.
-@script:python depends on patch && !report@
-@@
-import sys
-for (f, fn, T), (p, why) in sorted(chain_bad.items()):
-    sys.stderr.write("%s:%s: not migrated: %s(): %s\n" % (f, p.line, fn, why))
-chain_bad.clear()
-chain_typed.clear()
 
-@script:python depends on report@
-@@
-for (f, fn, T), (p, why) in sorted(chain_bad.items()):
-    coccilib.report.print_report(p, "not migrated: %s(): %s" % (fn, why))
-chain_bad.clear()
-chain_typed.clear()
-
-@script:python depends on org@
-@@
-for (f, fn, T), (p, why) in sorted(chain_bad.items()):
-    coccilib.org.print_todo(p, "not migrated: %s(): %s" % (fn, why))
-chain_bad.clear()
-chain_typed.clear()
-
-@initialize:python@
-@@
-sbad = {}
-sattrs = {}
-sknown = set()
-sfar = {}
-
-
-def key(p, S, F):
-    # A struct field is judged over the whole group of files spatch is
-    # given together (a .c file and the local headers it shares).
-    return (S, F)
-
-// Patterns b and d: a table held in a driver struct (as a pointer or
-// embedded), DMA-mapped in one function and unmapped in others (pin /
-// unpin), with dma_map_sgtable() or with dma_map_sg() on its sgl.
+// Shapes b and d: the object is a member of a struct declared in the files
+// scanned, acquired by sgt_map() in one function and released in
+// others.  sgt_borrow_unmapped() wraps it, and the handle is stored beside it.
 @sdef depends on patch || report || org@
 identifier S, F;
 @@
@@ -415,74 +389,73 @@ struct S { ...
 )
  ... };
 
-// The maps the rewrite knows.  A count other than the table's own must
-// be the one it was just allocated with.
+// The acquires the rewrite knows.
 @smap depends on patch || report || org exists@
 identifier sdef.S, sdef.F, fn;
 struct S *X;
-expression D, DIR, A, ret, ret0, C, G;
+expression P_attrs, P_count, P_dev, P_dir, Z_gfp, R, R0, C_;
 statement S1;
 position p;
 @@
 fn(...) { ... when any
 (
- ret = dma_map_sgtable@p(D, X->F, DIR, A);
+ R = dma_map_sgtable@p(P_dev, X->F, P_dir, P_attrs);
 |
- ret = dma_map_sgtable@p(D, &X->F, DIR, A);
+ if (dma_map_sgtable@p(P_dev, X->F, P_dir, P_attrs)) S1
 |
- if (dma_map_sgtable@p(D, X->F, DIR, A)) S1
+ R = dma_map_sgtable@p(P_dev, &X->F, P_dir, P_attrs);
 |
- if (dma_map_sgtable@p(D, &X->F, DIR, A)) S1
+ if (dma_map_sgtable@p(P_dev, &X->F, P_dir, P_attrs)) S1
 |
- ret = dma_map_sg@p(D, X->F->sgl, \(X->F->nents\|X->F->orig_nents\), DIR);
+ R = dma_map_sg@p(P_dev, X->F->sgl, \(X->F->nents\|X->F->orig_nents\), P_dir);
 |
- ret = dma_map_sg@p(D, X->F.sgl, \(X->F.nents\|X->F.orig_nents\), DIR);
+ if (!dma_map_sg@p(P_dev, X->F->sgl, \(X->F->nents\|X->F->orig_nents\), P_dir)) S1
 |
- if (!dma_map_sg@p(D, X->F->sgl, \(X->F->nents\|X->F->orig_nents\), DIR)) S1
-|
- if (!dma_map_sg@p(D, X->F.sgl, \(X->F.nents\|X->F.orig_nents\), DIR)) S1
-|
- ret0 = sg_alloc_table(&X->F, C, G);
+ R0 = sg_alloc_table(X->F, C_, Z_gfp);
  ... when any
- ret = dma_map_sg@p(D, X->F.sgl, C, DIR);
+ R = dma_map_sg@p(P_dev, X->F->sgl, C_, P_dir);
 |
- ret0 = sg_alloc_table(X->F, C, G);
+ R = dma_map_sg@p(P_dev, X->F.sgl, \(X->F.nents\|X->F.orig_nents\), P_dir);
+|
+ if (!dma_map_sg@p(P_dev, X->F.sgl, \(X->F.nents\|X->F.orig_nents\), P_dir)) S1
+|
+ R0 = sg_alloc_table(&X->F, C_, Z_gfp);
  ... when any
- ret = dma_map_sg@p(D, X->F->sgl, C, DIR);
+ R = dma_map_sg@p(P_dev, X->F.sgl, C_, P_dir);
 )
  ... when any
 }
 
 @script:python depends on patch || report || org@
-S << sdef.S; F << sdef.F; p << smap.p; A << smap.A = "0";
+S << sdef.S; F << sdef.F; p << smap.p; P_attrs << smap.P_attrs = "0"; 
 @@
-sattrs.setdefault(key(p, S, F), set()).add(A)
+sattrs.setdefault((S, F), set()).add((P_attrs,))
 sknown.add((p[0].file, p[0].line, p[0].column))
 
 @sunmap depends on patch || report || org@
 identifier sdef.S, sdef.F;
 struct S *X;
-expression D, DIR, A, N;
+expression P_attrs, P_count, P_dev, P_dir;
 position p;
 @@
 (
- dma_unmap_sgtable@p(D, X->F, DIR, A);
+ dma_unmap_sgtable@p(P_dev, X->F, P_dir, P_attrs);
 |
- dma_unmap_sgtable@p(D, &X->F, DIR, A);
+ dma_unmap_sgtable@p(P_dev, &X->F, P_dir, P_attrs);
 |
- dma_unmap_sg@p(D, X->F->sgl, N, DIR);
+ dma_unmap_sg@p(P_dev, X->F->sgl, P_count, P_dir);
 |
- dma_unmap_sg@p(D, X->F.sgl, N, DIR);
+ dma_unmap_sg@p(P_dev, X->F.sgl, P_count, P_dir);
 )
 
 @script:python depends on patch || report || org@
-S << sdef.S; F << sdef.F; p << sunmap.p; A << sunmap.A = "0";
+S << sdef.S; F << sdef.F; p << sunmap.p; P_attrs << sunmap.P_attrs = "0"; 
 @@
-sattrs.setdefault(key(p, S, F), set()).add(A)
+sattrs.setdefault((S, F), set()).add((P_attrs,))
 
-// Every other map, unmap or sync of the table stops its migration.
+// Every other such raw call on the member stops its migration.
 @sother depends on patch || report || org@
-identifier sdef.S, sdef.F;
+identifier sdef.S, sdef.F, fld;
 struct S *X;
 identifier f =~ "^dma_(un)?map_sg";
 position p != {smap.p, sunmap.p};
@@ -492,31 +465,31 @@ position p != {smap.p, sunmap.p};
 |
  f@p(..., &X->F, ...)
 |
- f@p(..., X->F->sgl, ...)
+ f@p(..., X->F->fld, ...)
 |
- f@p(..., X->F.sgl, ...)
+ f@p(..., X->F.fld, ...)
 )
 
 @script:python depends on patch || report || org@
 S << sdef.S; F << sdef.F; p << sother.p; f << sother.f;
 @@
-sbad.setdefault(key(p, S, F), (p[0], "line %s calls %s() on '%s' in a form the migration does not rewrite" % (p[0].line, f, F)))
+sbad.setdefault((S, F), (p[0], "line %s calls %s() on '%s' in a form the migration does not rewrite" % (p[0].line, f, F)))
 sknown.add((p[0].file, p[0].line, p[0].column))
 
-// A map of a table in a struct whose declaration is not among the
-// files scanned (a shared header under include/, say): listed, since
-// the migration cannot extend that struct.
+// An acquire of a member whose struct is not among the files scanned (a
+// shared header under include/, say): listed, since the migration cannot
+// extend that struct.
 @sany depends on report || org@
-expression X, D;
+expression X, P_attrs, P_count, P_dev, P_dir;
 identifier F;
 position p;
 @@
 (
- dma_map_sgtable@p(D, X->F, ...)
+ dma_map_sgtable@p(P_dev, X->F, P_dir, P_attrs)
 |
- dma_map_sgtable@p(D, &X->F, ...)
+ dma_map_sgtable@p(P_dev, &X->F, P_dir, P_attrs)
 |
- \(dma_map_sg@p\|dma_map_sg_attrs@p\)(D, \(X->F->sgl\|X->F.sgl\), ...)
+ dma_map_sg@p(P_dev, \(X->F->sgl\|X->F.sgl\), P_count, P_dir)
 )
 
 @script:python depends on report || org@
@@ -525,18 +498,19 @@ F << sany.F;
 @@
 sfar.setdefault((p[0].file, p[0].line, p[0].column), (p[0], F))
 
-// dma_map_sgtable() stores the DMA entry count in nents, which
-// dma_map_sg() does not: any other read of nents changes meaning.
+// sgt_map() stores its count in nents, which dma_map_sg() does not,
+// and takes the count from orig_nents: any other read of the one,
+// or write to the other, would change meaning.
 @scount depends on patch || report || org@
 identifier sdef.S, sdef.F;
 struct S *X;
-expression D, DIR, E;
+expression E_, P_attrs, P_count, P_dev, P_dir;
 position pc;
 @@
 (
- dma_map_sg(D, E, \(X->F.nents@pc\|X->F->nents@pc\), DIR)
+ dma_map_sg(P_dev, E_, \(X->F.nents@pc\|X->F->nents@pc\), P_dir)
 |
- dma_unmap_sg(D, E, \(X->F.nents@pc\|X->F->nents@pc\), DIR)
+ dma_unmap_sg(P_dev, E_, \(X->F.nents@pc\|X->F->nents@pc\), P_dir)
 )
 
 @snents depends on patch || report || org@
@@ -558,28 +532,32 @@ position p != scount.pc;
 @sbyg depends on patch || report || org@
 identifier sdef.S, sdef.F;
 struct S *X;
-expression D, N, DIR;
+expression P_attrs, P_count, P_dev, P_dir;
 position p;
 @@
- dma_map_sg@p(D, \(X->F.sgl\|X->F->sgl\), N, DIR)
+(
+ dma_map_sg@p(P_dev, X->F->sgl, P_count, P_dir)
+|
+ dma_map_sg@p(P_dev, X->F.sgl, P_count, P_dir)
+)
 
 @script:python depends on patch || report || org@
 S << sdef.S; F << sdef.F; p << snents.p; q << sbyg.p;
 @@
-sbad.setdefault(key(p, S, F), (p[0], "line %s uses the nents of '%s' or sets its orig_nents: dma_map_sgtable() maps orig_nents entries and stores the DMA entry count in nents" % (p[0].line, F)))
+sbad.setdefault((S, F), (p[0], "line %s uses the nents of '%s' or sets its orig_nents: dma_map_sgtable() maps orig_nents entries and stores its count in nents" % (p[0].line, F)))
 
 @script:python depends on patch || report || org@
 S << sdef.S; F << sdef.F; p << smap.p;
 @@
-k = key(p, S, F)
+k = (S, F)
 if len(sattrs.get(k, ())) > 1:
-    sbad.setdefault(k, (p[0], "'%s' is mapped and unmapped with different attrs (%s); the typed unmap reuses the map's" % (F, ", ".join(sorted(sattrs[k])))))
+    sbad.setdefault(k, (p[0], "'%s' has different attrs at map and unmap (%s); the typed unmap reuses the map's" % (F, ", ".join(sorted(", ".join(v) for v in sattrs[k])))))
 
 @script:python sgood depends on patch@
 S << sdef.S; F << sdef.F; p << smap.p;
 B; H; U;
 @@
-k = key(p, S, F)
+k = (S, F)
 if k in sbad:
     cocci.include_match(False)
 else:
@@ -600,66 +578,66 @@ struct S { ...
 @smapfix depends on sfield@
 identifier sgood.B, sgood.H, sgood.U, sdef.S, sdef.F, smap.fn;
 struct S *X;
-expression D, DIR, A, ret, N;
+expression P_attrs, P_count, P_dev, P_dir, R;
 statement S1;
 @@
 fn(...) {
 +struct sgt_borrowed_unmapped U;
 <...
 (
-- ret = dma_map_sgtable(D, X->F, DIR, A);
+- R = dma_map_sgtable(P_dev, X->F, P_dir, P_attrs);
 + U = sgt_borrow_unmapped(&X->B, X->F);
-+ X->H = sgt_map(U, D, DIR, A);
-+ ret = sgt_err(X->H);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ R = sgt_err(X->H);
 |
-- ret = dma_map_sgtable(D, &X->F, DIR, A);
-+ U = sgt_borrow_unmapped(&X->B, &X->F);
-+ X->H = sgt_map(U, D, DIR, A);
-+ ret = sgt_err(X->H);
-|
-- if (dma_map_sgtable(D, X->F, DIR, A))
+- if (dma_map_sgtable(P_dev, X->F, P_dir, P_attrs))
 + U = sgt_borrow_unmapped(&X->B, X->F);
-+ X->H = sgt_map(U, D, DIR, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
 + if (sgt_is_err(X->H))
   S1
 |
-- if (dma_map_sgtable(D, &X->F, DIR, A))
+- R = dma_map_sgtable(P_dev, &X->F, P_dir, P_attrs);
 + U = sgt_borrow_unmapped(&X->B, &X->F);
-+ X->H = sgt_map(U, D, DIR, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ R = sgt_err(X->H);
+|
+- if (dma_map_sgtable(P_dev, &X->F, P_dir, P_attrs))
++ U = sgt_borrow_unmapped(&X->B, &X->F);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
 + if (sgt_is_err(X->H))
   S1
 |
-- ret = dma_map_sg(D, X->F->sgl, N, DIR);
+- R = dma_map_sg(P_dev, X->F->sgl, P_count, P_dir);
 + U = sgt_borrow_unmapped(&X->B, X->F);
-+ X->H = sgt_map(U, D, DIR, 0);
-+ ret = sgt_err(X->H) ?: sgt_dma_nents(X->H);
-  if (\(ret < 0\|ret <= 0\)) S1
++ X->H = sgt_map(U, P_dev, P_dir, 0);
++ R = sgt_err(X->H) ?: sgt_dma_nents(X->H);
+  if (\(R < 0\|R <= 0\)) S1
 |
-- ret = dma_map_sg(D, X->F.sgl, N, DIR);
-+ U = sgt_borrow_unmapped(&X->B, &X->F);
-+ X->H = sgt_map(U, D, DIR, 0);
-+ ret = sgt_err(X->H) ?: sgt_dma_nents(X->H);
-  if (\(ret < 0\|ret <= 0\)) S1
-|
-- ret = dma_map_sg(D, X->F->sgl, N, DIR);
+- R = dma_map_sg(P_dev, X->F->sgl, P_count, P_dir);
 + U = sgt_borrow_unmapped(&X->B, X->F);
-+ X->H = sgt_map(U, D, DIR, 0);
-+ ret = sgt_is_err(X->H) ? 0 : sgt_dma_nents(X->H);
++ X->H = sgt_map(U, P_dev, P_dir, 0);
++ R = sgt_is_err(X->H) ? 0 : sgt_dma_nents(X->H);
 |
-- ret = dma_map_sg(D, X->F.sgl, N, DIR);
-+ U = sgt_borrow_unmapped(&X->B, &X->F);
-+ X->H = sgt_map(U, D, DIR, 0);
-+ ret = sgt_is_err(X->H) ? 0 : sgt_dma_nents(X->H);
-|
-- if (!dma_map_sg(D, X->F->sgl, N, DIR))
+- if (!dma_map_sg(P_dev, X->F->sgl, P_count, P_dir))
 + U = sgt_borrow_unmapped(&X->B, X->F);
-+ X->H = sgt_map(U, D, DIR, 0);
++ X->H = sgt_map(U, P_dev, P_dir, 0);
 + if (sgt_is_err(X->H))
   S1
 |
-- if (!dma_map_sg(D, X->F.sgl, N, DIR))
+- R = dma_map_sg(P_dev, X->F.sgl, P_count, P_dir);
 + U = sgt_borrow_unmapped(&X->B, &X->F);
-+ X->H = sgt_map(U, D, DIR, 0);
++ X->H = sgt_map(U, P_dev, P_dir, 0);
++ R = sgt_err(X->H) ?: sgt_dma_nents(X->H);
+  if (\(R < 0\|R <= 0\)) S1
+|
+- R = dma_map_sg(P_dev, X->F.sgl, P_count, P_dir);
++ U = sgt_borrow_unmapped(&X->B, &X->F);
++ X->H = sgt_map(U, P_dev, P_dir, 0);
++ R = sgt_is_err(X->H) ? 0 : sgt_dma_nents(X->H);
+|
+- if (!dma_map_sg(P_dev, X->F.sgl, P_count, P_dir))
++ U = sgt_borrow_unmapped(&X->B, &X->F);
++ X->H = sgt_map(U, P_dev, P_dir, 0);
 + if (sgt_is_err(X->H))
   S1
 )
@@ -669,60 +647,61 @@ fn(...) {
 @sunmapfix depends on sfield@
 identifier sgood.H, sdef.S, sdef.F;
 struct S *X;
-expression D, DIR, A, N;
+expression P_attrs, P_count, P_dev, P_dir;
 @@
 (
-- dma_unmap_sgtable(D, X->F, DIR, A);
+- dma_unmap_sgtable(P_dev, X->F, P_dir, P_attrs);
 + sgt_release(X->H);
 |
-- dma_unmap_sgtable(D, &X->F, DIR, A);
+- dma_unmap_sgtable(P_dev, &X->F, P_dir, P_attrs);
 + sgt_release(X->H);
 |
-- dma_unmap_sg(D, X->F->sgl, N, DIR);
+- dma_unmap_sg(P_dev, X->F->sgl, P_count, P_dir);
 + sgt_release(X->H);
 |
-- dma_unmap_sg(D, X->F.sgl, N, DIR);
+- dma_unmap_sg(P_dev, X->F.sgl, P_count, P_dir);
 + sgt_release(X->H);
 )
 
+// Tables given a handle get the header.
 @depends on chain_decl || wrap_decl || sfield@
 @@
  #include <...>
 +#include <linux/typestate/sg_table.h>
 
-// With patch and report together (as make migrate runs them), report
-// mode lists what was left alone.
+// Functions and members left alone, with the reason.
 @script:python depends on patch && !report@
 @@
 import sys
+for (f, fn, T), (p, why) in sorted(chain_bad.items()):
+    sys.stderr.write("%s:%s: not migrated: %s(): %s\n" % (f, p.line, fn, why))
 for (S, F), (p, why) in sorted(sbad.items()):
     sys.stderr.write("%s:%s: not migrated: struct %s, field %s: %s\n" % (p.file, p.line, S, F, why))
-sbad.clear()
-sattrs.clear()
+forget()
 
 @script:python depends on report@
 @@
+for (f, fn, T), (p, why) in sorted(chain_bad.items()):
+    coccilib.report.print_report(p, "not migrated: %s(): %s" % (fn, why))
 for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.report.print_report(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
-        coccilib.report.print_report(p, "not migrated: DMA map of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
-sbad.clear()
-sattrs.clear()
-sknown.clear()
-sfar.clear()
+        coccilib.report.print_report(p, "not migrated: dma_map_sgtable() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
+forget()
 
 @script:python depends on org@
 @@
+for (f, fn, T), (p, why) in sorted(chain_bad.items()):
+    coccilib.org.print_todo(p, "not migrated: %s(): %s" % (fn, why))
 for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.org.print_todo(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
-        coccilib.org.print_todo(p, "not migrated: DMA map of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
-sbad.clear()
-sattrs.clear()
-sknown.clear()
-sfar.clear()
+        coccilib.org.print_todo(p, "not migrated: dma_map_sgtable() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
+forget()
+
+
 
 // map_sg_negative: BUG? dma_map_sg() returns 0 when it fails, never a negative errno: this test cannot see the failure
 @map_sg_negative_ctx depends on context@
