@@ -534,6 +534,7 @@ class ChainMigration(Node):
         self.member = None
         if d.get("member") is not None:
             self.member = Member(spec, d["member"], self)
+        self.reports = Reports(spec, d.get("reports", {}), self)
         fns = [s.form.fn for s in self.steps]
         if len(set(fns)) != len(fns):
             raise self.error("a raw function appears in two steps", "chain")
@@ -577,10 +578,22 @@ class ChainMigration(Node):
         return sorted({f.fn for f in forms if f.kind == "iterator"})
 
     def candidates(self):
+        """What a candidate file mentions: the object's type or a raw
+        call of the section (a regex alternation)."""
         fns = [s.form.fn for s in self.steps]
         if self.borrow:
             fns += [f.fn for f in self.borrow.sources]
-        return fns
+        if self.member:
+            fns += [f.fn for f in self.member.count_forms
+                    + self.member.count_release_forms]
+        r = self.reports
+        fns += [f.fn for f in r.count_maps + r.count_uses + r.walks]
+        fns = sorted(set(fns), key=len)
+        out = []
+        for fn in fns:
+            if not any(fn.startswith(o) for o in out):
+                out.append(fn)
+        return [self.object_type] + sorted(out)
 
 
 class Member(Node):
@@ -734,6 +747,192 @@ class Member(Node):
 
     def typed_args(self, form):
         return [form.value(a) for a in self.step.args]
+
+
+class Reports(Node):
+    """The BUG? reports of a chain, each derived from forms the section
+    declares: the chain's own steps (a release before the step that
+    undoes an acquire, the undoing step twice, a ``mismatch`` parameter
+    that differs between the two), and the member's count forms (a count
+    tested for < 0, a count argument after the count member took the
+    mapped count, a walk over ``maps_from`` that reads entries as mapped)."""
+
+    def __init__(self, spec, d, chain):
+        super().__init__(spec, ("migrate", "reports"))
+        path = ("migrate", "reports")
+        self.chain = chain
+        anyp = None
+        self.count_maps = [Form(spec, path + ("count_maps", i), f, anyp,
+                                "report", members=True)
+                           for i, f in enumerate(d.get("count_maps", []))]
+        self.count_uses = [Form(spec, path + ("count_uses", i), f, anyp,
+                                "report", members=True)
+                           for i, f in enumerate(d.get("count_uses", []))]
+        for f in self.count_maps + self.count_uses:
+            for a in ("count", "entries"):
+                if a not in f.args:
+                    raise f.error(f"{f.fn}() must take '${{{a}}}'", "call")
+        self.walks = [Form(spec, path + ("walks", i), f, anyp, "report")
+                      for i, f in enumerate(d.get("walks", []))]
+        for f in self.walks:
+            if f.kind != "iterator" or not {"entries", "count", "entry"} <= \
+                    set(f.args):
+                raise f.error("a walk is an iterator over ${entries}, "
+                              "${entry} and ${count}", f.kind)
+        self.dma_reads = list(d.get("dma_reads", []))
+        self.entries = d.get("entries")
+        self.mismatch = list(d.get("mismatch", []))
+        steps = chain.steps
+        acq = [s for s in steps if s.kind == "acquire"]
+        self.acquire = acq[0] if acq else None
+        self.undo = chain.member.reverse if chain.member else None
+        self.release = steps[-1]
+        for i, n in enumerate(self.mismatch):
+            if self.acquire is None or n not in self.acquire.form.args or \
+                    self.undo is None or n not in self.undo.form.args:
+                raise self.error(f"mismatch names '{n}', which the acquire "
+                                 "and the step undoing it must both pass",
+                                 ("mismatch", i))
+        if (self.count_maps or self.count_uses or self.walks) and (
+                chain.member is None or not chain.member.count_forms
+                or not self.entries):
+            raise self.error("count reports need member count forms and "
+                             "'entries', the member holding the entries")
+
+    def rules(self):
+        """[{name, exists, rule, at, positions, values, when, message}]"""
+        out = []
+        mb = self.chain.member
+        for f in self.count_maps:
+            mv = [metavar(a) for a in f.args if a != OBJ]
+            call = f.pattern(obj="E_", bind={"entries": "P_entries"})
+            out.append({
+                "name": f"never_negative_{f.fn}", "exists": False, "at": "p",
+                "message": f"BUG? {f.fn}() returns 0 when it fails, never "
+                           "a negative errno: this test cannot see the "
+                           "failure",
+                "rule": f"expression R, {', '.join(mv)};\nidentifier r;\n"
+                        "type T;\nstatement S;\nposition p;\n@@\n(\n"
+                        f" R = {call};\n"
+                        " if (\\(R@p < 0\\|unlikely(R@p < 0)\\)) S\n|\n"
+                        f" T r = {call};\n"
+                        " if (\\(r@p < 0\\|unlikely(r@p < 0)\\)) S\n)\n"})
+        if self.count_uses and mb is not None:
+            cm = mb.count_member
+            mvs = set()
+            writers = []
+            for acc in ("&T", "T"):
+                ent = member_of(acc, self.entries)
+                cnt = member_of(acc, cm)
+                for f in self.count_maps:
+                    mvs.update(metavar(a) for a in f.args if a != OBJ)
+                    writers.append(f"{cnt} = " + f.pattern(
+                        obj=acc, bind={"entries": ent}))
+                if self.acquire is not None:
+                    writers.append(self.acquire.form.pattern(obj=acc))
+            mvs.update(metavar(a) for a in self.acquire.form.args
+                       if a != OBJ)
+            readers = []
+            for acc in ("&T", "T"):
+                ent = member_of(acc, self.entries)
+                cnt = member_of(acc, cm)
+                for f in self.count_uses:
+                    readers.append(f.pattern(obj=acc, bind={
+                        "entries": ent, "count": cnt}).replace(
+                            f.fn + "(", f.fn + "@p(", 1)
+                        .replace("P_", "Q_") + ";")
+                    mvs.update("Q_" + a for a in f.args
+                               if a not in (OBJ, "entries", "count"))
+            whens = [f"when != {member_of(a, cm)} = N_" for a in ("&T", "T")]
+            out.append({
+                "name": "stale_count", "exists": True, "at": "p",
+                "message": f"BUG? release or sync with {cm} after {cm} took "
+                           f"the mapped count: it must pass {mb.maps_from}",
+                "rule": "expression T, N_, "
+                        + ", ".join(sorted(mvs - {"P_entries", "P_count"}))
+                        + ", P_count;\nposition p;\n@@\n(\n "
+                        + "\n|\n ".join(writers) + "\n)\n ... "
+                        + "\n     ".join(whens) + "\n(\n "
+                        + "\n|\n ".join(readers) + "\n)\n"})
+        for f in self.walks:
+            reads = "\\|".join(f"{r}(P_entry)" for r in self.dma_reads)
+            alts = []
+            for acc in ("T", "&S_"):
+                it = f.pattern(obj="T", bind={
+                    "entries": member_of(acc, self.entries),
+                    "count": member_of(acc, mb.maps_from)}).replace(
+                        f.fn + "(", f.fn + "@p(", 1)
+                alts.append(f"{it}\n   {{ <+... \\({reads}\\) ...+> }}")
+            mv = sorted(metavar(a) for a in f.args
+                        if a not in (OBJ, "entries", "count"))
+            ot = self.chain.object_type
+            out.append({
+                "name": f"walk_{f.fn}", "exists": False, "at": "p",
+                "message": f"BUG? entries read as mapped walked over "
+                           f"{mb.maps_from}: a mapping has {mb.count_member}"
+                           " of them",
+                "rule": f"{ot} *T;\n{ot} S_;\nexpression {', '.join(mv)};\n"
+                        f"iterator name {f.fn};\nposition p;\n@@\n(\n "
+                        + "\n|\n ".join(alts) + "\n)\n"})
+        if self.acquire is not None and self.undo is not None:
+            a, u, r = self.acquire.form, self.undo.form, self.release.form
+            amv = [metavar(x) for x in a.args if x != OBJ]
+            umv = ["Q_" + x for x in u.args if x != OBJ]
+            ubind = {x: "Q_" + x for x in u.args if x != OBJ}
+            acall = a.pattern(obj="T")
+            at1 = acall.replace(a.fn + "(", a.fn + "@p1(", 1)
+            out.append({
+                "name": "release_acquired", "exists": True, "at": "p2",
+                "positions": ["p1"],
+                "message": f"BUG? {r.fn}() before {u.fn}() undid {a.fn}() "
+                           "at line {p1.line}",
+                "rule": f"expression T, E, R, {', '.join(amv + umv)};\n"
+                        "statement S;\nposition p1, p2;\n@@\n(\n"
+                        f" R = {at1};\n"
+                        " if (\\(R\\|R < 0\\|unlikely(R)\\)) S\n|\n"
+                        f" if (\\({at1}\\|{at1} < 0\\)) S\n)\n"
+                        f" ... when != {u.pattern(obj='T', bind=ubind)}\n"
+                        "     when != T = E\n"
+                        f" {r.pattern(obj='T').replace(r.fn + '(', r.fn + '@p2(', 1)};\n"})
+            u1 = u.pattern(obj="T").replace(u.fn + "(", u.fn + "@p1(", 1)
+            u2 = u.pattern(obj="T").replace(u.fn + "(", u.fn + "@p2(", 1)
+            abind = {x: "Q_" + x for x in a.args if x != OBJ}
+            out.append({
+                "name": "undone_twice", "exists": True, "at": "p2",
+                "positions": ["p1"], "when": "p1.line != p2.line",
+                "message": f"BUG? {u.fn}() twice (first at line {{p1.line}})",
+                "rule": "expression T, E, "
+                        + ", ".join(sorted(set(
+                            [metavar(x) for x in u.args if x != OBJ]
+                            + ["Q_" + x for x in a.args if x != OBJ])))
+                        + ";\nposition p1, p2;\n@@\n"
+                        f" {u1};\n"
+                        f" ... when != {a.pattern(obj='T', bind=abind)}\n"
+                        "     when != T = E\n"
+                        f" {u2};\n"})
+            for n in self.mismatch:
+                mv = metavar(n)
+                b1 = {n: "D1"}
+                b2 = {n: "D2"}
+                others = sorted({metavar(x) for x in a.args + u.args
+                                 if x not in (OBJ, n)})
+                ab = {x: "Q_" + x for x in u.args if x not in (OBJ, n)}
+                ab[n] = "D1"
+                out.append({
+                    "name": f"mismatch_{n}", "exists": True, "at": "p2",
+                    "positions": ["p1"], "values": ["D1", "D2"],
+                    "when": "D1 != D2",
+                    "message": f"BUG? {u.fn}() with {{D2}} where {a.fn}() "
+                               "at line {p1.line} passed {D1}",
+                    "rule": "expression T, "
+                            + ", ".join(others + sorted(
+                                {"Q_" + x for x in u.args
+                                 if x not in (OBJ, n)}))
+                            + ";\nconstant D1, D2;\nposition p1, p2;\n@@\n"
+                            f" {a.pattern(obj='T', bind=b1).replace(a.fn + '(', a.fn + '@p1(', 1)}\n"
+                            f" ... when != {u.pattern(obj='T', bind=ab)}\n"
+                            f" {u.pattern(obj='T', bind=b2).replace(u.fn + '(', u.fn + '@p2(', 1)}\n"})
+        return out
 
 
 def resolve(spec):

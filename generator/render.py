@@ -326,13 +326,12 @@ def _render_spec(env, spec, files):
         manifest.append(case.manifest())
     files[f"compile/{spec.name}/cases.json"] = json.dumps(
         {"spec": source, "cases": manifest}, indent=1) + "\n"
-    if spec.coccinelle is not None:
+    m = getattr(spec, "migration", None)
+    if m is not None:
+        tmpl = "migrate_chain.cocci.j2" if m.kind == "chain" else \
+            "migrate.cocci.j2"
         files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
-            "cocci.j2").render(spec=spec, source=source)
-    elif getattr(spec, "migration", None) is not None:
-        files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
-            "migrate.cocci.j2").render(spec=spec, m=spec.migration,
-                                       source=source)
+            tmpl).render(spec=spec, m=m, source=source)
     files[f"lint/{spec.name}.cocci"] = env.get_template(
         "lint.cocci.j2").render(spec=spec, L=lint.resolve(spec),
                                 source=source)
