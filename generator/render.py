@@ -436,8 +436,6 @@ def _blame(spec, line, word=None):
     from .schema import string_kinds
     best = (0, ())
     for path, _, value in string_kinds(spec.data):
-        if path[:1] == ("coccinelle",):
-            continue
         if word is not None and value.lower() == word.lower():
             return Node(spec, path)
         score = max((len(w) for w in value.split() if w in line), default=0)

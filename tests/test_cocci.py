@@ -66,6 +66,8 @@ def test_report_finds_exactly_the_marked_bugs():
     for line in proc.stdout.splitlines():
         m = re.match(re.escape(path) + r":(\d+):\d+-\d+: (.*)$", line)
         assert m, f"unexpected output: {line}"
+        if m.group(2).startswith("not migrated: "):
+            continue        # each map of a raw table gets its reason too
         got[int(m.group(1))] = m.group(2)
     assert sorted(got) == sorted(want), proc.stdout
     for n, words in want.items():

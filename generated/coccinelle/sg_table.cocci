@@ -33,6 +33,10 @@ virtual report
 @@
 chain_bad = {}
 chain_typed = set()
+chain_seen = set()
+chain_sites = {}
+smapped = set()
+schanges = {}
 sbad = {}
 sattrs = {}
 sknown = set()
@@ -40,7 +44,8 @@ sfar = {}
 
 
 def forget():
-    for d in (chain_bad, chain_typed, sbad, sattrs, sknown, sfar):
+    for d in (chain_bad, chain_typed, chain_seen, chain_sites, smapped,
+              schanges, sbad, sattrs, sknown, sfar):
         d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
@@ -113,6 +118,27 @@ T << chain_life.T;
 p << chain_other.p;
 @@
 chain_bad.setdefault((p[0].file, fn, T), (p[0], "line %s uses '%s' in a way the migration does not know" % (p[0].line, T)))
+
+@script:python depends on report || org@
+fn << chain_life.fn;
+@@
+chain_seen.add(fn)
+
+// Every call of dma_map_sgtable(), to account for each one: migrated, or
+// left with a reason.
+@chain_site depends on report || org@
+identifier fn;
+expression E, P_dev, P_dir, P_attrs;
+position p;
+@@
+fn(...) { <+... dma_map_sgtable@p(P_dev, E, P_dir, P_attrs) ...+> }
+
+@script:python depends on report || org@
+fn << chain_site.fn;
+E << chain_site.E;
+p << chain_site.p;
+@@
+chain_sites[(p[0].file, p[0].line, p[0].column)] = (p[0], fn, E)
 
 @script:python chain_good depends on patch@
 fn << chain_life.fn;
@@ -213,7 +239,7 @@ fn(...) {
 
 @wrap_allowed depends on patch || report || org@
 identifier wrap_life.fn, wrap_life.T;
-expression P_attach, P_dir, P_shmem, P_diter, P_i, P_pgoffset, P_piter, P_sg;
+expression P_attach, P_dir, P_shmem, P_diter, P_i, P_pgoffset, P_piter, P_sg, B_;
 iterator name for_each_sgtable_dma_page, for_each_sgtable_dma_sg, for_each_sgtable_page, for_each_sgtable_sg;
 position p;
 @@
@@ -245,17 +271,27 @@ fn(...) {
  PTR_ERR(T@p)
 |
  IS_ERR(T@p)
+|
+ sgt_borrow_mapped(B_, T@p)
 )
 ...>
 }
 
+// The handle is a view of the object another API owns: passing the
+// object on leaves it valid, but a write to the variable, or its address
+// taken, would leave the handle behind.
 @wrap_other depends on patch || report || org@
 identifier wrap_life.fn, wrap_life.T;
+expression E;
 position p != wrap_allowed.p;
 @@
 fn(...) {
 <...
- T@p
+(
+ T@p = E
+|
+ &T@p
+)
 ...>
 }
 
@@ -264,7 +300,7 @@ fn << wrap_life.fn;
 T << wrap_life.T;
 p << wrap_other.p;
 @@
-chain_bad.setdefault((p[0].file, fn, T), (p[0], "line %s uses '%s' in a way the migration does not know" % (p[0].line, T)))
+chain_bad.setdefault((p[0].file, fn, T), (p[0], "line %s writes '%s' or takes its address: the handle would not follow" % (p[0].line, T)))
 
 // Only worth a handle when the function uses an operation.
 @wrap_typed depends on patch@
@@ -431,6 +467,7 @@ S << sdef.S; F << sdef.F; p << smap.p; P_attrs << smap.P_attrs = "0";
 @@
 sattrs.setdefault((S, F), set()).add((P_attrs,))
 sknown.add((p[0].file, p[0].line, p[0].column))
+smapped.add((S, F))
 
 @sunmap depends on patch || report || org@
 identifier sdef.S, sdef.F;
@@ -552,6 +589,28 @@ S << sdef.S; F << sdef.F; p << smap.p;
 k = (S, F)
 if len(sattrs.get(k, ())) > 1:
     sbad.setdefault(k, (p[0], "'%s' has different attrs at map and unmap (%s); the typed unmap reuses the map's" % (F, ", ".join(sorted(", ".join(v) for v in sattrs[k])))))
+
+// A count result tested for < 0, which the raw call never returns: the
+// rewrite gives -errno on failure there, so the test starts to work.
+@sbehave depends on report || org@
+identifier sdef.S, sdef.F;
+struct S *X;
+expression R, P_attrs, P_count, P_dev, P_dir;
+statement S1;
+position pb;
+@@
+(
+ R = dma_map_sg(P_dev, X->F->sgl, P_count, P_dir);
+ if (\(R@pb < 0\|R@pb <= 0\)) S1
+|
+ R = dma_map_sg(P_dev, X->F.sgl, P_count, P_dir);
+ if (\(R@pb < 0\|R@pb <= 0\)) S1
+)
+
+@script:python depends on report || org@
+S << sdef.S; F << sdef.F; pb << sbehave.pb;
+@@
+schanges.setdefault((S, F), []).append(pb[0])
 
 @script:python sgood depends on patch@
 S << sdef.S; F << sdef.F; p << smap.p;
@@ -688,6 +747,14 @@ for (S, F), (p, why) in sorted(sbad.items()):
 for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
         coccilib.report.print_report(p, "not migrated: dma_map_sgtable() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
+for k, ps in sorted(schanges.items()):
+    if k in smapped and k not in sbad:
+        for p in ps:
+            coccilib.report.print_report(p, "behaviour change: struct %s, field %s: this test of the count from dma_map_sg(), 0 on failure and never negative, now sees a failed map: the rewrite gives -errno there" % k)
+explained = chain_seen | {k[1] for k in chain_bad}
+for k, (p, fn, E) in sorted(chain_sites.items()):
+    if fn not in explained and k not in sknown and k not in sfar:
+        coccilib.report.print_report(p, "not migrated: dma_map_sgtable() in %s(): '%s' is neither a local struct sg_table whose whole chain (sg_alloc_table_from_pages, dma_map_sgtable, dma_unmap_sgtable, sg_free_table) is in %s() nor a member of a struct declared in the files scanned" % (fn, E, fn))
 forget()
 
 @script:python depends on org@
@@ -699,6 +766,14 @@ for (S, F), (p, why) in sorted(sbad.items()):
 for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
         coccilib.org.print_todo(p, "not migrated: dma_map_sgtable() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
+for k, ps in sorted(schanges.items()):
+    if k in smapped and k not in sbad:
+        for p in ps:
+            coccilib.org.print_todo(p, "behaviour change: struct %s, field %s: this test of the count from dma_map_sg(), 0 on failure and never negative, now sees a failed map: the rewrite gives -errno there" % k)
+explained = chain_seen | {k[1] for k in chain_bad}
+for k, (p, fn, E) in sorted(chain_sites.items()):
+    if fn not in explained and k not in sknown and k not in sfar:
+        coccilib.org.print_todo(p, "not migrated: dma_map_sgtable() in %s(): '%s' is neither a local struct sg_table whose whole chain (sg_alloc_table_from_pages, dma_map_sgtable, dma_unmap_sgtable, sg_free_table) is in %s() nor a member of a struct declared in the files scanned" % (fn, E, fn))
 forget()
 
 // never_negative_dma_map_sg: BUG? dma_map_sg() returns 0 when it fails, never a negative errno: this test cannot see the failure
