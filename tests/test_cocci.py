@@ -53,6 +53,31 @@ def test_unknown_use_is_reported_not_migrated():
                      r"uses 'sgt'", proc.stdout), proc.stdout
 
 
+def test_borrowed_table_written_is_reported_not_migrated():
+    """Pattern c: passing a borrowed table on keeps its handle valid, a
+    write to one of its members does not (the typed reads would not see
+    it, and the rewrite would assign to a function call)."""
+    path = os.path.join(FIXTURES, "borrowed_passed_on.before.c")
+    proc = spatch("report", path)
+    lines = [x for x in proc.stdout.splitlines() if "not migrated" in x]
+    assert len(lines) == 1, proc.stdout
+    assert re.search(r":39:\d+-\d+: not migrated: importer_trim\(\): line 39 "
+                     r"writes a member of 'sgt'", lines[0]), lines[0]
+
+
+def test_every_map_left_has_a_reason():
+    """Each dma_map_sgtable() call that is not migrated is listed on its
+    own line with a reason, even where no shape matched at all."""
+    path = os.path.join(FIXTURES, "bugs.c")
+    proc = spatch("report", path)
+    calls = [n for n, line in enumerate(open(path, encoding="utf-8"), 1)
+             if "dma_map_sgtable(" in line]
+    for n in calls:
+        assert re.search(rf":{n}:\d+-\d+: not migrated: dma_map_sgtable\(\) "
+                         r"in \w+\(\): 't' is neither a local", proc.stdout), \
+            (n, proc.stdout)
+
+
 def test_report_finds_exactly_the_marked_bugs():
     path = os.path.join(FIXTURES, "bugs.c")
     want = {}

@@ -101,7 +101,8 @@ fn(...) {
 ...>
 }
 
-// Any other use keeps the whole function as it is.
+// Any other use keeps the whole function as it is, and so does a write
+// to a member (the typed operations only read).
 @chain_other depends on patch || report || org@
 identifier chain_life.fn, chain_life.T;
 position p != chain_allowed.p;
@@ -139,6 +140,34 @@ E << chain_site.E;
 p << chain_site.p;
 @@
 chain_sites[(p[0].file, p[0].line, p[0].column)] = (p[0], fn, E)
+
+@chain_write depends on patch || report || org@
+identifier chain_life.fn, chain_life.T, fld;
+expression E;
+position p;
+@@
+fn(...) {
+<...
+(
+ T@p.fld = E
+|
+ T@p.fld += E
+|
+ T@p.fld -= E
+|
+ T@p.fld++
+|
+ T@p.fld--
+)
+...>
+}
+
+@script:python depends on patch || report || org@
+fn << chain_life.fn;
+T << chain_life.T;
+p << chain_write.p;
+@@
+chain_bad.setdefault((p[0].file, fn, T), (p[0], "line %s writes a member of '%s': the typed operations only read" % (p[0].line, T)))
 
 @script:python chain_good depends on patch@
 fn << chain_life.fn;
@@ -278,8 +307,8 @@ fn(...) {
 }
 
 // The handle is a view of the object another API owns: passing the
-// object on leaves it valid, but a write to the variable, or its address
-// taken, would leave the handle behind.
+// object on leaves it valid, but a write to the variable or its members,
+// or its address taken, would leave the handle behind.
 @wrap_other depends on patch || report || org@
 identifier wrap_life.fn, wrap_life.T;
 expression E;
@@ -300,7 +329,35 @@ fn << wrap_life.fn;
 T << wrap_life.T;
 p << wrap_other.p;
 @@
-chain_bad.setdefault((p[0].file, fn, T), (p[0], "line %s writes '%s' or takes its address: the handle would not follow" % (p[0].line, T)))
+chain_bad.setdefault((p[0].file, fn, T), (p[0], "line %s writes '%s' or a member of it, or takes its address: the handle would not follow" % (p[0].line, T)))
+
+@wrap_write depends on patch || report || org@
+identifier wrap_life.fn, wrap_life.T, fld;
+expression E;
+position p;
+@@
+fn(...) {
+<...
+(
+ T@p->fld = E
+|
+ T@p->fld += E
+|
+ T@p->fld -= E
+|
+ T@p->fld++
+|
+ T@p->fld--
+)
+...>
+}
+
+@script:python depends on patch || report || org@
+fn << wrap_life.fn;
+T << wrap_life.T;
+p << wrap_write.p;
+@@
+chain_bad.setdefault((p[0].file, fn, T), (p[0], "line %s writes a member of '%s': the borrowed handle only reads" % (p[0].line, T)))
 
 // Only worth a handle when the function uses an operation.
 @wrap_typed depends on patch@
