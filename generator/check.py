@@ -345,8 +345,6 @@ def _strings(spec):
     line, C snippets cannot break out of the code around them."""
     loc = spec.loc
     for path, kind, value in string_kinds(spec.data):
-        if path[:1] == ("coccinelle",):
-            continue
         key = next((p for p in reversed(path) if isinstance(p, str)), "")
         if not value.strip():
             raise loc.error(path, f"{key} is blank: white space only "
@@ -410,7 +408,7 @@ def _body_fields(spec):
     """``${body}->x``: x must be a field of the storage struct."""
     fields = {f.name for f in spec.fields}
     for path, kind, value in string_kinds(spec.data):
-        if path[:1] == ("coccinelle",) or "${body}" not in value:
+        if "${body}" not in value:
             continue
         for m in re.finditer(r"\$\{body\}\s*->\s*([A-Za-z_]\w*)", value):
             if m.group(1) not in fields:

@@ -62,6 +62,8 @@ class Lint(Node):
         self.fallible = [c.cname for c in spec.constructors + spec.transitions
                          + spec.composites if c.fails]
         m = getattr(spec, "migration", None)
+        if m is not None and m.kind != "object":
+            m = None            # a chain names no object accessor
         acc = [o.cname for o in spec.operations
                if o.kind == "function" and o.returns is not None
                and (o.expr or "").strip() == "${raw}"]

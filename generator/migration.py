@@ -20,6 +20,13 @@ CONSTANT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+[uUlL]*|0[xX][0-9a-fA-F]+[u
 OBJ = "obj"
 
 
+def member_of(obj, member):
+    """``obj->member`` in SmPL, ``T.member`` when obj is ``&T``."""
+    if obj.startswith("&"):
+        return f"{obj[1:]}.{member}"
+    return f"{obj}->{member}"
+
+
 def metavar(name):
     """The SmPL metavariable that stands for placeholder ``name``."""
     return "E" if name == OBJ else "P_" + name
@@ -29,32 +36,54 @@ class Form(Node):
     """One raw call: ``fn(${a}, ${b}, ...)``, with defaults for the
     element's parameters that the call does not pass."""
 
-    def __init__(self, spec, path, d, params, what):
+    def __init__(self, spec, path, d, params, what, members=False):
         super().__init__(spec, path)
-        text = d["call"].strip()
+        kinds = [k for k in ("call", "iterator", "member") if k in d]
+        if len(kinds) != 1:
+            raise self.error(f"{what} form needs exactly one of call, "
+                             "iterator or member")
+        self.kind = kinds[0]
+        text = d[self.kind].strip()
+        self.defaults = {}
+        if self.kind == "member":
+            m = re.fullmatch(r"\$\{obj\}->([A-Za-z_][A-Za-z0-9_]*)", text)
+            if not m:
+                raise self.error(f"{what} member form must be "
+                                 "'${obj}->member'", "member")
+            self.fn = None
+            self.member = m.group(1)
+            self.args = [OBJ]
+            return
         m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\((.*)\)", text, re.S)
         if not m:
             raise self.error(f"{what} form must be one call, "
-                             "'function(${param}, ...)'", "call")
+                             "'function(${param}, ...)'", self.kind)
         self.fn = m.group(1)
         self.args = []
         for i, arg in enumerate(a.strip() for a in m.group(2).split(",")):
+            mm = re.fullmatch(r"\$\{obj\}->([A-Za-z_][A-Za-z0-9_]*)", arg)
+            if mm and members:
+                self.args.append(OBJ + "->" + mm.group(1))
+                continue
             p = PLACEHOLDER.fullmatch(arg)
             if not p:
                 raise self.error(f"argument {i + 1} of {self.fn}() is "
                                  f"'{arg[:40]}'; each argument of a form "
                                  "is one placeholder such as ${dev}", "call")
             name = p.group(1)
-            if name != OBJ and name not in params:
+            if name != OBJ and params is not None and name not in params:
                 known = ", ".join(["obj"] + sorted(params))
                 raise self.error(f"unknown placeholder '${{{name}}}' in "
-                                 f"{self.fn}(); known: {known}", "call")
+                                 f"{self.fn}(); known: {known}", self.kind)
             if name in self.args:
                 raise self.error(f"placeholder '${{{name}}}' appears twice "
-                                 f"in {self.fn}()", "call")
+                                 f"in {self.fn}()", self.kind)
             self.args.append(name)
         self.defaults = dict(d.get("defaults", {}))
         for k, v in self.defaults.items():
+            if params is None:
+                raise self.error("a borrow form takes no defaults",
+                                 "defaults")
             if k not in params:
                 raise self.error(f"default for unknown parameter '{k}'",
                                  ("defaults", k), True)
@@ -69,8 +98,11 @@ class Form(Node):
         """The SmPL call, each placeholder as its metavariable (or as
         ``bind[name]``)."""
         bind = bind or {}
-        args = [obj if a == OBJ else bind.get(a, metavar(a))
-                for a in self.args]
+        if self.kind == "member":
+            return member_of(obj, self.member)
+        args = [bind[a] if a in bind else obj if a == OBJ else
+                member_of(obj, a[len(OBJ) + 2:]) if a.startswith(OBJ + "->")
+                else metavar(a) for a in self.args]
         return f"{self.fn}({', '.join(args)})"
 
     def value(self, name):
@@ -134,6 +166,8 @@ class Element(Node):
 
 class Migration(Node):
     """The resolved ``migrate:`` section of one spec."""
+
+    kind = "object"
 
     def __init__(self, spec, d):
         super().__init__(spec, ("migrate",))
@@ -296,6 +330,619 @@ class Migration(Node):
         return sorted(names)
 
 
+class Step(Node):
+    """One step of a chain: a checked constructor, a transition or the
+    release, and the one raw form it replaces."""
+
+    def __init__(self, spec, path, d, element, params):
+        super().__init__(spec, path)
+        self.element = element
+        if len(d["forms"]) != 1:
+            raise self.error("a chain step replaces exactly one raw form",
+                             "forms")
+        self.form = Form(spec, path + ("forms", 0), d["forms"][0], params,
+                         "chain")
+        if self.form.kind != "call":
+            raise self.form.error("a chain step form is a call",
+                                  self.form.kind)
+        if OBJ not in self.form.args:
+            raise self.form.error(f"{self.form.fn}() must take the raw "
+                                  "object as '${obj}'", "call")
+
+
+class ChainMigration(Node):
+    """A ``migrate:`` section whose raw API takes the object as an argument
+    and returns 0 or -errno (``result: errno``): the object goes through a
+    chain of steps (constructor, transitions, release) in one function, and
+    objects that another API owns are wrapped by an unchecked constructor
+    (``borrow``) for the operations."""
+
+    kind = "chain"
+
+    def __init__(self, spec, d):
+        super().__init__(spec, ("migrate",))
+        self.summary = d["summary"]
+        self.doc = d.get("doc", "")
+        self.confidence = d["confidence"]
+        self.object_type = d["object"]["type"]
+        if not re.fullmatch(r"struct [A-Za-z_][A-Za-z0-9_]*",
+                            self.object_type):
+            raise self.error("with 'result: errno' the object is a "
+                             "'struct tag', passed to the raw API by "
+                             "address", ("object", "type"))
+        for key in ("acquire", "release", "raw_api"):
+            if key in d:
+                raise self.error(f"'{key}' is for 'result: object'; with "
+                                 "'result: errno' write a chain", key, True)
+        if "chain" not in d:
+            raise self.error("'result: errno' needs a chain of steps",
+                             "result")
+        names = {}
+        for x in spec.constructors + spec.transitions:
+            names[x.name] = x
+        # One value per placeholder name across the chain: the unmap's
+        # ${dev} is the map's, and a parameter a form does not pass is
+        # taken from the step that does.
+        params = {}
+        for i, st in enumerate(d["chain"]):
+            el = names.get(st["element"])
+            for p in getattr(el, "params", []):
+                params.setdefault(p.name, p)
+        self.steps = []
+        state = None
+        self.handles = []            # (state, suffix) in order of appearance
+        for i, st in enumerate(d["chain"]):
+            path = ("migrate", "chain", i)
+            name = st["element"]
+            if i == 0:
+                el = next((c for c in spec.constructors if c.name == name),
+                          None)
+                if el is None or el.kind != "checked":
+                    raise self.error(f"the first step '{name}' must be a "
+                                     "checked constructor",
+                                     ("chain", i, "element"))
+                step = Step(spec, path, st, el, params)
+                step.kind = "construct"
+                step.src = None
+                state = el.target
+            elif name == "release":
+                if i != len(d["chain"]) - 1:
+                    raise self.error("'release' ends the chain",
+                                     ("chain", i, "element"))
+                if not state.releasable:
+                    raise self.error(f"state '{state.name}' has no release",
+                                     ("chain", i, "element"))
+                step = Step(spec, path, st, None, params)
+                step.kind = "release"
+                step.src = state
+            else:
+                el = next((t for t in spec.transitions if t.name == name),
+                          None)
+                if el is None:
+                    known = ", ".join(["release"] + [t.name for t in
+                                                     spec.transitions])
+                    raise self.error(f"unknown step '{name}'; known: "
+                                     f"{known}", ("chain", i, "element"))
+                if state.value_of(el.dim) is not el.src:
+                    raise self.error(f"'{name}' does not apply to state "
+                                     f"'{state.name}'",
+                                     ("chain", i, "element"))
+                step = Step(spec, path, st, el, params)
+                step.kind = "acquire" if el.fails else "transition"
+                step.src = state
+                state = state.replace(el.dim, el.dst)
+            step.dst = state if step.kind != "release" else None
+            if step.dst is not None and step.dst not in [h for h, _ in
+                                                         self.handles]:
+                self.handles.append((step.dst, None))
+            self.steps.append(step)
+        if self.steps[-1].kind != "release":
+            raise self.error("a chain ends with 'release'", "chain")
+        for step in self.steps:
+            if step.element is None:
+                continue
+            for p in step.element.params:
+                if p.name not in [a for s in self.steps
+                                  for a in s.form.args]:
+                    raise step.error(f"no step passes '{p.name}' of "
+                                     f"{step.element.cname}()", "forms")
+        # Handle names: the initials of the values that vary along the
+        # chain (owned_unmapped, owned_managed: _u, _m).
+        states = [h for h, _ in self.handles]
+        dims = [k for k in range(len(spec.dimensions))
+                if len({st.values[k] for st in states}) > 1]
+        suffix = ["".join(st.values[k].name[0] for k in dims)
+                  for st in states]
+        if len(set(suffix)) != len(suffix):
+            suffix = ["_".join(st.values[k].name for k in dims)
+                      for st in states]
+        self.handles = list(zip(states, suffix))
+        self.final = max(states, key=lambda st: len(st.held))
+        for step in self.steps:
+            step.src_h = self.suffix(step.src)
+            step.dst_h = self.suffix(step.dst)
+            step.args = [p.name for p in (step.element.params
+                                          if step.element else [])]
+
+        self.operations = []
+        for i, o in enumerate(d.get("operations", [])):
+            op = next((x for x in spec.operations if x.name == o["element"]),
+                      None)
+            if op is None:
+                known = ", ".join(x.name for x in spec.operations)
+                raise self.error(f"unknown operation '{o['element']}'; "
+                                 f"known: {known}",
+                                 ("operations", i, "element"))
+            oparams = {p.name: p for p in op.params}
+            for j, f in enumerate(o["forms"]):
+                form = Form(spec, ("migrate", "operations", i, "forms", j),
+                            f, oparams, "operation")
+                want = "iterator" if op.kind == "iterator" else None
+                if want and form.kind != want or (not want and
+                                                  form.kind == "iterator"):
+                    raise form.error(f"operation '{op.name}' is "
+                                     f"{'an' if want else 'not an'} "
+                                     "iterator", form.kind)
+                if form.kind == "call":
+                    raise form.error("chain operations are iterators or "
+                                     "member reads", "call")
+                if OBJ not in form.args:
+                    raise form.error("the form must take '${obj}'",
+                                     form.kind)
+                form.op = op
+                self.operations.append(form)
+
+        self.borrow = None
+        b = d.get("borrow")
+        if b is not None:
+            el = next((c for c in spec.constructors
+                       if c.name == b["element"]), None)
+            if el is None or el.kind != "unchecked":
+                raise self.error(f"borrow element '{b['element']}' must be "
+                                 "an unchecked constructor",
+                                 ("borrow", "element"))
+            if len(el.params) != 1:
+                raise self.error(f"{el.cname}() must take only the raw "
+                                 "object", ("borrow", "element"))
+            self.borrow = Node(spec, ("migrate", "borrow"))
+            self.borrow.element = el
+            self.borrow.state = el.target
+            self.borrow.sources = [
+                Form(spec, ("migrate", "borrow", "from", i), f, None,
+                     "borrow")
+                for i, f in enumerate(b["from"])]
+            self.borrow.keep = [
+                Form(spec, ("migrate", "borrow", "keep", i), f, None,
+                     "borrow")
+                for i, f in enumerate(b.get("keep", []))]
+            for f in self.borrow.sources:
+                if OBJ in f.args:
+                    raise f.error("a borrow source returns the object; it "
+                                  "cannot take '${obj}'", "call")
+            for f in self.borrow.keep:
+                if OBJ not in f.args:
+                    raise f.error("a kept form must take '${obj}'", "call")
+            self.borrow.fails = Test(spec, ("migrate", "borrow", "fails"),
+                                     b["fails"], {}, "borrow.fails")
+            if self.borrow.fails.shape != "call":
+                raise self.borrow.fails.error("borrow.fails is a call over "
+                                              "'${obj}'")
+            self.borrow.ops = [f for f in self.operations
+                               if self.borrow.state in f.op.states]
+        self.chain_ops = [f for f in self.operations
+                          if self.final in f.op.states]
+        self.member = None
+        if d.get("member") is not None:
+            self.member = Member(spec, d["member"], self)
+        self.reports = Reports(spec, d.get("reports", {}), self)
+        fns = [s.form.fn for s in self.steps]
+        if len(set(fns)) != len(fns):
+            raise self.error("a raw function appears in two steps", "chain")
+
+    def counted_fn(self):
+        """The raw call whose callers the migration counts: the first
+        step that can fail after the constructor (the map of a table)."""
+        for st in self.steps[1:]:
+            if st.kind == "acquire":
+                return st.form.fn
+        return self.steps[0].form.fn
+
+    def suffix(self, state):
+        for st, suf in self.handles:
+            if st is state:
+                return suf
+        return None
+
+    def final_suffix(self):
+        return self.suffix(self.final)
+
+    @staticmethod
+    def mv(name):
+        return metavar(name)
+
+    def chain_metavars(self):
+        names = set()
+        for s in self.steps:
+            names.update(metavar(a) for a in s.form.args if a != OBJ)
+        return sorted(names)
+
+    @staticmethod
+    def form_metavars(forms):
+        names = set()
+        for f in forms:
+            names.update(metavar(a) for a in f.args
+                         if a != OBJ and not a.startswith(OBJ + "->"))
+        return sorted(names)
+
+    def iterators(self, forms):
+        return sorted({f.fn for f in forms if f.kind == "iterator"})
+
+    def candidates(self):
+        """What a candidate file mentions: the object's type or a raw
+        call of the section (a regex alternation)."""
+        fns = [s.form.fn for s in self.steps]
+        if self.borrow:
+            fns += [f.fn for f in self.borrow.sources]
+        if self.member:
+            fns += [f.fn for f in self.member.count_forms
+                    + self.member.count_release_forms]
+        r = self.reports
+        fns += [f.fn for f in r.count_maps + r.count_uses + r.walks]
+        fns = sorted(set(fns), key=len)
+        out = []
+        for fn in fns:
+            if not any(fn.startswith(o) for o in out):
+                out.append(fn)
+        return [self.object_type] + sorted(out)
+
+
+class Member(Node):
+    """Shapes b and d: the object is a member of a driver struct, acquired
+    by one step of the chain in one function and released by the step
+    that undoes it in others.  The struct keeps the object; the handle of
+    the unchecked ``wrap`` constructor goes through the step and is stored
+    beside the member."""
+
+    def __init__(self, spec, d, chain):
+        super().__init__(spec, ("migrate", "member"))
+        path = ("migrate", "member")
+        step = next((s for s in chain.steps
+                     if s.element is not None and s.element.name == d["step"]),
+                    None)
+        if step is None or step.kind != "acquire":
+            raise self.error(f"step '{d['step']}' is not a fallible "
+                             "transition of the chain", "step")
+        self.step = step
+        rev = [s for s in chain.steps if s.kind == "transition"
+               and s.element.dim is step.element.dim
+               and s.element.src is step.element.dst
+               and s.element.dst is step.element.src]
+        if not rev:
+            raise self.error(f"no step of the chain undoes '{d['step']}'",
+                             "step")
+        self.reverse = rev[0]
+        self.wrap = next((c for c in spec.constructors
+                          if c.name == d["wrap"]), None)
+        if self.wrap is None or self.wrap.kind != "unchecked" or \
+                len(self.wrap.params) != 1:
+            raise self.error(f"wrap '{d['wrap']}' must be an unchecked "
+                             "constructor taking only the raw object",
+                             "wrap")
+        w = self.wrap.target
+        if w.value_of(step.element.dim) is not step.element.src:
+            raise self.error(f"'{d['step']}' does not apply to the state "
+                             f"'{w.name}' that {self.wrap.cname}() returns",
+                             "wrap")
+        self.state = w.replace(step.element.dim, step.element.dst)
+        if not self.state.releasable:
+            raise self.error(f"state '{self.state.name}' has no release",
+                             "step")
+        self.handle = d["handle"]
+        if not IDENT.fullmatch(self.handle):
+            raise self.error("handle is the suffix of the stored handle's "
+                             "name, an identifier", "handle")
+        dims = [k for k in range(len(spec.dimensions))
+                if w.values[k] is not self.state.values[k]]
+        self.wrap_suffix = "".join(w.values[k].name[0] for k in dims)
+        self.raw_api = d["raw_api"]
+        if not re.fullmatch(r"[A-Za-z0-9_+*?.|()\[\]^-]+", self.raw_api):
+            raise self.error("raw_api may use only identifier characters "
+                             "and the regex operators + * ? . | ( ) [ ] ^ -",
+                             "raw_api")
+        params = {p.name: p for p in step.element.params}
+        self.must_match = list(d.get("must_match", []))
+        for i, n in enumerate(self.must_match):
+            if n not in params:
+                raise self.error(f"must_match names '{n}', not a parameter "
+                                 f"of {step.element.cname}()",
+                                 ("must_match", i))
+        cparams = dict(params)
+        cparams["count"] = None
+        self.count_forms = [
+            Form(spec, path + ("count_forms", i), f, cparams, "count",
+                 members=True)
+            for i, f in enumerate(d.get("count_forms", []))]
+        self.count_release_forms = [
+            Form(spec, path + ("count_release_forms", i), f, cparams,
+                 "count", members=True)
+            for i, f in enumerate(d.get("count_release_forms", []))]
+        for f in self.count_forms + self.count_release_forms:
+            if "count" not in f.args:
+                raise f.error(f"{f.fn}() must pass the count as "
+                              "'${count}'", "call")
+        for f in self.count_forms:
+            missing = [p for p in params if f.value(p) is None]
+            if missing:
+                raise f.error(f"{f.fn}() does not give '{missing[0]}' of "
+                              f"{step.element.cname}(); pass it or give a "
+                              "default", "call")
+        self.counts = list(d.get("counts", []))
+        self.sized_by = None
+        if d.get("sized_by"):
+            self.sized_by = Form(spec, path + ("sized_by",),
+                                 {"call": d["sized_by"]}, None, "sized_by")
+            if OBJ not in self.sized_by.args or \
+                    "count" not in self.sized_by.args:
+                raise self.sized_by.error("sized_by takes '${obj}' and "
+                                          "'${count}'", "call")
+        self.count_of = None
+        self.count_member = self.maps_from = None
+        if self.count_forms:
+            name = d.get("count_of")
+            op = next((o for o in chain.operations
+                       if o.op.name == name and o.kind == "member"), None)
+            if op is None:
+                raise self.error("count forms need 'count_of', an operation "
+                                 "of the section with a member form",
+                                 "count_of")
+            self.count_of = op.op
+            self.count_member = op.member
+            self.maps_from = d.get("maps_from")
+            if not self.maps_from or not IDENT.fullmatch(self.maps_from):
+                raise self.error("count forms need 'maps_from', the member "
+                                 "whose count the typed step maps",
+                                 "maps_from")
+
+    def default(self, name):
+        for f in [self.step.form] + self.count_forms + \
+                self.count_release_forms + [self.reverse.form]:
+            if name in f.defaults:
+                return f.defaults[name]
+        return "0"
+
+    def at(self, form, obj, bind=None):
+        """``form`` on ``obj`` with a position on its function name."""
+        return form.pattern(obj=obj, bind=bind).replace(
+            form.fn + "(", form.fn + "@p(", 1)
+
+    def counts_disj(self, obj):
+        alts = [member_of(obj, c) for c in self.counts]
+        return alts[0] if len(alts) == 1 else \
+            "\\(" + "\\|".join(alts) + "\\)"
+
+    def sized(self, obj):
+        bind = {a: "Z_" + a for a in self.sized_by.args if a != OBJ}
+        bind["count"] = "C_"
+        return self.sized_by.pattern(obj=obj, bind=bind)
+
+    def sized_mvs(self):
+        return ["Z_" + a for a in self.sized_by.args
+                if a not in (OBJ, "count")] if self.sized_by else []
+
+    def count_use(self, form, pos):
+        """``form`` with any object for its member arguments and the
+        count being the member's ``count_member`` (at ``pos``)."""
+        bind = {a: "E_" for a in form.args if a.startswith(OBJ + "->")}
+        bind["count"] = ("\\(X->F.%s@%s\\|X->F->%s@%s\\)"
+                         % (self.count_member, pos, self.count_member, pos))
+        return form.pattern(obj="E_", bind=bind)
+
+    def either_member(self, form):
+        """Member arguments of ``form`` on X->F, embedded or not."""
+        return {a: "\\(X->F->%s\\|X->F.%s\\)" % (a[5:], a[5:])
+                for a in form.args if a.startswith(OBJ + "->")}
+
+    def release_forms(self):
+        return [self.reverse.form] + self.count_release_forms
+
+    def typed_args(self, form):
+        return [form.value(a) for a in self.step.args]
+
+
+class Reports(Node):
+    """The BUG? reports of a chain, each derived from forms the section
+    declares: the chain's own steps (a release before the step that
+    undoes an acquire, the undoing step twice, a ``mismatch`` parameter
+    that differs between the two), and the member's count forms (a count
+    tested for < 0, a count argument after the count member took the
+    mapped count, a walk over ``maps_from`` that reads entries as mapped)."""
+
+    def __init__(self, spec, d, chain):
+        super().__init__(spec, ("migrate", "reports"))
+        path = ("migrate", "reports")
+        self.chain = chain
+        anyp = None
+        self.count_maps = [Form(spec, path + ("count_maps", i), f, anyp,
+                                "report", members=True)
+                           for i, f in enumerate(d.get("count_maps", []))]
+        self.count_uses = [Form(spec, path + ("count_uses", i), f, anyp,
+                                "report", members=True)
+                           for i, f in enumerate(d.get("count_uses", []))]
+        for f in self.count_maps + self.count_uses:
+            for a in ("count", "entries"):
+                if a not in f.args:
+                    raise f.error(f"{f.fn}() must take '${{{a}}}'", "call")
+        self.walks = [Form(spec, path + ("walks", i), f, anyp, "report")
+                      for i, f in enumerate(d.get("walks", []))]
+        for f in self.walks:
+            if f.kind != "iterator" or not {"entries", "count", "entry"} <= \
+                    set(f.args):
+                raise f.error("a walk is an iterator over ${entries}, "
+                              "${entry} and ${count}", f.kind)
+        self.dma_reads = list(d.get("dma_reads", []))
+        self.entries = d.get("entries")
+        self.mismatch = list(d.get("mismatch", []))
+        steps = chain.steps
+        acq = [s for s in steps if s.kind == "acquire"]
+        self.acquire = acq[0] if acq else None
+        self.undo = chain.member.reverse if chain.member else None
+        self.release = steps[-1]
+        for i, n in enumerate(self.mismatch):
+            if self.acquire is None or n not in self.acquire.form.args or \
+                    self.undo is None or n not in self.undo.form.args:
+                raise self.error(f"mismatch names '{n}', which the acquire "
+                                 "and the step undoing it must both pass",
+                                 ("mismatch", i))
+        if (self.count_maps or self.count_uses or self.walks) and (
+                chain.member is None or not chain.member.count_forms
+                or not self.entries):
+            raise self.error("count reports need member count forms and "
+                             "'entries', the member holding the entries")
+
+    def rules(self):
+        """[{name, exists, rule, at, positions, values, when, message}]"""
+        out = []
+        mb = self.chain.member
+        for f in self.count_maps:
+            mv = [metavar(a) for a in f.args if a != OBJ]
+            call = f.pattern(obj="E_", bind={"entries": "P_entries"})
+            out.append({
+                "name": f"never_negative_{f.fn}", "exists": False, "at": "p",
+                "message": f"BUG? {f.fn}() returns 0 when it fails, never "
+                           "a negative errno: this test cannot see the "
+                           "failure",
+                "rule": f"expression R, {', '.join(mv)};\nidentifier r;\n"
+                        "type T;\nstatement S;\nposition p;\n@@\n(\n"
+                        f" R = {call};\n"
+                        " if (\\(R@p < 0\\|unlikely(R@p < 0)\\)) S\n|\n"
+                        f" T r = {call};\n"
+                        " if (\\(r@p < 0\\|unlikely(r@p < 0)\\)) S\n)\n"})
+        if self.count_uses and mb is not None:
+            cm = mb.count_member
+            mvs = set()
+            writers = []
+            for acc in ("&T", "T"):
+                ent = member_of(acc, self.entries)
+                cnt = member_of(acc, cm)
+                for f in self.count_maps:
+                    mvs.update(metavar(a) for a in f.args if a != OBJ)
+                    writers.append(f"{cnt} = " + f.pattern(
+                        obj=acc, bind={"entries": ent}))
+                if self.acquire is not None:
+                    writers.append(self.acquire.form.pattern(obj=acc))
+            mvs.update(metavar(a) for a in self.acquire.form.args
+                       if a != OBJ)
+            readers = []
+            for acc in ("&T", "T"):
+                ent = member_of(acc, self.entries)
+                cnt = member_of(acc, cm)
+                for f in self.count_uses:
+                    readers.append(f.pattern(obj=acc, bind={
+                        "entries": ent, "count": cnt}).replace(
+                            f.fn + "(", f.fn + "@p(", 1)
+                        .replace("P_", "Q_") + ";")
+                    mvs.update("Q_" + a for a in f.args
+                               if a not in (OBJ, "entries", "count"))
+            whens = [f"when != {member_of(a, cm)} = N_" for a in ("&T", "T")]
+            out.append({
+                "name": "stale_count", "exists": True, "at": "p",
+                "message": f"BUG? release or sync with {cm} after {cm} took "
+                           f"the mapped count: it must pass {mb.maps_from}",
+                "rule": "expression T, N_, "
+                        + ", ".join(sorted(mvs - {"P_entries", "P_count"}))
+                        + ", P_count;\nposition p;\n@@\n(\n "
+                        + "\n|\n ".join(writers) + "\n)\n ... "
+                        + "\n     ".join(whens) + "\n(\n "
+                        + "\n|\n ".join(readers) + "\n)\n"})
+        for f in self.walks:
+            reads = "\\|".join(f"{r}(P_entry)" for r in self.dma_reads)
+            alts = []
+            for acc in ("T", "&S_"):
+                it = f.pattern(obj="T", bind={
+                    "entries": member_of(acc, self.entries),
+                    "count": member_of(acc, mb.maps_from)}).replace(
+                        f.fn + "(", f.fn + "@p(", 1)
+                alts.append(f"{it}\n   {{ <+... \\({reads}\\) ...+> }}")
+            mv = sorted(metavar(a) for a in f.args
+                        if a not in (OBJ, "entries", "count"))
+            ot = self.chain.object_type
+            out.append({
+                "name": f"walk_{f.fn}", "exists": False, "at": "p",
+                "message": f"BUG? entries read as mapped walked over "
+                           f"{mb.maps_from}: a mapping has {mb.count_member}"
+                           " of them",
+                "rule": f"{ot} *T;\n{ot} S_;\nexpression {', '.join(mv)};\n"
+                        f"iterator name {f.fn};\nposition p;\n@@\n(\n "
+                        + "\n|\n ".join(alts) + "\n)\n"})
+        if self.acquire is not None and self.undo is not None:
+            a, u, r = self.acquire.form, self.undo.form, self.release.form
+            amv = [metavar(x) for x in a.args if x != OBJ]
+            umv = ["Q_" + x for x in u.args if x != OBJ]
+            ubind = {x: "Q_" + x for x in u.args if x != OBJ}
+            acall = a.pattern(obj="T")
+            at1 = acall.replace(a.fn + "(", a.fn + "@p1(", 1)
+            out.append({
+                "name": "release_acquired", "exists": True, "at": "p2",
+                "positions": ["p1"],
+                "message": f"BUG? {r.fn}() before {u.fn}() undid {a.fn}() "
+                           "at line {p1.line}",
+                "rule": f"expression T, E, R, {', '.join(amv + umv)};\n"
+                        "statement S;\nposition p1, p2;\n@@\n(\n"
+                        f" R = {at1};\n"
+                        " if (\\(R\\|R < 0\\|unlikely(R)\\)) S\n|\n"
+                        f" if (\\({at1}\\|{at1} < 0\\)) S\n)\n"
+                        f" ... when != {u.pattern(obj='T', bind=ubind)}\n"
+                        "     when != T = E\n"
+                        f" {r.pattern(obj='T').replace(r.fn + '(', r.fn + '@p2(', 1)};\n"})
+            u1 = u.pattern(obj="T").replace(u.fn + "(", u.fn + "@p1(", 1)
+            u2 = u.pattern(obj="T").replace(u.fn + "(", u.fn + "@p2(", 1)
+            abind = {x: "Q_" + x for x in a.args if x != OBJ}
+            out.append({
+                "name": "undone_twice", "exists": True, "at": "p2",
+                "positions": ["p1"], "when": "p1.line != p2.line",
+                "message": f"BUG? {u.fn}() twice (first at line {{p1.line}})",
+                "rule": "expression T, E, "
+                        + ", ".join(sorted(set(
+                            [metavar(x) for x in u.args if x != OBJ]
+                            + ["Q_" + x for x in a.args if x != OBJ])))
+                        + ";\nposition p1, p2;\n@@\n"
+                        f" {u1};\n"
+                        f" ... when != {a.pattern(obj='T', bind=abind)}\n"
+                        "     when != T = E\n"
+                        f" {u2};\n"})
+            for n in self.mismatch:
+                mv = metavar(n)
+                b1 = {n: "D1"}
+                b2 = {n: "D2"}
+                others = sorted({metavar(x) for x in a.args + u.args
+                                 if x not in (OBJ, n)})
+                ab = {x: "Q_" + x for x in u.args if x not in (OBJ, n)}
+                ab[n] = "D1"
+                out.append({
+                    "name": f"mismatch_{n}", "exists": True, "at": "p2",
+                    "positions": ["p1"], "values": ["D1", "D2"],
+                    "when": "D1 != D2",
+                    "message": f"BUG? {u.fn}() with {{D2}} where {a.fn}() "
+                               "at line {p1.line} passed {D1}",
+                    "rule": "expression T, "
+                            + ", ".join(others + sorted(
+                                {"Q_" + x for x in u.args
+                                 if x not in (OBJ, n)}))
+                            + ";\nconstant D1, D2;\nposition p1, p2;\n@@\n"
+                            f" {a.pattern(obj='T', bind=b1).replace(a.fn + '(', a.fn + '@p1(', 1)}\n"
+                            f" ... when != {u.pattern(obj='T', bind=ab)}\n"
+                            f" {u.pattern(obj='T', bind=b2).replace(u.fn + '(', u.fn + '@p2(', 1)}\n"})
+        return out
+
+
 def resolve(spec):
     d = spec.data.get("migrate")
-    return None if d is None else Migration(spec, d)
+    if d is None:
+        return None
+    if d.get("result") == "errno":
+        return ChainMigration(spec, d)
+    for key in ("acquire", "release", "raw_api"):
+        if key not in d:
+            raise Node(spec, ("migrate",)).error(
+                f"missing '{key}' (or 'result: errno' with a chain)")
+    return Migration(spec, d)

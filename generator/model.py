@@ -447,7 +447,6 @@ class Spec:
         self.doc = data.get("doc", "")
         self.includes = data.get("includes", [])
         self.kunit = data.get("kunit")
-        self.coccinelle = data.get("coccinelle")
         self.plan = None
         self.fields = [Param(self, ("storage", "fields", i), f)
                        for i, f in enumerate(data["storage"]["fields"])]

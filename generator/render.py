@@ -210,6 +210,8 @@ def _env():
                                 else "the called function's -errno")
         + f" if {e['when']}",
         append=lambda s, suffix: s + suffix,
+        mv_of=lambda name: ("E" if name == "obj" else "P_" + name),
+        inherit=lambda name, rule: f"{rule}.{name}",
         prepend=lambda s, head: head + s,
         paren=lambda s: f"({s})",
         step_assoc=lambda st: (st.src.ctype, st.cname),
@@ -324,13 +326,12 @@ def _render_spec(env, spec, files):
         manifest.append(case.manifest())
     files[f"compile/{spec.name}/cases.json"] = json.dumps(
         {"spec": source, "cases": manifest}, indent=1) + "\n"
-    if spec.coccinelle is not None:
+    m = getattr(spec, "migration", None)
+    if m is not None:
+        tmpl = "migrate_chain.cocci.j2" if m.kind == "chain" else \
+            "migrate.cocci.j2"
         files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
-            "cocci.j2").render(spec=spec, source=source)
-    elif getattr(spec, "migration", None) is not None:
-        files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
-            "migrate.cocci.j2").render(spec=spec, m=spec.migration,
-                                       source=source)
+            tmpl).render(spec=spec, m=m, source=source)
     files[f"lint/{spec.name}.cocci"] = env.get_template(
         "lint.cocci.j2").render(spec=spec, L=lint.resolve(spec),
                                 source=source)
@@ -435,8 +436,6 @@ def _blame(spec, line, word=None):
     from .schema import string_kinds
     best = (0, ())
     for path, _, value in string_kinds(spec.data):
-        if path[:1] == ("coccinelle",):
-            continue
         if word is not None and value.lower() == word.lower():
             return Node(spec, path)
         score = max((len(w) for w in value.split() if w in line), default=0)

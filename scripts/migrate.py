@@ -165,6 +165,42 @@ def candidates(tree_dir, sub, pattern):
     return dict(sorted(out.items()))
 
 
+def _calls(text, fn):
+    """Lines of ``text`` that call ``fn``, comments left out."""
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"),
+                  text, flags=re.S)
+    text = re.sub(r"//[^\n]*", "", text)
+    return [n for n, line in enumerate(text.splitlines(), 1)
+            if re.search(r"\b%s\s*\(" % re.escape(fn), line)]
+
+
+def callers(before, changed, findings, fn, rel):
+    """The .c files that call ``fn`` (a spec's raw acquire, named in the
+    .cocci's "// Callers:" line): migrated (the file changed; noted when
+    it calls ``fn`` less), or left with the "not migrated" lines given for
+    the file, or left without a reason."""
+    out = {"callers_fn": fn, "callers": 0, "callers_migrated": [],
+           "callers_call_rewritten": [], "callers_left": []}
+    for f, text in sorted(before.items()):
+        if not f.endswith(".c"):
+            continue
+        old = _calls(text, fn)
+        if not old:
+            continue
+        out["callers"] += 1
+        if f in changed:
+            out["callers_migrated"].append(rel(f))
+            if len(_calls(_read(f), fn)) < len(old):
+                out["callers_call_rewritten"].append(rel(f))
+            continue
+        why = [x.split(": not migrated: ", 1)[1] for x in findings
+               if x.startswith(f + ":") and ": not migrated: " in x]
+        out["callers_left"].append(
+            "%s: %s" % (rel(f), "; ".join(sorted(set(why)))
+                        if why else "no reason given"))
+    return out
+
+
 def cocci_header(path):
     """The candidate pattern and options a generated .cocci declares."""
     cand = opts = member = None
@@ -362,11 +398,12 @@ def main(argv):
             s["sites_without_reason"] += [
                 rel(f) + ": spatch gave up after %d s; its acquire sites "
                 "are not accounted for" % TIMEOUT for f in timed_out]
-            # Said of the code as it was, by the pass that rewrote it.
-            s["behaviour_changes"] = sorted(
-                rel(x) for x in first.splitlines()
-                if REPORT_LINE.match(x) and ": behaviour change: " in x
-                and x.split(":", 1)[0] in changed)
+
+        # Said of the code as it was, by the pass that rewrote it.
+        s["behaviour_changes"] = sorted(
+            rel(x) for x in first.splitlines()
+            if REPORT_LINE.match(x) and ": behaviour change: " in x
+            and x.split(":", 1)[0] in changed)
         summary["specs"][name] = s
         print(f"{name}: {len(files)} candidate files scanned under {sub}/ "
               f"with {s['headers_grouped']} local headers "
@@ -390,10 +427,22 @@ def main(argv):
                   f"a reason")
             for line in s["sites_without_reason"]:
                 print(f"  no reason: {line}")
-            print(f"{name}: {len(s['behaviour_changes'])} behaviour changes "
-                  "in migrated code:")
-            for line in s["behaviour_changes"]:
-                print(f"  {line}")
+        print(f"{name}: {len(s['behaviour_changes'])} behaviour changes "
+              "in migrated code:")
+        for line in s["behaviour_changes"]:
+            print(f"  {line}")
+        fn = re.search(r"^// Callers: (\w+)$", _read(cocci), re.M)
+        if fn and not report_only and again is None:
+            c = callers(before, changed, findings, fn.group(1), rel)
+            s.update(c)
+            print(f"{name}: {len(c['callers_migrated'])} of {c['callers']} "
+                  f"files that call {fn.group(1)}() migrated (in "
+                  f"{len(c['callers_call_rewritten'])} of them a "
+                  f"{fn.group(1)}() call itself); "
+                  f"{sum('no reason given' in x for x in c['callers_left'])} "
+                  "left without a reason:")
+            for line in c["callers_left"]:
+                print(f"  left: {line}")
         for line in s["not_migrated"] + s["bugs"]:
             print(f"  {line}")
         s.update(_precision(name[:-6], s["bugs"]))

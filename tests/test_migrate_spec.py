@@ -23,9 +23,13 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "cocci")
 OPTS = ["--no-includes", "--include-headers"]
-SHIPPED = {os.path.basename(p)[:-5]: p
-           for p in glob.glob(os.path.join(ROOT, "specs", "*.yaml"))
-           if "\nmigrate:" in open(p, encoding="utf-8").read()}
+MIGRATING = {os.path.basename(p)[:-5]: p
+             for p in glob.glob(os.path.join(ROOT, "specs", "*.yaml"))
+             if "\nmigrate:" in open(p, encoding="utf-8").read()}
+# A chain (result: errno, sg_table's) has its fixtures in tests/cocci/*.c,
+# run by test_cocci.py; it has no "sites" mode yet.
+SHIPPED = {n: p for n, p in MIGRATING.items()
+           if "\n  result: errno" not in open(p, encoding="utf-8").read()}
 EXTRA = {os.path.basename(p)[:-5]: p
          for p in glob.glob(os.path.join(ROOT, "tests", "migrate_specs",
                                          "*.yaml"))}
@@ -154,7 +158,7 @@ def test_other_modes_run(cocci, name, mode):
 
 def test_no_smpl_or_python_in_specs():
     """A spec says what the raw C is; the SmPL comes from templates."""
-    for path in list(SHIPPED.values()) + list(EXTRA.values()):
+    for path in list(MIGRATING.values()) + list(EXTRA.values()):
         data = yaml.safe_load(open(path, encoding="utf-8"))["migrate"]
         text = yaml.safe_dump(data)
         for word in ("@@", "@script", "coccilib", "cocci.", "<...",

@@ -42,7 +42,7 @@ int freed_while_mapped(struct device *dev, struct sg_table *t)
 	ret = dma_map_sgtable(dev, t, DMA_TO_DEVICE, 0);
 	if (ret)
 		return ret;
-	sg_free_table(t); /* expect: freed while still DMA-mapped */
+	sg_free_table(t); /* expect: sg_free_table() before dma_unmap_sgtable() undid */
 	return 0;
 }
 
@@ -63,7 +63,7 @@ int freed_after_failed_map_is_fine(struct device *dev, struct sg_table *t)
 void double_unmap(struct device *dev, struct sg_table *t)
 {
 	dma_unmap_sgtable(dev, t, DMA_TO_DEVICE, 0);
-	dma_unmap_sgtable(dev, t, DMA_TO_DEVICE, 0); /* expect: unmapped twice */
+	dma_unmap_sgtable(dev, t, DMA_TO_DEVICE, 0); /* expect: dma_unmap_sgtable() twice */
 }
 
 int other_direction(struct device *dev, struct sg_table *t)
@@ -72,7 +72,7 @@ int other_direction(struct device *dev, struct sg_table *t)
 
 	if (ret)
 		return ret;
-	dma_unmap_sgtable(dev, t, DMA_FROM_DEVICE, 0); /* expect: unmapped with DMA_FROM_DEVICE */
+	dma_unmap_sgtable(dev, t, DMA_FROM_DEVICE, 0); /* expect: with DMA_FROM_DEVICE where */
 	return 0;
 }
 
