@@ -255,3 +255,56 @@ def test_expect_lines_are_on_the_first_line_only():
             lines = f.read().decode("utf-8", "replace").split("\n")
         assert EXPECT_RE.match(lines[0]), path
         assert not any(EXPECT_RE.match(x) for x in lines[1:]), path
+
+
+# Mistakes in a shipped spec's migrate: section, as one edit each of that
+# spec (a copy of a 500-line spec per mistake would drift from it): the
+# edit, and where the error must point in the edited copy.
+MAP = ("    - element: map\n      forms:\n        - call: dma_map_sgtable"
+       "(${dev}, ${obj}, ${dir}, ${attrs})\n")
+UNMAP = ("    - element: unmap\n      forms:\n        - call: "
+         "dma_unmap_sgtable(${dev}, ${obj}, ${dir}, ${attrs})\n")
+SHIPPED_EDITS = [
+    ("migrate_chain_no_release", "sg_table",
+     ("    - element: release\n      forms:\n        - call: "
+      "sg_free_table(${obj})\n", ""),
+     (479, 5, "a chain ends with 'release'")),
+    ("migrate_chain_out_of_order", "sg_table", (MAP + UNMAP, UNMAP + MAP),
+     (482, 16, "'unmap' does not apply to state 'owned_unmapped'")),
+    ("migrate_iterator_as_member", "sg_table",
+     ('forms: [{iterator: "for_each_sgtable_dma_sg(${obj}, ${sg}, ${i})"}]',
+      'forms: [{member: "${obj}->sgl"}]'),
+     (543, 24, "operation 'for_each_dma' is an iterator")),
+    ("migrate_member_arg_expression", "sg_table",
+     ("dma_map_sg(${dev}, ${obj}->sgl, ${count}, ${dir})",
+      "dma_map_sg(${dev}, ${obj}->sgl + 1, ${count}, ${dir})"),
+     (516, 15, "argument 2 of dma_map_sg() is '${obj}->sgl + 1'; each "
+      "argume")),
+    ("migrate_mismatch_not_passed", "sg_table",
+     ("    mismatch: [dir]\n", "    mismatch: [gfp]\n"),
+     (540, 16, "mismatch names 'gfp', which the acquire and the step "
+      "undoing")),
+]
+
+
+@pytest.mark.parametrize("name, spec, edit, want", SHIPPED_EDITS,
+                         ids=[e[0] for e in SHIPPED_EDITS])
+def test_bad_edit_of_a_shipped_spec(name, spec, edit, want, tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "specs", spec + ".yaml"),
+              encoding="utf-8") as f:
+        text = f.read()
+    assert text.count(edit[0]) == 1, f"{name}: the edit must match once"
+    path = tmp_path / (spec + ".yaml")
+    path.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    res = run_gen(["--out", str(out), "gen", str(path)])
+    assert_no_traceback(res)
+    assert res.rc == 2, f"exit status {res.rc}, stderr: {res.err!r}"
+    assert len(res.err_lines) == 1, f"want one line on stderr, got:\n{res.err}"
+    m = error_re(path).match(res.err_lines[0])
+    assert m, f"not 'path:line:col: error: ...': {res.err_lines[0]!r}"
+    assert (int(m.group(1)), int(m.group(2))) == want[:2], res.err_lines[0]
+    assert want[2] in m.group(3)
+    assert files_under(out) == [], "a bad spec must not write anything"
