@@ -164,10 +164,9 @@ class Element(Node):
                               "'${obj}'", "call")
 
 
-class Migration(Node):
-    """The resolved ``migrate:`` section of one spec."""
-
-    kind = "object"
+class Section(Node):
+    """What every ``migrate:`` section says, whatever its kind: the
+    semantic patch's summary, doc and confidence, and the raw object."""
 
     def __init__(self, spec, d):
         super().__init__(spec, ("migrate",))
@@ -175,6 +174,15 @@ class Migration(Node):
         self.doc = d.get("doc", "")
         self.confidence = d["confidence"]
         self.object_type = d["object"]["type"]
+
+
+class Migration(Section):
+    """The resolved ``migrate:`` section of one spec."""
+
+    kind = "object"
+
+    def __init__(self, spec, d):
+        super().__init__(spec, d)
         self.raw_api = d["raw_api"]
         try:
             # A FutureWarning ('Possible nested set') would be a second
@@ -350,7 +358,7 @@ class Step(Node):
                                   "object as '${obj}'", "call")
 
 
-class ChainMigration(Node):
+class ChainMigration(Section):
     """A ``migrate:`` section whose raw API takes the object as an argument
     and returns 0 or -errno (``result: errno``): the object goes through a
     chain of steps (constructor, transitions, release) in one function, and
@@ -360,11 +368,7 @@ class ChainMigration(Node):
     kind = "chain"
 
     def __init__(self, spec, d):
-        super().__init__(spec, ("migrate",))
-        self.summary = d["summary"]
-        self.doc = d.get("doc", "")
-        self.confidence = d["confidence"]
-        self.object_type = d["object"]["type"]
+        super().__init__(spec, d)
         if not re.fullmatch(r"struct [A-Za-z_][A-Za-z0-9_]*",
                             self.object_type):
             raise self.error("with 'result: errno' the object is a "

@@ -356,8 +356,7 @@ def main(argv):
         start = time.monotonic()
         sites_mode = "virtual sites" in _read(cocci)
         extra_sites = ["-D", "sites"] if sites_mode else []
-        if report_only or "virtual patch" not in _read(cocci):
-            # A spec with report rules and no patch: report mode only.
+        if report_only:
             proc = spatch(cocci, groups, "report", opts, extra_sites)
             findings = proc.stdout
             first = proc.stdout
