@@ -32,6 +32,29 @@ def metavar(name):
     return "E" if name == OBJ else "P_" + name
 
 
+def acquire_only(node, d, must_match, path):
+    """``acquire_only``: for a ``must_match`` argument that is a set of
+    flags, the flags that matter only when the object is acquired (a
+    warning the map may print, say).  Comparing a release's argument with
+    the acquire's ignores them, since the typed release passes the
+    acquire's own."""
+    out = {}
+    for name, flags in (d.get("acquire_only") or {}).items():
+        if name not in must_match:
+            raise node.error(f"acquire_only names '{name}', which is not "
+                             "under must_match: only an argument the "
+                             "release must repeat can have flags that "
+                             "matter at the acquire alone",
+                             path + ("acquire_only", name))
+        for i, f in enumerate(flags):
+            if not IDENT.fullmatch(f):
+                raise node.error(f"acquire_only flag '{f}' is not an "
+                                 "identifier: give the flag's macro name",
+                                 path + ("acquire_only", name, i))
+        out[name] = list(flags)
+    return out
+
+
 class Form(Node):
     """One raw call: ``fn(${a}, ${b}, ...)``, with defaults for the
     element's parameters that the call does not pass."""
@@ -249,6 +272,8 @@ class Migration(Section):
                 raise self.error(f"must_match names '{name}', which is not "
                                  f"a parameter of {ctor.cname}()",
                                  ("release", "must_match", i))
+        self.acquire_only = acquire_only(self, r, self.must_match,
+                                         ("release",))
         for f in self.release.forms:
             for p in f.args:
                 if p != OBJ and p not in self.must_match:
@@ -660,6 +685,7 @@ class Member(Node):
                 raise self.error(f"must_match names '{n}', not a parameter "
                                  f"of {step.element.cname}()",
                                  ("must_match", i))
+        self.acquire_only = acquire_only(self, d, self.must_match, ())
         cparams = dict(params)
         cparams["count"] = None
         self.count_forms = [

@@ -274,16 +274,24 @@ SHIPPED_EDITS = [
     ("migrate_iterator_as_member", "sg_table",
      ('forms: [{iterator: "for_each_sgtable_dma_sg(${obj}, ${sg}, ${i})"}]',
       'forms: [{member: "${obj}->sgl"}]'),
-     (543, 24, "operation 'for_each_dma' is an iterator")),
+     (546, 24, "operation 'for_each_dma' is an iterator")),
     ("migrate_member_arg_expression", "sg_table",
      ("dma_map_sg(${dev}, ${obj}->sgl, ${count}, ${dir})",
       "dma_map_sg(${dev}, ${obj}->sgl + 1, ${count}, ${dir})"),
-     (516, 15, "argument 2 of dma_map_sg() is '${obj}->sgl + 1'; each "
+     (519, 15, "argument 2 of dma_map_sg() is '${obj}->sgl + 1'; each "
       "argume")),
     ("migrate_mismatch_not_passed", "sg_table",
      ("    mismatch: [dir]\n", "    mismatch: [gfp]\n"),
-     (540, 16, "mismatch names 'gfp', which the acquire and the step "
+     (543, 16, "mismatch names 'gfp', which the acquire and the step "
       "undoing")),
+    ("migrate_acquire_only_not_matched", "sg_table",
+     ("acquire_only: {attrs: [DMA_ATTR_NO_WARN]}",
+      "acquire_only: {dir: [DMA_ATTR_NO_WARN]}"),
+     (513, 25, "acquire_only names 'dir', which is not under must_match")),
+    ("migrate_acquire_only_not_a_flag", "dma_single",
+     ("acquire_only: {attrs: [DMA_ATTR_NO_WARN]}",
+      "acquire_only: {attrs: [DMA_ATTR_NO_WARN | 1]}"),
+     (306, 28, "acquire_only flag 'DMA_ATTR_NO_WARN | 1' is not an")),
 ]
 
 

@@ -163,3 +163,15 @@ def test_struct_fixture_split_over_a_header(tmp_path):
     assert "struct sgt_borrowed_managed" not in cfile.read_text()
     assert "sgt_map(sgt_u, bo->dev, dir, 0)" in cfile.read_text()
     assert "dma_unmap_sgtable" not in cfile.read_text()
+
+
+def test_acquire_only_flags_do_not_refuse():
+    """Shape f: a map with DMA_ATTR_NO_WARN and an unmap with 0 undo each
+    other (the spec lists the flag under acquire_only); a map with
+    DMA_ATTR_SKIP_CPU_SYNC as well is still refused, for that flag alone."""
+    path = os.path.join(FIXTURES, "acquire_only_attrs.before.c")
+    proc = spatch("report", path)
+    lines = [x for x in proc.stdout.splitlines() if "not migrated" in x]
+    assert len(lines) == 1, proc.stdout
+    assert re.search(r"field meta: 'meta' has different attrs at map and "
+                     r"unmap \(0, DMA_ATTR_SKIP_CPU_SYNC\)", lines[0]), lines

@@ -31,6 +31,18 @@ virtual report
 
 @initialize:python@
 @@
+ACQUIRE_ONLY = {"attrs": ["DMA_ATTR_NO_WARN"]}
+
+
+def acquire_only(name, value):
+    """``value`` of argument ``name`` at an acquire, without the flags
+    that matter only there; "0" when none is left."""
+    drop = ACQUIRE_ONLY.get(name)
+    if not drop or "||" in value:
+        return value
+    kept = [f.strip() for f in value.split("|") if f.strip() not in drop]
+    return " | ".join(kept) if kept else "0"
+
 chain_bad = {}
 chain_typed = set()
 chain_seen = set()
@@ -522,7 +534,7 @@ fn(...) { ... when any
 @script:python depends on patch || report || org@
 S << sdef.S; F << sdef.F; p << smap.p; P_attrs << smap.P_attrs = "0"; 
 @@
-sattrs.setdefault((S, F), set()).add((P_attrs,))
+sattrs.setdefault((S, F), set()).add((acquire_only("attrs", str(P_attrs)), ))
 sknown.add((p[0].file, p[0].line, p[0].column))
 smapped.add((S, F))
 
@@ -545,7 +557,7 @@ position p;
 @script:python depends on patch || report || org@
 S << sdef.S; F << sdef.F; p << sunmap.p; P_attrs << sunmap.P_attrs = "0"; 
 @@
-sattrs.setdefault((S, F), set()).add((P_attrs,))
+sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
 
 // Every other such raw call on the member stops its migration.
 @sother depends on patch || report || org@
@@ -686,9 +698,9 @@ identifier sgood.B, sgood.H, sdef.S, sdef.F;
 type T;
 @@
 struct S { ...
- T F;
 +struct sgt B;
 +struct sgt_borrowed_managed H;
+ T F;
  ... };
 
 @smapfix depends on sfield@
