@@ -175,3 +175,19 @@ def test_acquire_only_flags_do_not_refuse():
     assert len(lines) == 1, proc.stdout
     assert re.search(r"field meta: 'meta' has different attrs at map and "
                      r"unmap \(0, DMA_ATTR_SKIP_CPU_SYNC\)", lines[0]), lines
+
+
+def test_member_alias_left_alone_with_reasons():
+    """The alias shape refuses a member whose unmap may come through a
+    pointer it cannot follow, and one never unmapped at all."""
+    path = os.path.join(FIXTURES, "member_alias_refused.before.c")
+    proc = spatch("report", path)
+    lines = [x for x in proc.stdout.splitlines() if "not migrated" in x]
+    assert len(lines) == 2, proc.stdout
+    assert re.search(r":24:\d+-\d+: not migrated: struct exp_attachment, "
+                     r"field table: line 32: dma_unmap_sgtable\(\) of "
+                     r"'table', a pointer that may point to member table",
+                     lines[0]), lines
+    assert re.search(r":39:\d+-\d+: not migrated: struct leak, field table: "
+                     r"'table' is never passed to dma_unmap_sgtable\(\)",
+                     lines[1]), lines

@@ -47,7 +47,10 @@ chain_bad = {}
 chain_typed = set()
 chain_seen = set()
 chain_sites = {}
-smapped = set()
+smapped = {}
+sunmapped = set()
+saliased = {}
+sforeign = []
 schanges = {}
 sbad = {}
 sattrs = {}
@@ -57,7 +60,8 @@ sfar = {}
 
 def forget():
     for d in (chain_bad, chain_typed, chain_seen, chain_sites, smapped,
-              schanges, sbad, sattrs, sknown, sfar):
+              schanges, sbad, sattrs, sknown, sfar, sunmapped, saliased,
+              sforeign):
         d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
@@ -536,7 +540,7 @@ S << sdef.S; F << sdef.F; p << smap.p; P_attrs << smap.P_attrs = "0";
 @@
 sattrs.setdefault((S, F), set()).add((acquire_only("attrs", str(P_attrs)), ))
 sknown.add((p[0].file, p[0].line, p[0].column))
-smapped.add((S, F))
+smapped.setdefault((S, F), p[0])
 
 @sunmap depends on patch || report || org@
 identifier sdef.S, sdef.F;
@@ -558,13 +562,84 @@ position p;
 S << sdef.S; F << sdef.F; p << sunmap.p; P_attrs << sunmap.P_attrs = "0"; 
 @@
 sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
+sunmapped.add((S, F))
+
+// The same through a local pointer to the member (A = &X->F, or A =
+// X->F when the member is a pointer), set once before the call.
+@smapa depends on patch || report || org exists@
+identifier sdef.S, sdef.F, fn, A;
+struct S *X;
+expression P_attrs, P_count, P_dev, P_dir, R, E_;
+statement S1;
+position p;
+@@
+fn(...) { ... when any
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+)
+ ... when != A = E_
+(
+ R = dma_map_sgtable@p(P_dev, A, P_dir, P_attrs);
+|
+ if (dma_map_sgtable@p(P_dev, A, P_dir, P_attrs)) S1
+)
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+S << sdef.S; F << sdef.F; p << smapa.p; P_attrs << smapa.P_attrs = "0"; 
+@@
+sattrs.setdefault((S, F), set()).add((acquire_only("attrs", str(P_attrs)), ))
+sknown.add((p[0].file, p[0].line, p[0].column))
+smapped.setdefault((S, F), p[0])
+saliased.setdefault((S, F), p[0])
+
+@sunmapa depends on patch || report || org exists@
+identifier sdef.S, sdef.F, fn, A;
+struct S *X;
+expression P_attrs, P_count, P_dev, P_dir, E_;
+position p;
+@@
+fn(...) { ... when any
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+)
+ ... when != A = E_
+ dma_unmap_sgtable@p(P_dev, A, P_dir, P_attrs);
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+S << sdef.S; F << sdef.F; p << sunmapa.p; P_attrs << sunmapa.P_attrs = "0"; 
+@@
+sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
+sunmapped.add((S, F))
+
+// An undo on a plain pointer that is not such an alias may be of the
+// member too (a callback given the object back, say): a member acquired
+// through an alias is left alone where the file group has one.
+@sforeign depends on patch || report || org@
+identifier I;
+expression P_attrs, P_count, P_dev, P_dir;
+position p != {sunmap.p, sunmapa.p};
+@@
+ dma_unmap_sgtable@p(P_dev, I, P_dir, P_attrs)
+
+@script:python depends on patch || report || org@
+p << sforeign.p; I << sforeign.I;
+@@
+sforeign.append((p[0], I))
 
 // Every other such raw call on the member stops its migration.
 @sother depends on patch || report || org@
 identifier sdef.S, sdef.F, fld;
 struct S *X;
 identifier f =~ "^dma_(un)?map_sg";
-position p != {smap.p, sunmap.p};
+position p != {smap.p, sunmap.p, smapa.p, sunmapa.p};
 @@
 (
  f@p(..., X->F, ...)
@@ -681,12 +756,35 @@ S << sdef.S; F << sdef.F; pb << sbehave.pb;
 @@
 schanges.setdefault((S, F), []).append(pb[0])
 
+// A member acquired but never undone in the files scanned (the undo may
+// be in a file outside the group), or acquired through an alias where an
+// undo on another pointer may be of it, is left alone.
+@script:python depends on patch || report || org@
+@@
+for k, p in sorted(smapped.items()):
+    if k in saliased and sforeign:
+        q, I = sforeign[0]
+        sbad.setdefault(k, (saliased[k], "line %s: dma_unmap_sgtable() of '%s', a pointer that may point to member %s of struct %s, which line %s reaches through a local pointer: the typed unmap would not follow it" % (q.line, I, k[1], k[0], saliased[k].line)))
+    elif k not in sunmapped:
+        sbad.setdefault(k, (p, "'%s' is never passed to dma_unmap_sgtable() in the files scanned, so its handle would never be released" % k[1]))
+
+// One acquire of each member the rewrite knows, directly or through an
+// alias, to hang the decision on.
+@sany_map depends on patch@
+position p : script:python() { (p[0].file, p[0].line, p[0].column) in sknown };
+@@
+(
+ dma_map_sgtable@p(...)
+|
+ dma_map_sg@p(...)
+)
+
 @script:python sgood depends on patch@
-S << sdef.S; F << sdef.F; p << smap.p;
+S << sdef.S; F << sdef.F; p << sany_map.p;
 B; H; U;
 @@
 k = (S, F)
-if k in sbad:
+if k in sbad or k not in smapped:
     cocci.include_match(False)
 else:
     coccinelle.B = cocci.make_ident(F + "_body")
@@ -790,6 +888,51 @@ expression P_attrs, P_count, P_dev, P_dir;
 - dma_unmap_sg(P_dev, X->F.sgl, P_count, P_dir);
 + sgt_release(X->H);
 )
+
+// The same through a local alias of the member.
+@smapfixa depends on sfield exists@
+identifier sgood.B, sgood.H, sgood.U, sdef.S, sdef.F, smapa.fn, A;
+struct S *X;
+expression P_attrs, P_count, P_dev, P_dir, R, E_;
+statement S1;
+@@
+fn(...) {
++struct sgt_borrowed_unmapped U;
+ ... when any
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+)
+ ... when != A = E_
+(
+- R = dma_map_sgtable(P_dev, A, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ R = sgt_err(X->H);
+|
+- if (dma_map_sgtable(P_dev, A, P_dir, P_attrs))
++ U = sgt_borrow_unmapped(&X->B, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ if (sgt_is_err(X->H))
+  S1
+)
+ ... when any
+}
+
+@sunmapfixa depends on sfield exists@
+identifier sgood.H, sdef.S, sdef.F, A;
+struct S *X;
+expression P_attrs, P_count, P_dev, P_dir, E_;
+@@
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+)
+ ... when != A = E_
+- dma_unmap_sgtable(P_dev, A, P_dir, P_attrs);
++ sgt_release(X->H);
 
 // Tables given a handle get the header.
 @depends on chain_decl || wrap_decl || sfield@
