@@ -7,7 +7,9 @@
  * of pattern a (a table allocated, mapped, walked, unmapped and freed in
  * one function), pattern b (a table in a driver struct, mapped in a pin
  * function and unmapped in unpin) and pattern d (dma_map_sg() on such a
- * table's sgl); tests/cocci/dma_single/kunit.after.c and member.after.c
+ * table's sgl); member_alias.after.c and acquire_only_attrs.after.c are
+ * pattern b reached through a local pointer to the member, and with an
+ * attr that only the map passes (shape f); tests/cocci/dma_single/kunit.after.c and member.after.c
  * are what the semantic patch generated from specs/dma_single.yaml makes
  * of buffers mapped and unmapped in one function (shape a) and of buffers
  * kept in a driver struct, mapped in open() and unmapped in close()
@@ -32,6 +34,8 @@ static int foo_setup_result;
 #include "cocci_local_lifecycle.after.inc"
 #include "cocci_pin_unpin.after.inc"
 #include "cocci_map_sg_field.after.inc"
+#include "cocci_member_alias.after.inc"
+#include "cocci_acquire_only_attrs.after.inc"
 #include "cocci_dma_single_kunit.after.inc"
 #include "cocci_dma_single_member.after.inc"
 
@@ -307,12 +311,86 @@ static void migrated_member_open_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(hw[0]), 0);
 }
 
+/* Pattern b, shape e: the map's result returned is the typed map's errno. */
+static void migrated_return_map(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct foo_tt tt = { .dev = t->dev };
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&tt.sgt, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, foo_tt_map(&tt), 0);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(tt.sgt_dma), DMA_BIDIRECTIONAL);
+	foo_tt_unmap(&tt);
+	KUNIT_EXPECT_NULL(test, __sgt_body(tt.sgt_dma));
+	tt.dev = t->narrow_dev;
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_LT(test, foo_tt_map(&tt), 0);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(tt.sgt_dma));
+	sg_free_table(&tt.sgt);
+}
+
+/* Pattern b through an alias: map and unmap reach the member by a pointer. */
+static void migrated_member_alias(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct vb_buf buf = { .dev = t->dev, .dma_dir = DMA_TO_DEVICE };
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&buf.table, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, vb_map(&buf), 0);
+	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(buf.table_dma), &buf.table);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(buf.table_dma), DMA_TO_DEVICE);
+	KUNIT_EXPECT_GE(test, buf.table.nents, 1);
+	/* Unmaps through the stored handle, then frees the table. */
+	vb_unmap(&buf);
+	KUNIT_EXPECT_NULL(test, __sgt_body(buf.table_dma));
+}
+
+/* Pattern b through an alias: a failed map is seen by the typed test. */
+static void migrated_member_alias_map_fails(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct vb_buf buf = { .dev = t->narrow_dev, .dma_dir = DMA_TO_DEVICE };
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&buf.table, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_EQ(test, vb_map(&buf), -EIO);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(buf.table_dma));
+	sg_free_table(&buf.table);
+}
+
+/*
+ * Shape f: mapped with DMA_ATTR_NO_WARN, unmapped through the handle,
+ * which passes the map's attrs: DMA-API debug sees one matching unmap.
+ */
+static void migrated_acquire_only_attrs(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct qux_iod iod = { .sgt = t->table };
+
+	/* The meta table is not mapped: its map needs SKIP_CPU_SYNC too. */
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&iod.meta, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, qux_map(t->dev, &iod, DMA_FROM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(iod.sgt_dma), DMA_FROM_DEVICE);
+	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(iod.sgt_dma), &iod.sgt);
+	qux_unmap(t->dev, &iod, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_NULL(test, __sgt_body(iod.sgt_dma));
+	sg_free_table(&iod.meta);
+}
+
 static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_local_lifecycle),
 	KUNIT_CASE(migrated_local_lifecycle_map_fails),
 	KUNIT_CASE(migrated_pin_unpin),
 	KUNIT_CASE(migrated_pin_error_path),
 	KUNIT_CASE(migrated_pin_map_fails),
+	KUNIT_CASE(migrated_return_map),
+	KUNIT_CASE(migrated_member_alias),
+	KUNIT_CASE(migrated_member_alias_map_fails),
+	KUNIT_CASE(migrated_acquire_only_attrs),
 	KUNIT_CASE(migrated_map_sg_single),
 	KUNIT_CASE(migrated_map_sg_failure_seen),
 	KUNIT_CASE(migrated_map_sg_unmap_count_fixed),

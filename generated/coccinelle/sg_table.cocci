@@ -512,9 +512,13 @@ fn(...) { ... when any
 |
  if (dma_map_sgtable@p(P_dev, X->F, P_dir, P_attrs)) S1
 |
+ return dma_map_sgtable@p(P_dev, X->F, P_dir, P_attrs);
+|
  R = dma_map_sgtable@p(P_dev, &X->F, P_dir, P_attrs);
 |
  if (dma_map_sgtable@p(P_dev, &X->F, P_dir, P_attrs)) S1
+|
+ return dma_map_sgtable@p(P_dev, &X->F, P_dir, P_attrs);
 |
  R = dma_map_sg@p(P_dev, X->F->sgl, \(X->F->nents\|X->F->orig_nents\), P_dir);
 |
@@ -809,7 +813,7 @@ statement S1;
 @@
 fn(...) {
 +struct sgt_borrowed_unmapped U;
-<...
+<+...
 (
 - R = dma_map_sgtable(P_dev, X->F, P_dir, P_attrs);
 + U = sgt_borrow_unmapped(&X->B, X->F);
@@ -866,6 +870,26 @@ fn(...) {
 + X->H = sgt_map(U, P_dev, P_dir, 0);
 + if (sgt_is_err(X->H))
   S1
+)
+...+>
+}
+
+// Shape e: the acquire's result returned as it is (no local needed).
+@depends on sfield@
+identifier sgood.B, sgood.H, sdef.S, sdef.F, smap.fn;
+struct S *X;
+expression P_attrs, P_count, P_dev, P_dir;
+@@
+fn(...) {
+<...
+(
+- return dma_map_sgtable(P_dev, X->F, P_dir, P_attrs);
++ X->H = sgt_map(sgt_borrow_unmapped(&X->B, X->F), P_dev, P_dir, P_attrs);
++ return sgt_err(X->H);
+|
+- return dma_map_sgtable(P_dev, &X->F, P_dir, P_attrs);
++ X->H = sgt_map(sgt_borrow_unmapped(&X->B, &X->F), P_dev, P_dir, P_attrs);
++ return sgt_err(X->H);
 )
 ...>
 }
