@@ -7,8 +7,9 @@
  * of pattern a (a table allocated, mapped, walked, unmapped and freed in
  * one function), pattern b (a table in a driver struct, mapped in a pin
  * function and unmapped in unpin) and pattern d (dma_map_sg() on such a
- * table's sgl); member_alias.after.c and acquire_only_attrs.after.c are
- * pattern b reached through a local pointer to the member, and with an
+ * table's sgl); member_alias.after.c, return_map.after.c and
+ * acquire_only_attrs.after.c are pattern b reached through a local pointer
+ * to the member, with the map's result returned (shape e), and with an
  * attr that only the map passes (shape f); tests/cocci/dma_single/kunit.after.c and member.after.c
  * are what the semantic patch generated from specs/dma_single.yaml makes
  * of buffers mapped and unmapped in one function (shape a) and of buffers
@@ -35,6 +36,7 @@ static int foo_setup_result;
 #include "cocci_pin_unpin.after.inc"
 #include "cocci_map_sg_field.after.inc"
 #include "cocci_member_alias.after.inc"
+#include "cocci_return_map.after.inc"
 #include "cocci_acquire_only_attrs.after.inc"
 #include "cocci_dma_single_kunit.after.inc"
 #include "cocci_dma_single_member.after.inc"
@@ -347,6 +349,24 @@ static void migrated_member_alias(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, __sgt_body(buf.table_dma));
 }
 
+/* Pattern b: a table passed in, stored in the member after or before the map. */
+static void migrated_member_stored(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct vb_xfer x = { .dev = t->dev };
+
+	KUNIT_ASSERT_EQ(test, vb_xfer_map_first(&x, &t->table), 0);
+	KUNIT_EXPECT_PTR_EQ(test, x.sgt, &t->table);
+	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(x.sgt_dma), &t->table);
+	vb_xfer_unmap(&x);
+	KUNIT_EXPECT_NULL(test, __sgt_body(x.sgt_dma));
+
+	KUNIT_ASSERT_EQ(test, vb_xfer_store_first(&x, &t->table), 0);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(x.sgt_dma), DMA_TO_DEVICE);
+	vb_xfer_unmap(&x);
+	KUNIT_EXPECT_NULL(test, __sgt_body(x.sgt_dma));
+}
+
 /* Pattern b through an alias: a failed map is seen by the typed test. */
 static void migrated_member_alias_map_fails(struct kunit *test)
 {
@@ -390,6 +410,7 @@ static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_return_map),
 	KUNIT_CASE(migrated_member_alias),
 	KUNIT_CASE(migrated_member_alias_map_fails),
+	KUNIT_CASE(migrated_member_stored),
 	KUNIT_CASE(migrated_acquire_only_attrs),
 	KUNIT_CASE(migrated_map_sg_single),
 	KUNIT_CASE(migrated_map_sg_failure_seen),

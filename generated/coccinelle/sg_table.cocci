@@ -579,15 +579,27 @@ position p;
 @@
 fn(...) { ... when any
 (
+(
  struct sg_table *A = \(&X->F\|X->F\);
 |
  A = \(&X->F\|X->F\);
+|
+ X->F = A;
 )
  ... when != A = E_
 (
  R = dma_map_sgtable@p(P_dev, A, P_dir, P_attrs);
 |
  if (dma_map_sgtable@p(P_dev, A, P_dir, P_attrs)) S1
+)
+|
+(
+ R = dma_map_sgtable@p(P_dev, A, P_dir, P_attrs);
+|
+ if (dma_map_sgtable@p(P_dev, A, P_dir, P_attrs)) S1
+)
+ ... when != A = E_
+ X->F = A;
 )
  ... when any
 }
@@ -611,6 +623,8 @@ fn(...) { ... when any
  struct sg_table *A = \(&X->F\|X->F\);
 |
  A = \(&X->F\|X->F\);
+|
+ X->F = A;
 )
  ... when != A = E_
  dma_unmap_sgtable@p(P_dev, A, P_dir, P_attrs);
@@ -924,9 +938,12 @@ fn(...) {
 +struct sgt_borrowed_unmapped U;
  ... when any
 (
+(
  struct sg_table *A = \(&X->F\|X->F\);
 |
  A = \(&X->F\|X->F\);
+|
+ X->F = A;
 )
  ... when != A = E_
 (
@@ -941,6 +958,22 @@ fn(...) {
 + if (sgt_is_err(X->H))
   S1
 )
+|
+(
+- R = dma_map_sgtable(P_dev, A, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ R = sgt_err(X->H);
+|
+- if (dma_map_sgtable(P_dev, A, P_dir, P_attrs))
++ U = sgt_borrow_unmapped(&X->B, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ if (sgt_is_err(X->H))
+  S1
+)
+ ... when != A = E_
+ X->F = A;
+)
  ... when any
 }
 
@@ -953,6 +986,8 @@ expression P_attrs, P_count, P_dev, P_dir, E_;
  struct sg_table *A = \(&X->F\|X->F\);
 |
  A = \(&X->F\|X->F\);
+|
+ X->F = A;
 )
  ... when != A = E_
 - dma_unmap_sgtable(P_dev, A, P_dir, P_attrs);

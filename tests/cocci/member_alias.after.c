@@ -35,3 +35,46 @@ static void vb_unmap(struct vb_buf *buf)
 	sgt_release(buf->table_dma);
 	sg_free_table(sgt);
 }
+
+/*
+ * The same for a table the caller passes in and the function stores in
+ * the member, before the map (drivers/gpu/drm/exynos/exynos_drm_g2d.c) or
+ * after it (drivers/accel/qaic/qaic_control.c).
+ */
+struct vb_xfer {
+	struct device *dev;
+	struct sgt sgt_body;
+	struct sgt_borrowed_managed sgt_dma;
+	struct sg_table *sgt;
+};
+
+static int vb_xfer_map_first(struct vb_xfer *x, struct sg_table *sgt)
+{
+	struct sgt_borrowed_unmapped sgt_u;
+	int ret;
+
+	sgt_u = sgt_borrow_unmapped(&x->sgt_body, sgt);
+	x->sgt_dma = sgt_map(sgt_u, x->dev, DMA_TO_DEVICE, 0);
+	ret = sgt_err(x->sgt_dma);
+	if (ret)
+		return ret;
+	x->sgt = sgt;
+	return 0;
+}
+
+static int vb_xfer_store_first(struct vb_xfer *x, struct sg_table *sgt)
+{
+	struct sgt_borrowed_unmapped sgt_u;
+	int ret;
+
+	x->sgt = sgt;
+	sgt_u = sgt_borrow_unmapped(&x->sgt_body, sgt);
+	x->sgt_dma = sgt_map(sgt_u, x->dev, DMA_TO_DEVICE, 0);
+	ret = sgt_err(x->sgt_dma);
+	return ret;
+}
+
+static void vb_xfer_unmap(struct vb_xfer *x)
+{
+	sgt_release(x->sgt_dma);
+}

@@ -30,3 +30,38 @@ static void vb_unmap(struct vb_buf *buf)
 			  DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(sgt);
 }
+
+/*
+ * The same for a table the caller passes in and the function stores in
+ * the member, before the map (drivers/gpu/drm/exynos/exynos_drm_g2d.c) or
+ * after it (drivers/accel/qaic/qaic_control.c).
+ */
+struct vb_xfer {
+	struct device *dev;
+	struct sg_table *sgt;
+};
+
+static int vb_xfer_map_first(struct vb_xfer *x, struct sg_table *sgt)
+{
+	int ret;
+
+	ret = dma_map_sgtable(x->dev, sgt, DMA_TO_DEVICE, 0);
+	if (ret)
+		return ret;
+	x->sgt = sgt;
+	return 0;
+}
+
+static int vb_xfer_store_first(struct vb_xfer *x, struct sg_table *sgt)
+{
+	int ret;
+
+	x->sgt = sgt;
+	ret = dma_map_sgtable(x->dev, sgt, DMA_TO_DEVICE, 0);
+	return ret;
+}
+
+static void vb_xfer_unmap(struct vb_xfer *x)
+{
+	dma_unmap_sgtable(x->dev, x->sgt, DMA_TO_DEVICE, 0);
+}

@@ -38,23 +38,3 @@ static void foo_unpin(struct foo_bo *bo)
 {
 	sgt_release(bo->sgt_dma);
 }
-
-/* Shape e: the map's result returned as it is. */
-struct foo_tt {
-	struct device *dev;
-	struct sgt sgt_body;
-	struct sgt_borrowed_managed sgt_dma;
-	struct sg_table sgt;
-};
-
-static int foo_tt_map(struct foo_tt *tt)
-{
-	tt->sgt_dma = sgt_map(sgt_borrow_unmapped(&tt->sgt_body, &tt->sgt),
-			      tt->dev, DMA_BIDIRECTIONAL, 0);
-	return sgt_err(tt->sgt_dma);
-}
-
-static void foo_tt_unmap(struct foo_tt *tt)
-{
-	sgt_release(tt->sgt_dma);
-}

@@ -32,19 +32,3 @@ static void foo_unpin(struct foo_bo *bo)
 {
 	dma_unmap_sgtable(bo->dev, bo->sgt, bo->dir, 0);
 }
-
-/* Shape e: the map's result returned as it is. */
-struct foo_tt {
-	struct device *dev;
-	struct sg_table sgt;
-};
-
-static int foo_tt_map(struct foo_tt *tt)
-{
-	return dma_map_sgtable(tt->dev, &tt->sgt, DMA_BIDIRECTIONAL, 0);
-}
-
-static void foo_tt_unmap(struct foo_tt *tt)
-{
-	dma_unmap_sgtable(tt->dev, &tt->sgt, DMA_BIDIRECTIONAL, 0);
-}
