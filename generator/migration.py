@@ -939,10 +939,208 @@ class Reports(Node):
         return out
 
 
+class ReportOnly(Section):
+    """A ``migrate:`` section with ``patch: false``: no rewrite, only
+    reports on code that still calls the raw API, in coccicheck's report,
+    org and context modes.  The section names the raw forms of the spec's
+    elements (checked constructors, transitions, 'via' transitions); what
+    each acquires and releases, and the order in which the states give
+    their resources back, come from the spec, and the rules from here:
+
+      - a resource given back a second time (a release form after another
+        release form of the same resource on the same object, with no
+        acquire between: 'BUG? clk_disable() gives back the enable a
+        second time');
+      - a resource given back while one that must go back before it is
+        still held (release_order, or the reverse of a value's 'holds':
+        'BUG? clk_unprepare() gives back the prepare while the enable
+        that clk_prepare_enable() took at line N is still held').
+
+    The same report-rule dicts as a chain's Reports, rendered by
+    templates/migrate_reports.cocci.j2."""
+
+    kind = "reports"
+    PATCH_KEYS = ("result", "chain", "borrow", "member", "reports",
+                  "operations", "acquire", "release", "raw_api")
+
+    def __init__(self, spec, d):
+        super().__init__(spec, d)
+        for key in self.PATCH_KEYS:
+            if key in d:
+                raise self.error(
+                    f"'{key}' is for a section that patches; a report-only "
+                    "section (patch: false) lists only 'elements', whose "
+                    f"reports come from the spec: remove '{key}', or "
+                    "'patch: false'", key, True)
+        if "elements" not in d:
+            raise self.error("a report-only section (patch: false) needs "
+                             "'elements': the raw forms of the elements "
+                             "whose acquires and releases its reports "
+                             "follow", "patch", True)
+        names = {x.name: x for x in spec.constructors + spec.transitions
+                 + spec.composites}
+        self.elements = []
+        fns = {}
+        for i, e in enumerate(d["elements"]):
+            el = names.get(e["element"])
+            key = ("elements", i, "element")
+            if el is None:
+                known = ", ".join(names)
+                raise self.error(f"unknown element '{e['element']}'; known "
+                                 f"(constructors and transitions): {known}",
+                                 key)
+            if not el.acquires and not el.releases:
+                raise self.error(
+                    f"'{el.name}' acquires and releases nothing; a report "
+                    "follows only the raw calls that acquire or give back "
+                    "a resource: remove it", key)
+            params = {p.name: p for p in el.params}
+            forms = [Form(spec, ("migrate", "elements", i, "forms", j), f,
+                          params, "report")
+                     for j, f in enumerate(e["forms"])]
+            for f in forms:
+                if f.kind != "call":
+                    raise f.error("a report-only form is a call, "
+                                  "'function(${obj}, ...)'", f.kind)
+                if OBJ not in f.args:
+                    raise f.error(f"{f.fn}() must take the raw object as "
+                                  "'${obj}'", "call")
+                if f.fn in fns:
+                    raise f.error(f"{f.fn}() is also a form of "
+                                  f"'{fns[f.fn]}'; a raw function is the "
+                                  "form of one element", "call")
+                fns[f.fn] = el.name
+            self.elements.append((el, forms))
+        self.fns = list(fns)
+        self.rules_ = self._rules()
+        if not self.rules_:
+            raise self.error(
+                "the elements give the reports nothing to follow: list the "
+                "forms of an element that gives back a resource and of one "
+                "that acquires it (a double release), or of elements that "
+                "give back two resources a state holds (the order)",
+                "elements")
+
+    def _forms(self, pick):
+        return [f for el, forms in self.elements if pick(el) for f in forms]
+
+    def _order(self):
+        """(first, then): pairs of resources where a state holding both
+        gives 'first' back before 'then'."""
+        out = []
+        for st in self.spec.states:
+            rel = [h.holds for h in st.releases]
+            for i, a in enumerate(rel):
+                for b in rel[i + 1:]:
+                    if (a, b) not in out:
+                        out.append((a, b))
+        return out
+
+    def _rules(self):
+        out = []
+        for r in self.spec.resources:
+            acq = self._forms(lambda el: r in el.acquires)
+            rel = self._forms(lambda el: r in el.releases)
+            if not acq or not rel:
+                continue
+            out.append(_twice_rule(r, acq, rel))
+        for a, b in self._order():
+            acq = self._forms(lambda el: a in el.acquires)
+            undo = self._forms(lambda el: a in el.releases)
+            early = self._forms(lambda el: b in el.releases
+                                and a not in el.releases)
+            if acq and undo and early:
+                out.append(_order_rule(a, b, acq, undo, early))
+        return out
+
+    def rules(self):
+        return self.rules_
+
+    def candidates(self):
+        fns = sorted(set(self.fns), key=len)
+        out = []
+        for fn in fns:
+            if not any(fn.startswith(o) for o in out):
+                out.append(fn)
+        return sorted(out)
+
+
+def _ids(forms):
+    return "{" + ", ".join(dict.fromkeys(f.fn for f in forms)) + "}"
+
+
+def _args(forms):
+    """The argument list of a rule's call: the object alone when every
+    form takes only it, else the object anywhere among the arguments."""
+    return "(T)" if all(f.args == [OBJ] for f in forms) else "(..., T, ...)"
+
+
+def _call(forms, fn, pos):
+    """``fn@pos(T)``: ``fn`` an identifier metavariable bound to the
+    forms' functions."""
+    return f"{fn}@{pos}{_args(forms)}"
+
+
+def _twice_rule(res, acq, rel):
+    """The release forms of ``res`` twice on one object, no acquire of it
+    between: the second gives it back again."""
+    return {
+        "name": f"twice_{res}", "exists": True, "at": "p2",
+        "positions": ["p1"], "values": ["u1", "u2"],
+        "when": "p1.line != p2.line",
+        "message": f"BUG? {{u2}}() gives back the {res} a second time: "
+                   "{u1}() at line {p1.line} gave it back",
+        "rule": "expression T, E;\n"
+                f"identifier u1 = {_ids(rel)};\n"
+                f"identifier u2 = {_ids(rel)};\n"
+                "position p1, p2;\n@@\n"
+                f" {_call(rel, 'u1', 'p1')};\n"
+                f" ... when != {_nocall(acq)}\n"
+                "     when != T = E\n"
+                f" {_call(rel, 'u2', 'p2')};\n"}
+
+
+def _nocall(forms):
+    alts = [f"{f.fn}{_args([f])}" for f in forms]
+    return alts[0] if len(alts) == 1 else "\\(" + "\\|".join(alts) + "\\)"
+
+
+def _order_rule(first, then, acq, undo, early):
+    """``then`` given back while ``first``, which a state holding both
+    gives back before it, is still held: acquired, and not given back
+    since.  The acquire is matched with its test, so that its failure
+    path (where nothing was acquired) is not followed."""
+    a = _call(acq, "a", "p1")
+    return {
+        "name": f"order_{then}_{first}", "exists": True, "at": "p2",
+        "positions": ["p1"], "values": ["a", "b"],
+        "message": f"BUG? {{b}}() gives back the {then} while the {first} "
+                   "that {a}() took at line {p1.line} is still held: give "
+                   f"the {first} back first",
+        "rule": "expression T, E, R;\nstatement S;\n"
+                f"identifier a = {_ids(acq)};\n"
+                f"identifier b = {_ids(early)};\n"
+                "position p1, p2;\n@@\n(\n"
+                f" R = {a};\n"
+                " if (\\(R\\|R < 0\\|unlikely(R)\\)) S\n|\n"
+                f" if (\\({a}\\|{a} < 0\\)) S\n|\n"
+                f" {a};\n)\n"
+                f" ... when != {_nocall(undo)}\n"
+                "     when != T = E\n"
+                f" {_call(early, 'b', 'p2')};\n"}
+
+
 def resolve(spec):
     d = spec.data.get("migrate")
     if d is None:
         return None
+    if d.get("patch") is False:
+        return ReportOnly(spec, d)
+    if "elements" in d:
+        raise Node(spec, ("migrate",)).error(
+            "'elements' is for a report-only section: add 'patch: false', "
+            "or write a section that patches (an acquire and release, or "
+            "'result: errno' with a chain)", "elements", True)
     if d.get("result") == "errno":
         return ChainMigration(spec, d)
     for key in ("acquire", "release", "raw_api"):
