@@ -1012,6 +1012,18 @@ class ReportOnly(Section):
                 fns[f.fn] = el.name
             self.elements.append((el, forms))
         self.fns = list(fns)
+        arity = {}
+        for el, forms in self.elements:
+            for f in forms:
+                o = arity.setdefault(len(f.args), f)
+                if o.args.index(OBJ) != f.args.index(OBJ):
+                    raise f.error(
+                        f"{f.fn}() takes the object as argument "
+                        f"{f.args.index(OBJ) + 1} of {len(f.args)}, and "
+                        f"{o.fn}() as argument {o.args.index(OBJ) + 1}: "
+                        "the reports match calls by their argument lists, "
+                        "so forms with as many arguments take the object "
+                        "at one place; leave one of them out", "call")
         self.rules_ = self._rules()
         if not self.rules_:
             raise self.error(
@@ -1069,16 +1081,27 @@ def _ids(forms):
     return "{" + ", ".join(dict.fromkeys(f.fn for f in forms)) + "}"
 
 
-def _args(forms):
-    """The argument list of a rule's call: the object alone when every
-    form takes only it, else the object anywhere among the arguments."""
-    return "(T)" if all(f.args == [OBJ] for f in forms) else "(..., T, ...)"
+def _shape(f):
+    """A form's argument list in a report rule: the object as T, each
+    other argument any expression (X1, X2, ... by position)."""
+    return "(" + ", ".join("T" if a == OBJ else f"X{i}"
+                           for i, a in enumerate(f.args)) + ")"
 
 
 def _call(forms, fn, pos):
-    """``fn@pos(T)``: ``fn`` an identifier metavariable bound to the
-    forms' functions."""
-    return f"{fn}@{pos}{_args(forms)}"
+    """``fn@pos(...)``: ``fn`` an identifier metavariable bound to the
+    forms' functions, over each argument list they have (ReportOnly
+    refuses two forms with as many arguments and the object elsewhere)."""
+    shapes = list(dict.fromkeys(_shape(f) for f in forms))
+    alts = [f"{fn}@{pos}{sh}" for sh in shapes]
+    return alts[0] if len(alts) == 1 else "\\(" + "\\|".join(alts) + "\\)"
+
+
+def _xs(*groups):
+    """The X metavariables the forms' argument lists use."""
+    used = sorted({i for forms in groups for f in forms
+                   for i, a in enumerate(f.args) if a != OBJ})
+    return "".join(f", X{i}" for i in used)
 
 
 def _twice_rule(res, acq, rel):
@@ -1090,7 +1113,7 @@ def _twice_rule(res, acq, rel):
         "when": "p1.line != p2.line",
         "message": f"BUG? {{u2}}() gives back the {res} a second time: "
                    "{u1}() at line {p1.line} gave it back",
-        "rule": "expression T, E;\n"
+        "rule": f"expression T, E{_xs(acq, rel)};\n"
                 f"identifier u1 = {_ids(rel)};\n"
                 f"identifier u2 = {_ids(rel)};\n"
                 "position p1, p2;\n@@\n"
@@ -1101,7 +1124,7 @@ def _twice_rule(res, acq, rel):
 
 
 def _nocall(forms):
-    alts = [f"{f.fn}{_args([f])}" for f in forms]
+    alts = [f"{f.fn}{_shape(f)}" for f in forms]
     return alts[0] if len(alts) == 1 else "\\(" + "\\|".join(alts) + "\\)"
 
 
@@ -1117,7 +1140,8 @@ def _order_rule(first, then, acq, undo, early):
         "message": f"BUG? {{b}}() gives back the {then} while the {first} "
                    "that {a}() took at line {p1.line} is still held: give "
                    f"the {first} back first",
-        "rule": "expression T, E, R;\nstatement S;\n"
+        "rule": f"expression T, E, R{_xs(acq, undo, early)};\n"
+                "statement S;\n"
                 f"identifier a = {_ids(acq)};\n"
                 f"identifier b = {_ids(early)};\n"
                 "position p1, p2;\n@@\n(\n"

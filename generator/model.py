@@ -552,14 +552,6 @@ class Spec:
             if any(x.name == dim.name for x in self.dimensions):
                 raise dim.error(f"duplicate dimension '{dim.name}'", "name")
             self.dimensions.append(dim)
-            for v in dim.values:
-                for k, r in enumerate(v.held):
-                    if r not in self.resources:
-                        raise v.error(f"unknown resource '{r}'; declare it "
-                                      "under resources:",
-                                      "holds" if isinstance(
-                                          d["values"][dim.values.index(v)]
-                                          ["holds"], str) else ("holds", k))
 
         self.release_order = [self.dimension(n, Node(self, ("release_order", i)))
                               for i, n in enumerate(data["release_order"])]

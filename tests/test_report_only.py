@@ -97,6 +97,7 @@ def test_report_fires_on_exactly_the_marked_lines(cocci):
     assert len(want) == 6
     proc = spatch(cocci, "report", path)
     assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""            # no warning about the rules either
     got = {}
     for line in proc.stdout.splitlines():
         m = re.match(re.escape(path) + r":(\d+):\d+-\d+: (BUG\? .*)$", line)
@@ -131,6 +132,68 @@ def test_no_patch_mode(cocci):
     proc = spatch(cocci, "patch", os.path.join(FIXTURES, "reports.c"))
     assert proc.stdout == ""
     assert "virtual rule patch not supported" in proc.stderr
+
+
+def test_forms_with_more_arguments(tmp_path):
+    """A form whose object is not its only argument: the rules match its
+    argument list, the object at its place and any expression elsewhere,
+    so another argument equal to the object is not taken for it."""
+    text = open(SPEC, encoding="utf-8").read()
+    old = "    summary: enable a prepared clock\n"
+    assert text.count(old) == 1
+    text = text.replace(old, old + "    params:\n      - {name: flags, type: "
+                        "unsigned int, doc: flags}\n")
+    old = 'forms: [{call: "clk_enable(${obj})"}]'
+    assert text.count(old) == 1
+    text = text.replace(old, 'forms: [{call: "clk_enable(${obj})"}, '
+                        '{call: "clk_enable_flags(${flags}, ${obj})"}]')
+    spec = tmp_path / "clk_reports.yaml"
+    spec.write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "generator", "--out",
+                           str(tmp_path / "out"), "gen", str(spec)],
+                          cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    c = tmp_path / "flags.c"
+    c.write_text("""#include <linux/clk.h>
+
+static int a(struct clk *c, struct clk *d)
+{
+\tif (clk_enable_flags(0, c))
+\t\treturn -EIO;
+\tclk_unprepare(c);
+\treturn 0;
+}
+
+static int b(struct clk *c, struct clk *d)
+{
+\tif (clk_enable_flags(d, c))
+\t\treturn -EIO;
+\tclk_unprepare(d);
+\treturn 0;
+}
+""")
+    proc = spatch(str(tmp_path / "out" / "coccinelle" / "clk_reports.cocci"),
+                  "report", str(c))
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.splitlines() == [
+        f"{c}:7:1-14: BUG? clk_unprepare() gives back the prepare while the "
+        "enable that clk_enable_flags() took at line 5 is still held: give "
+        "the enable back first"]
+    # Two forms with as many arguments, the object at two places: one
+    # argument list could not tell them apart; a one-line error.
+    spec.write_text(text.replace(
+        '{call: "clk_enable_flags(${flags}, ${obj})"}',
+        '{call: "clk_enable_flags(${flags}, ${obj})"}, '
+        '{call: "clk_enable_rev(${obj}, ${flags})"}'))
+    proc = subprocess.run([sys.executable, "-m", "generator", "lint",
+                           str(spec)], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert re.match(re.escape(str(spec)) + r":\d+:\d+: error: clk_enable_rev"
+                    r"\(\) takes the object as argument 1 of 2, and "
+                    r"clk_enable_flags\(\) as argument 2: ", line), line
 
 
 def _tree(tmp_path):
