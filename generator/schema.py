@@ -179,6 +179,14 @@ def validate(data, loc):
 def _leaves(errors):
     for err in errors:
         if err.context:
-            yield from _leaves(err.context)
+            ctx = err.context
+            if err.validator == "anyOf":
+                # 'holds: []': the list branch's complaint, not "must be a
+                # string" from the branch whose type does not fit at all.
+                fits = [e for e in ctx if not (
+                    e.validator == "type" and
+                    list(e.absolute_path) == list(err.absolute_path))]
+                ctx = fits or ctx
+            yield from _leaves(ctx)
         else:
             yield err
