@@ -1055,14 +1055,14 @@ class ReportOnly(Section):
             rel = self._forms(lambda el: r in el.releases)
             if not acq or not rel:
                 continue
-            out.append(_twice_rule(r, acq, rel))
+            out += _twice_rule(r, acq, rel)
         for a, b in self._order():
             acq = self._forms(lambda el: a in el.acquires)
             undo = self._forms(lambda el: a in el.releases)
             early = self._forms(lambda el: b in el.releases
                                 and a not in el.releases)
             if acq and undo and early:
-                out.append(_order_rule(a, b, acq, undo, early))
+                out += _order_rule(a, b, acq, undo, early)
         return out
 
     def rules(self):
@@ -1081,18 +1081,28 @@ def _ids(forms):
     return "{" + ", ".join(dict.fromkeys(f.fn for f in forms)) + "}"
 
 
-def _shape(f):
-    """A form's argument list in a report rule: the object as T, each
-    other argument any expression (X1, X2, ... by position)."""
-    return "(" + ", ".join("T" if a == OBJ else f"X{i}"
+# The objects a report follows: a member of a struct reached through a
+# pointer (X->F), where a path that assigns X (a loop moving to the next
+# entry) is not followed, or a local variable; other expressions (array
+# elements, calls) are not, as in the lint: a loop may move to another
+# element between two calls, which the paths do not show.
+OBJECTS = (("", "expression X;\nidentifier F;\n", "X->F",
+            ("X->F = E", "X = E")),
+           ("_local", "idexpression T;\n", "T", ("T = E",)))
+
+
+def _shape(f, obj):
+    """A form's argument list in a report rule: the object as ``obj``,
+    each other argument any expression (X1, X2, ... by position)."""
+    return "(" + ", ".join(obj if a == OBJ else f"X{i}"
                            for i, a in enumerate(f.args)) + ")"
 
 
-def _call(forms, fn, pos):
+def _call(forms, fn, pos, obj):
     """``fn@pos(...)``: ``fn`` an identifier metavariable bound to the
     forms' functions, over each argument list they have (ReportOnly
     refuses two forms with as many arguments and the object elsewhere)."""
-    shapes = list(dict.fromkeys(_shape(f) for f in forms))
+    shapes = list(dict.fromkeys(_shape(f, obj) for f in forms))
     alts = [f"{fn}@{pos}{sh}" for sh in shapes]
     return alts[0] if len(alts) == 1 else "\\(" + "\\|".join(alts) + "\\)"
 
@@ -1104,28 +1114,39 @@ def _xs(*groups):
     return "".join(f", X{i}" for i in used)
 
 
+def _nocall(forms, obj):
+    alts = [f"{f.fn}{_shape(f, obj)}" for f in forms]
+    return alts[0] if len(alts) == 1 else "\\(" + "\\|".join(alts) + "\\)"
+
+
+def _whens(acq, obj, assigns):
+    return (f" ... when != {_nocall(acq, obj)}\n"
+            + "".join(f"     when != {x}\n" for x in assigns))
+
+
+# p2 after p1 in the text: a path that reaches p2 only by going round a
+# loop is left out too.
+_AFTER = "(int(p1.line), int(p1.column)) < (int(p2.line), int(p2.column))"
+
+
 def _twice_rule(res, acq, rel):
     """The release forms of ``res`` twice on one object, no acquire of it
     between: the second gives it back again."""
-    return {
-        "name": f"twice_{res}", "exists": True, "at": "p2",
-        "positions": ["p1"], "values": ["u1", "u2"],
-        "when": "p1.line != p2.line",
-        "message": f"BUG? {{u2}}() gives back the {res} a second time: "
-                   "{u1}() at line {p1.line} gave it back",
-        "rule": f"expression T, E{_xs(acq, rel)};\n"
-                f"identifier u1 = {_ids(rel)};\n"
-                f"identifier u2 = {_ids(rel)};\n"
-                "position p1, p2;\n@@\n"
-                f" {_call(rel, 'u1', 'p1')};\n"
-                f" ... when != {_nocall(acq)}\n"
-                "     when != T = E\n"
-                f" {_call(rel, 'u2', 'p2')};\n"}
-
-
-def _nocall(forms):
-    alts = [f"{f.fn}{_shape(f)}" for f in forms]
-    return alts[0] if len(alts) == 1 else "\\(" + "\\|".join(alts) + "\\)"
+    out = []
+    for suffix, decl, obj, assigns in OBJECTS:
+        out.append({
+            "name": f"twice_{res}{suffix}", "exists": True, "at": "p2",
+            "positions": ["p1"], "values": ["u1", "u2"], "when": _AFTER,
+            "message": f"BUG? {{u2}}() gives back the {res} a second time: "
+                       "{u1}() at line {p1.line} gave it back",
+            "rule": f"{decl}expression E{_xs(acq, rel)};\n"
+                    f"identifier u1 = {_ids(rel)};\n"
+                    f"identifier u2 = {_ids(rel)};\n"
+                    "position p1, p2;\n@@\n"
+                    f" {_call(rel, 'u1', 'p1', obj)};\n"
+                    + _whens(acq, obj, assigns)
+                    + f" {_call(rel, 'u2', 'p2', obj)};\n"})
+    return out
 
 
 def _order_rule(first, then, acq, undo, early):
@@ -1133,25 +1154,28 @@ def _order_rule(first, then, acq, undo, early):
     gives back before it, is still held: acquired, and not given back
     since.  The acquire is matched with its test, so that its failure
     path (where nothing was acquired) is not followed."""
-    a = _call(acq, "a", "p1")
-    return {
-        "name": f"order_{then}_{first}", "exists": True, "at": "p2",
-        "positions": ["p1"], "values": ["a", "b"],
-        "message": f"BUG? {{b}}() gives back the {then} while the {first} "
-                   "that {a}() took at line {p1.line} is still held: give "
-                   f"the {first} back first",
-        "rule": f"expression T, E, R{_xs(acq, undo, early)};\n"
-                "statement S;\n"
-                f"identifier a = {_ids(acq)};\n"
-                f"identifier b = {_ids(early)};\n"
-                "position p1, p2;\n@@\n(\n"
-                f" R = {a};\n"
-                " if (\\(R\\|R < 0\\|unlikely(R)\\)) S\n|\n"
-                f" if (\\({a}\\|{a} < 0\\)) S\n|\n"
-                f" {a};\n)\n"
-                f" ... when != {_nocall(undo)}\n"
-                "     when != T = E\n"
-                f" {_call(early, 'b', 'p2')};\n"}
+    out = []
+    for suffix, decl, obj, assigns in OBJECTS:
+        a = _call(acq, "a", "p1", obj)
+        out.append({
+            "name": f"order_{then}_{first}{suffix}", "exists": True,
+            "at": "p2", "positions": ["p1"], "values": ["a", "b"],
+            "when": _AFTER,
+            "message": f"BUG? {{b}}() gives back the {then} while the "
+                       f"{first} that {{a}}() took at line {{p1.line}} is "
+                       f"still held: give the {first} back first",
+            "rule": f"{decl}expression E, R{_xs(acq, undo, early)};\n"
+                    "statement S;\n"
+                    f"identifier a = {_ids(acq)};\n"
+                    f"identifier b = {_ids(early)};\n"
+                    "position p1, p2;\n@@\n(\n"
+                    f" R = {a};\n"
+                    " if (\\(R\\|R < 0\\|unlikely(R)\\)) S\n|\n"
+                    f" if (\\({a}\\|{a} < 0\\)) S\n|\n"
+                    f" {a};\n)\n"
+                    + _whens(undo, obj, assigns)
+                    + f" {_call(early, 'b', 'p2', obj)};\n"})
+    return out
 
 
 def resolve(spec):

@@ -66,11 +66,16 @@ def test_rules_come_from_the_spec():
     m = build(SPEC).migration
     assert m.kind == "reports"
     names = [r["name"] for r in m.rules()]
-    assert names == ["twice_prepare", "twice_enable", "order_prepare_enable"]
-    order = m.rules()[2]["rule"]
+    assert names == ["twice_prepare", "twice_prepare_local", "twice_enable",
+                     "twice_enable_local", "order_prepare_enable",
+                     "order_prepare_enable_local"]
+    order = m.rules()[4]["rule"]
+    assert " a@p1(X->F);" in order and "     when != X = E\n" in order
+    assert " a@p1(T);" in m.rules()[5]["rule"]
     assert "identifier a = {clk_enable, clk_prepare_enable};" in order
     assert "identifier b = {clk_unprepare};" in order
-    assert "when != \\(clk_disable(T)\\|clk_disable_unprepare(T)\\)" in order
+    assert "when != \\(clk_disable(X->F)\\|clk_disable_unprepare(X->F)\\)" \
+        in order
     assert m.candidates() == ["clk_disable", "clk_enable", "clk_prepare",
                               "clk_unprepare"]
 
@@ -94,7 +99,7 @@ def test_coccicheck_form_without_patch_mode(cocci):
 def test_report_fires_on_exactly_the_marked_lines(cocci):
     path = os.path.join(FIXTURES, "reports.c")
     want = marked(path)
-    assert len(want) == 6
+    assert len(want) == 7
     proc = spatch(cocci, "report", path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""            # no warning about the rules either

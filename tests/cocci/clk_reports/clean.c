@@ -65,3 +65,35 @@ static int suspend(struct foo *f)
 	clk_unprepare(f->clk);
 	return clk_prepare_enable(f->clk);
 }
+
+struct entry {
+	struct clk *clk;
+	struct entry *next;
+	int prepared_only;
+};
+
+/* One clock per entry: the path round the loop is on the next one. */
+static void stop_entries(struct entry *first)
+{
+	struct entry *ce;
+
+	for (ce = first; ce; ce = ce->next) {
+		if (ce->prepared_only)
+			clk_disable_unprepare(ce->clk);
+		else
+			clk_disable(ce->clk);
+	}
+}
+
+/* A local taking each clock in turn: the path round the loop is on the next. */
+static void stop_array(struct clk **clks, int n)
+{
+	struct clk *c;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		c = clks[i];
+		clk_disable(c);
+		clk_unprepare(c);
+	}
+}

@@ -63,3 +63,9 @@ out:
 	clk_disable_unprepare(f->bus);	/* expect: BUG? clk_disable_unprepare() gives back the */
 	return err;
 }
+
+static void local_clock(struct clk *c)
+{
+	clk_disable_unprepare(c);
+	clk_unprepare(c);	/* expect: BUG? clk_unprepare() gives back the prepare a second time: clk_disable_unprepare() at line 69 gave it back */
+}
