@@ -295,15 +295,74 @@ SHIPPED_EDITS = [
 ]
 
 
+# Misuse of a report-only migrate: section (patch: false), as one edit
+# each of the spec that proves the form, tests/migrate_specs/clk_reports.yaml.
+REPORTS = "tests/migrate_specs/clk_reports"
+PREP = '      forms: [{call: "clk_prepare(${obj})"}]\n'
+RELEASES = ('    - element: disable\n      forms: [{call: "clk_disable(${obj})'
+            '"}]\n    - element: unprepare\n      forms: [{call: '
+            '"clk_unprepare(${obj})"}]\n    - element: disable_unprepare\n'
+            '      forms: [{call: "clk_disable_unprepare(${obj})"}]\n')
+with open(os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), REPORTS + ".yaml"),
+        encoding="utf-8") as _f:
+    _t = _f.read()
+    ELEMENTS = _t[_t.index("  elements:\n"):]      # to the end of the spec
+SHIPPED_EDITS += [
+    ("report_only_with_chain", REPORTS,
+     ("  patch: false\n", "  patch: false\n  result: errno\n"),
+     (162, 3, "'result' is for a section that patches; a report-only "
+      "section (patch: false) lists only 'elements', whose reports come "
+      "from the spec: remove 'result', or 'patch: false'")),
+    ("report_only_without_elements", REPORTS, (ELEMENTS, ""),
+     (161, 3, "a report-only section (patch: false) needs 'elements': "
+      "the raw forms of the elements")),
+    ("report_only_elements_without_patch_false", REPORTS,
+     ("  patch: false\n", ""),
+     (161, 3, "'elements' is for a report-only section: add 'patch: "
+      "false', or write a section that patches")),
+    ("report_only_patch_true", REPORTS,
+     ("  patch: false\n", "  patch: true\n"),
+     (162, 3, "'elements' is for a report-only section: add 'patch: "
+      "false'")),
+    ("report_only_unknown_element", REPORTS,
+     ("    - element: prepare\n", "    - element: prepar\n"),
+     (163, 16, "unknown element 'prepar'; known (constructors and "
+      "transitions): wrap, prepare, enable")),
+    ("report_only_element_moves_nothing", REPORTS,
+     ("    - element: prepare\n" + PREP, "    - element: wrap\n      forms: "
+      '[{call: "clk_get_rate(${obj})"}]\n    - element: prepare\n' + PREP),
+     (163, 16, "'wrap' acquires and releases nothing; a report follows "
+      "only the raw calls that acquire or give back a resource")),
+    ("report_only_iterator_form", REPORTS,
+     (PREP, '      forms: [{iterator: "for_each_clk(${obj})"}]\n'),
+     (164, 26, "a report-only form is a call, 'function(${obj}, ...)'")),
+    ("report_only_function_twice", REPORTS,
+     ('forms: [{call: "clk_unprepare(${obj})"}]',
+      'forms: [{call: "clk_prepare(${obj})"}]'),
+     (172, 22, "clk_prepare() is also a form of 'prepare'; a raw function "
+      "is the form of one element")),
+    ("report_only_nothing_to_follow", REPORTS, (RELEASES, ""),
+     (163, 5, "the elements give the reports nothing to follow: list the "
+      "forms of an element that gives back a resource and of one that "
+      "acquires it")),
+    ("report_only_placeholder_not_a_parameter", REPORTS,
+     (PREP, '      forms: [{call: "clk_prepare(${obj}, ${rate})"}]\n'),
+     (164, 22, "unknown placeholder '${rate}' in clk_prepare(); known: "
+      "obj")),
+]
+
+
 @pytest.mark.parametrize("name, spec, edit, want", SHIPPED_EDITS,
                          ids=[e[0] for e in SHIPPED_EDITS])
 def test_bad_edit_of_a_shipped_spec(name, spec, edit, want, tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with open(os.path.join(root, "specs", spec + ".yaml"),
-              encoding="utf-8") as f:
+    src = os.path.join(root, spec + ".yaml") if "/" in spec else \
+        os.path.join(root, "specs", spec + ".yaml")
+    with open(src, encoding="utf-8") as f:
         text = f.read()
     assert text.count(edit[0]) == 1, f"{name}: the edit must match once"
-    path = tmp_path / (spec + ".yaml")
+    path = tmp_path / (os.path.basename(spec) + ".yaml")
     path.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
