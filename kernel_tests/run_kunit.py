@@ -152,9 +152,17 @@ def kunit(src, build, glob_, extra=(), echo=True, config=KUNITCONFIG):
     rc, out = progress.run(cmd, "kunit.py", echo=echo, phase=_phase,
                            cwd=src,
                            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
-    with open(os.path.join(build, "test.log"), encoding="utf-8",
-              errors="replace") as f:
-        log = f.read()
+    try:
+        with open(os.path.join(build, "test.log"), encoding="utf-8",
+                  errors="replace") as f:
+            log = f.read()
+    except FileNotFoundError:
+        # kunit.py stopped before booting (a build error, shown above).
+        log = ""
+        if rc == 0:
+            rc = 1
+        print(f"kunit: no {build}/test.log: kunit.py stopped before the "
+              "tests ran (the build error is above)", flush=True)
     return rc, out, log, time.monotonic() - t0
 
 

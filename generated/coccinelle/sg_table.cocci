@@ -840,6 +840,11 @@ fn(...) {
 + if (sgt_is_err(X->H))
   S1
 |
+- return dma_map_sgtable(P_dev, X->F, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, X->F);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ return sgt_err(X->H);
+|
 - R = dma_map_sgtable(P_dev, &X->F, P_dir, P_attrs);
 + U = sgt_borrow_unmapped(&X->B, &X->F);
 + X->H = sgt_map(U, P_dev, P_dir, P_attrs);
@@ -850,6 +855,11 @@ fn(...) {
 + X->H = sgt_map(U, P_dev, P_dir, P_attrs);
 + if (sgt_is_err(X->H))
   S1
+|
+- return dma_map_sgtable(P_dev, &X->F, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, &X->F);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ return sgt_err(X->H);
 |
 - R = dma_map_sg(P_dev, X->F->sgl, P_count, P_dir);
 + U = sgt_borrow_unmapped(&X->B, X->F);
@@ -886,26 +896,6 @@ fn(...) {
   S1
 )
 ...+>
-}
-
-// Shape e: the acquire's result returned as it is (no local needed).
-@depends on sfield@
-identifier sgood.B, sgood.H, sdef.S, sdef.F, smap.fn;
-struct S *X;
-expression P_attrs, P_count, P_dev, P_dir;
-@@
-fn(...) {
-<...
-(
-- return dma_map_sgtable(P_dev, X->F, P_dir, P_attrs);
-+ X->H = sgt_map(sgt_borrow_unmapped(&X->B, X->F), P_dev, P_dir, P_attrs);
-+ return sgt_err(X->H);
-|
-- return dma_map_sgtable(P_dev, &X->F, P_dir, P_attrs);
-+ X->H = sgt_map(sgt_borrow_unmapped(&X->B, &X->F), P_dev, P_dir, P_attrs);
-+ return sgt_err(X->H);
-)
-...>
 }
 
 @sunmapfix depends on sfield@

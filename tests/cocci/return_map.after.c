@@ -15,8 +15,11 @@ struct foo_tt {
 
 static int foo_tt_map(struct foo_tt *tt)
 {
-	tt->sgt_dma = sgt_map(sgt_borrow_unmapped(&tt->sgt_body, &tt->sgt),
-			      tt->dev, DMA_BIDIRECTIONAL, 0);
+	struct sgt_borrowed_unmapped sgt_u;
+	struct device *dev = tt->dev;
+
+	sgt_u = sgt_borrow_unmapped(&tt->sgt_body, &tt->sgt);
+	tt->sgt_dma = sgt_map(sgt_u, dev, DMA_BIDIRECTIONAL, 0);
 	return sgt_err(tt->sgt_dma);
 }
 

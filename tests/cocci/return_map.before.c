@@ -12,7 +12,9 @@ struct foo_tt {
 
 static int foo_tt_map(struct foo_tt *tt)
 {
-	return dma_map_sgtable(tt->dev, &tt->sgt, DMA_BIDIRECTIONAL, 0);
+	struct device *dev = tt->dev;
+
+	return dma_map_sgtable(dev, &tt->sgt, DMA_BIDIRECTIONAL, 0);
 }
 
 static void foo_tt_unmap(struct foo_tt *tt)
