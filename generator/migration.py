@@ -715,6 +715,19 @@ class Member(Node):
                     "count" not in self.sized_by.args:
                 raise self.sized_by.error("sized_by takes '${obj}' and "
                                           "'${count}'", "call")
+        self.given_back = []
+        for i, g in enumerate(d.get("given_back", [])):
+            if not re.fullmatch(r"struct [A-Za-z_]\w*", g["ops"]):
+                raise self.error("ops is the callback table's type, "
+                                 "'struct <name>'", ("given_back", i, "ops"))
+            for k in ("gives", "takes"):
+                if not IDENT.fullmatch(g[k]):
+                    raise self.error(f"{k} is a member of {g['ops']}, an "
+                                     "identifier", ("given_back", i, k))
+            if g["gives"] == g["takes"]:
+                raise self.error("gives and takes name two different "
+                                 "callbacks", ("given_back", i, "takes"))
+            self.given_back.append(g)
         self.count_of = None
         self.count_member = self.maps_from = None
         if self.count_forms:

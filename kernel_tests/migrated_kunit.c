@@ -10,7 +10,8 @@
  * table's sgl); member_alias.after.c, return_map.after.c and
  * acquire_only_attrs.after.c are pattern b reached through a local pointer
  * to the member, with the map's result returned (shape e), and with an
- * attr that only the map passes (shape f); tests/cocci/dma_single/kunit.after.c and member.after.c
+ * attr that only the map passes (shape f); exporter.after.c is a dma-buf
+ * exporter's map and unmap callbacks (shape c); tests/cocci/dma_single/kunit.after.c and member.after.c
  * are what the semantic patch generated from specs/dma_single.yaml makes
  * of buffers mapped and unmapped in one function (shape a) and of buffers
  * kept in a driver struct, mapped in open() and unmapped in close()
@@ -37,6 +38,7 @@ static int foo_setup_result;
 #include "cocci_map_sg_field.after.inc"
 #include "cocci_member_alias.after.inc"
 #include "cocci_return_map.after.inc"
+#include "cocci_exporter.after.inc"
 #include "cocci_acquire_only_attrs.after.inc"
 #include "cocci_dma_single_kunit.after.inc"
 #include "cocci_dma_single_member.after.inc"
@@ -349,6 +351,33 @@ static void migrated_member_alias(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, __sgt_body(buf.table_dma));
 }
 
+/*
+ * Shape c, an exporter: the dma-buf core's calls, made by hand.  The
+ * unmap callback releases the handle the map callback stored, whatever
+ * table pointer it is given back.
+ */
+static void migrated_exporter(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct exp_attachment a = { .dev = t->dev, .table = t->table };
+	struct dma_buf_attachment att = { .dev = t->dev, .priv = &a };
+	struct sg_table *table;
+
+	KUNIT_ASSERT_PTR_EQ(test, exp_ops.map_dma_buf, exp_map_dma_buf);
+	table = exp_ops.map_dma_buf(&att, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_PTR_EQ(test, table, &a.table);
+	KUNIT_EXPECT_TRUE(test, a.mapped);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(a.table_dma), DMA_FROM_DEVICE);
+	exp_ops.unmap_dma_buf(&att, table, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_FALSE(test, a.mapped);
+	KUNIT_EXPECT_NULL(test, __sgt_body(a.table_dma));
+
+	att.dev = t->narrow_dev;
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_TRUE(test, IS_ERR(exp_ops.map_dma_buf(&att, DMA_TO_DEVICE)));
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(a.table_dma));
+}
+
 /* Pattern b: a table passed in, stored in the member after or before the map. */
 static void migrated_member_stored(struct kunit *test)
 {
@@ -411,6 +440,7 @@ static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_member_alias),
 	KUNIT_CASE(migrated_member_alias_map_fails),
 	KUNIT_CASE(migrated_member_stored),
+	KUNIT_CASE(migrated_exporter),
 	KUNIT_CASE(migrated_acquire_only_attrs),
 	KUNIT_CASE(migrated_map_sg_single),
 	KUNIT_CASE(migrated_map_sg_failure_seen),

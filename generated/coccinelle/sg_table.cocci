@@ -51,6 +51,8 @@ smapped = {}
 sunmapped = set()
 saliased = {}
 sforeign = []
+sgiven = set()  # (S, F, take callback): the callback gets member F back
+stakes = set()  # positions of the undo in such a callback
 schanges = {}
 sbad = {}
 sattrs = {}
@@ -61,7 +63,7 @@ sfar = {}
 def forget():
     for d in (chain_bad, chain_typed, chain_seen, chain_sites, smapped,
               schanges, sbad, sattrs, sknown, sfar, sunmapped, saliased,
-              sforeign):
+              sforeign, sgiven, stakes):
         d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
@@ -637,6 +639,60 @@ S << sdef.S; F << sdef.F; p << sunmapa.p; P_attrs << sunmapa.P_attrs = "0";
 sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
 sunmapped.add((S, F))
 
+// A callback table (struct dma_buf_ops) whose .map_dma_buf returns the object
+// to the caller, who gives it back as a parameter of .unmap_dma_buf: there
+// the parameter is the member that .map_dma_buf returned.
+@sgive1 depends on patch || report || org@
+identifier OPS, GF, TF;
+@@
+struct dma_buf_ops OPS = {
+ .map_dma_buf = GF,
+ .unmap_dma_buf = TF,
+};
+
+@sgiven1 depends on patch || report || org exists@
+identifier sgive1.GF, sdef.S, sdef.F, A;
+struct S *X;
+expression E_;
+@@
+GF(...) { ... when any
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+|
+ X->F = A;
+)
+ ... when != A = E_
+ return A;
+}
+
+@script:python depends on patch || report || org@
+S << sdef.S; F << sdef.F; TF << sgive1.TF;
+@@
+sgiven.add((S, F, TF))
+
+@stake1 depends on patch || report || org exists@
+identifier sgive1.TF, sdef.S, sdef.F, I, Y;
+expression E_, P_attrs, P_count, P_dev, P_dir;
+position p;
+@@
+TF(..., struct sg_table *I, ...) {
+ ... when any
+ struct S *Y = E_;
+ ... when any
+ dma_unmap_sgtable@p(P_dev, I, P_dir, P_attrs);
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+S << sdef.S; F << sdef.F; TF << sgive1.TF; p << stake1.p; P_attrs << stake1.P_attrs = "0"; 
+@@
+if (S, F, TF) in sgiven:
+    stakes.add((p[0].file, p[0].line, p[0].column))
+    sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
+    sunmapped.add((S, F))
+
 // An undo on a plain pointer that is not such an alias may be of the
 // member too (a callback given the object back, say): a member acquired
 // through an alias is left alone where the file group has one.
@@ -650,7 +706,8 @@ position p != {sunmap.p, sunmapa.p};
 @script:python depends on patch || report || org@
 p << sforeign.p; I << sforeign.I;
 @@
-sforeign.append((p[0], I))
+if (p[0].file, p[0].line, p[0].column) not in stakes:
+    sforeign.append((p[0], I))
 
 // Every other such raw call on the member stops its migration.
 @sother depends on patch || report || org@
@@ -982,6 +1039,23 @@ expression P_attrs, P_count, P_dev, P_dir, E_;
  ... when != A = E_
 - dma_unmap_sgtable(P_dev, A, P_dir, P_attrs);
 + sgt_release(X->H);
+
+// The undo in .unmap_dma_buf of struct dma_buf_ops, on the parameter it is given back.
+@depends on sfield exists@
+identifier sgive1.TF, sgood.H, sdef.S, sdef.F;
+identifier I : script:python(S, F, TF) { (S, F, TF) in sgiven };
+identifier Y;
+expression E_, P_attrs, P_count, P_dev, P_dir;
+@@
+TF(..., struct sg_table *I, ...) {
+ ... when any
+ struct S *Y = E_;
+ ... when any
+- dma_unmap_sgtable(P_dev, I, P_dir, P_attrs);
++ sgt_release(Y->H);
+ ... when any
+}
+
 
 // Tables given a handle get the header.
 @depends on chain_decl || wrap_decl || sfield@
