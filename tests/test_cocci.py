@@ -179,11 +179,12 @@ def test_acquire_only_flags_do_not_refuse():
 
 def test_member_alias_left_alone_with_reasons():
     """The alias shape refuses a member whose unmap may come through a
-    pointer it cannot follow, and one never unmapped at all."""
+    pointer it cannot follow, one never unmapped at all, and the members
+    a local set twice may name."""
     path = os.path.join(FIXTURES, "member_alias_refused.before.c")
     proc = spatch("report", path)
     lines = [x for x in proc.stdout.splitlines() if "not migrated" in x]
-    assert len(lines) == 2, proc.stdout
+    assert len(lines) == 4, proc.stdout
     assert re.search(r":24:\d+-\d+: not migrated: struct exp_attachment, "
                      r"field table: line 32: dma_unmap_sgtable\(\) of "
                      r"'table', a pointer that may point to member table",
@@ -191,3 +192,8 @@ def test_member_alias_left_alone_with_reasons():
     assert re.search(r":39:\d+-\d+: not migrated: struct leak, field table: "
                      r"'table' is never passed to dma_unmap_sgtable\(\)",
                      lines[1]), lines
+    # A local set twice: the alias is not trusted for either member.
+    for line, field in ((lines[2], "a"), (lines[3], "other")):
+        assert re.search(rf":56:\d+-\d+: not migrated: struct two, field "
+                         rf"{field}: line 55 sets 'sgt' again in two_map\(\)",
+                         line), lines

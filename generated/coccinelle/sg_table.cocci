@@ -51,6 +51,8 @@ smapped = {}
 sunmapped = set()
 saliased = {}
 sforeign = []
+saliases = {}   # (file, fn, local) -> members it reaches at a map
+ssets = {}      # (file, fn, local) -> where the local is set
 sgiven = set()  # (S, F, take callback): the callback gets member F back
 stakes = set()  # positions of the undo in such a callback
 schanges = {}
@@ -63,7 +65,7 @@ sfar = {}
 def forget():
     for d in (chain_bad, chain_typed, chain_seen, chain_sites, smapped,
               schanges, sbad, sattrs, sknown, sfar, sunmapped, saliased,
-              sforeign, sgiven, stakes):
+              sforeign, sgiven, stakes, saliases, ssets):
         d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
@@ -607,12 +609,33 @@ fn(...) { ... when any
 }
 
 @script:python depends on patch || report || org@
-S << sdef.S; F << sdef.F; p << smapa.p; P_attrs << smapa.P_attrs = "0"; 
+S << sdef.S; F << sdef.F; p << smapa.p; fn << smapa.fn; A << smapa.A; P_attrs << smapa.P_attrs = "0"; 
 @@
 sattrs.setdefault((S, F), set()).add((acquire_only("attrs", str(P_attrs)), ))
 sknown.add((p[0].file, p[0].line, p[0].column))
 smapped.setdefault((S, F), p[0])
 saliased.setdefault((S, F), p[0])
+saliases.setdefault((p[0].file, fn, A), set()).add((S, F))
+
+// A local set twice may name another table on some path to the call:
+// the alias is trusted only where it is set once.
+@saset depends on patch || report || org@
+identifier smapa.A;
+expression E_;
+type T;
+position q;
+@@
+(
+ T *A@q = E_;
+|
+ A@q = E_
+)
+
+@script:python depends on patch || report || org@
+A << smapa.A; q << saset.q;
+@@
+fn = q[0].current_element
+ssets.setdefault((q[0].file, fn, A), set()).add((q[0].line, q[0].column))
 
 @sunmapa depends on patch || report || org exists@
 identifier sdef.S, sdef.F, fn, A;
@@ -836,6 +859,11 @@ schanges.setdefault((S, F), []).append(pb[0])
 // undo on another pointer may be of it, is left alone.
 @script:python depends on patch || report || org@
 @@
+for (f, fn, A), ks in sorted(saliases.items()):
+    sets = sorted(ssets.get((f, fn, A), ()))
+    if len(sets) > 1:
+        for k in sorted(ks):
+            sbad.setdefault(k, (saliased[k], "line %s sets '%s' again in %s(): the local may name another table where it is mapped" % (sets[1][0], A, fn)))
 for k, p in sorted(smapped.items()):
     if k in saliased and sforeign:
         q, I = sforeign[0]

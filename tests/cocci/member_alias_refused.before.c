@@ -39,3 +39,26 @@ static int leak_map(struct leak *l)
 	ret = dma_map_sgtable(l->dev, &l->table, DMA_TO_DEVICE, 0);
 	return ret;
 }
+
+/* A local set from the member on one path and from elsewhere on another. */
+struct two {
+	struct device *dev;
+	struct sg_table a;
+	struct sg_table *other;
+};
+
+static int two_map(struct two *t, bool which)
+{
+	struct sg_table *sgt = &t->a;
+
+	if (!which)
+		sgt = t->other;
+	if (dma_map_sgtable(t->dev, sgt, DMA_TO_DEVICE, 0))
+		return -EIO;
+	return 0;
+}
+
+static void two_unmap(struct two *t)
+{
+	dma_unmap_sgtable(t->dev, &t->a, DMA_TO_DEVICE, 0);
+}
