@@ -149,6 +149,11 @@ def kunit(src, build, glob_, extra=(), echo=True, config=KUNITCONFIG):
            f"--kunitconfig={config}", f"--build_dir={build}",
            f"--jobs={os.cpu_count() or 2}", "--timeout=600", *extra, glob_]
     t0 = time.monotonic()
+    # A log left by an earlier run must not pass for this one's.
+    try:
+        os.unlink(os.path.join(build, "test.log"))
+    except FileNotFoundError:
+        pass
     rc, out = progress.run(cmd, "kunit.py", echo=echo, phase=_phase,
                            cwd=src,
                            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
