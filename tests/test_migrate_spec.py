@@ -20,6 +20,8 @@ import sys
 import pytest
 import yaml
 
+from conftest import assert_marked_reports
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "cocci")
 OPTS = ["--no-includes", "--include-headers"]
@@ -105,23 +107,9 @@ def test_patch_fixture(cocci, name, before, tmp_path):
 def test_report_exactly_the_marked_lines(cocci, name, path):
     """Every acquire left alone is reported once, on its line, with its
     reason; bugs are reported where marked; nothing else."""
-    want = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            m = re.search(r"/\* expect: (.*) \*/", line)
-            if m:
-                want[n] = m.group(1)
     proc = spatch(cocci[name], "report", path)
     assert proc.returncode == 0, proc.stderr
-    got = {}
-    for line in proc.stdout.splitlines():
-        m = re.match(re.escape(path) + r":(\d+):\d+-\d+: (.*)$", line)
-        assert m, f"unexpected output: {line}"
-        assert int(m.group(1)) not in got, f"two reports on one line: {line}"
-        got[int(m.group(1))] = m.group(2)
-    assert sorted(got) == sorted(want), proc.stdout
-    for n, words in want.items():
-        assert words in got[n], (n, got[n])
+    assert_marked_reports(path, proc.stdout)
 
 
 @pytest.mark.parametrize("name", sorted({**SHIPPED, **EXTRA}))

@@ -19,6 +19,7 @@ import sys
 
 import pytest
 
+from conftest import assert_marked_reports, expected_marks
 from generator.__main__ import build
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -48,14 +49,7 @@ def spatch(cocci_file, mode, path):
                           capture_output=True, text=True, check=False)
 
 
-def marked(path):
-    want = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            m = re.search(r"/\* expect: (.*) \*/", line)
-            if m:
-                want[n] = m.group(1)
-    return want
+marked = expected_marks
 
 
 def test_rules_come_from_the_spec():
@@ -98,20 +92,12 @@ def test_coccicheck_form_without_patch_mode(cocci):
 
 def test_report_fires_on_exactly_the_marked_lines(cocci):
     path = os.path.join(FIXTURES, "reports.c")
-    want = marked(path)
-    assert len(want) == 7
+    assert len(marked(path)) == 7
     proc = spatch(cocci, "report", path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""            # no warning about the rules either
-    got = {}
-    for line in proc.stdout.splitlines():
-        m = re.match(re.escape(path) + r":(\d+):\d+-\d+: (BUG\? .*)$", line)
-        assert m, f"unexpected output: {line}"
-        assert int(m.group(1)) not in got, f"two reports on one line: {line}"
-        got[int(m.group(1))] = m.group(2)
-    assert sorted(got) == sorted(want), proc.stdout
-    for n, words in want.items():
-        assert words in got[n], (n, got[n])
+    got = assert_marked_reports(path, proc.stdout)
+    assert all(msg.startswith("BUG? ") for msg in got.values()), got
 
 
 def test_clean_code_is_not_reported(cocci):
