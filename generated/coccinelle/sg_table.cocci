@@ -51,7 +51,7 @@ smapped = {}
 sunmapped = set()
 saliased = {}
 sforeign = []
-saliases = {}   # (file, fn, local) -> members it reaches at a map
+saliases = {}   # (file, fn, local) -> {member: line of its last map}
 ssets = {}      # (file, fn, local) -> where the local is set
 sgiven = set()  # (S, F, take callback): the callback gets member F back
 stakes = set()  # positions of the undo in such a callback
@@ -615,7 +615,8 @@ sattrs.setdefault((S, F), set()).add((acquire_only("attrs", str(P_attrs)), ))
 sknown.add((p[0].file, p[0].line, p[0].column))
 smapped.setdefault((S, F), p[0])
 saliased.setdefault((S, F), p[0])
-saliases.setdefault((p[0].file, fn, A), set()).add((S, F))
+last = saliases.setdefault((p[0].file, fn, A), {})
+last[(S, F)] = max(last.get((S, F), 0), int(p[0].line))
 
 // A local set twice may name another table on some path to the call:
 // the alias is trusted only where it is set once.
@@ -635,7 +636,7 @@ position q;
 A << smapa.A; q << saset.q;
 @@
 fn = q[0].current_element
-ssets.setdefault((q[0].file, fn, A), set()).add((q[0].line, q[0].column))
+ssets.setdefault((q[0].file, fn, A), set()).add((int(q[0].line), int(q[0].column)))
 
 @sunmapa depends on patch || report || org exists@
 identifier sdef.S, sdef.F, fn, A;
@@ -860,9 +861,10 @@ schanges.setdefault((S, F), []).append(pb[0])
 @script:python depends on patch || report || org@
 @@
 for (f, fn, A), ks in sorted(saliases.items()):
-    sets = sorted(ssets.get((f, fn, A), ()))
-    if len(sets) > 1:
-        for k in sorted(ks):
+    for k, line in sorted(ks.items()):
+        # Sets after the map (a failure value, say) cannot reach it.
+        sets = sorted(x for x in ssets.get((f, fn, A), ()) if x[0] < line)
+        if len(sets) > 1:
             sbad.setdefault(k, (saliased[k], "line %s sets '%s' again in %s(): the local may name another table where it is mapped" % (sets[1][0], A, fn)))
 for k, p in sorted(smapped.items()):
     if k in saliased and sforeign:
