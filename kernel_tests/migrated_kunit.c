@@ -11,8 +11,9 @@
  * acquire_only_attrs.after.c are pattern b reached through a local pointer
  * to the member, with the map's result returned (shape e), and with an
  * attr that only the map passes (shape f); exporter.after.c is a dma-buf
- * exporter's map and unmap callbacks (shape c); tests/cocci/dma_single/kunit.after.c and member.after.c
- * are what the semantic patch generated from specs/dma_single.yaml makes
+ * exporter's map and unmap callbacks (shape c).
+ * tests/cocci/dma_single/kunit.after.c and member.after.c are what the
+ * semantic patch generated from specs/dma_single.yaml makes
  * of buffers mapped and unmapped in one function (shape a) and of buffers
  * kept in a driver struct, mapped in open() and unmapped in close()
  * (shape b).  pytest checks that spatch writes exactly them, and
@@ -346,6 +347,10 @@ static void migrated_member_alias(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(buf.table_dma), &buf.table);
 	KUNIT_EXPECT_EQ(test, sgt_dma_dir(buf.table_dma), DMA_TO_DEVICE);
 	KUNIT_EXPECT_GE(test, buf.table.nents, 1);
+	/* Unmaps through the stored handle and keeps the table. */
+	vb_unmap_keep(&buf);
+	KUNIT_EXPECT_NULL(test, __sgt_body(buf.table_dma));
+	KUNIT_ASSERT_EQ(test, vb_map(&buf), 0);
 	/* Unmaps through the stored handle, then frees the table. */
 	vb_unmap(&buf);
 	KUNIT_EXPECT_NULL(test, __sgt_body(buf.table_dma));

@@ -31,6 +31,8 @@ virtual report
 
 @initialize:python@
 @@
+import re
+
 ACQUIRE_ONLY = {"attrs": ["DMA_ATTR_NO_WARN"]}
 
 
@@ -54,6 +56,8 @@ sforeign = []
 saliases = {}   # (file, fn, local) -> {member: line of its last map}
 ssets = {}      # (file, fn, local) -> where the local is set
 sgiven = set()  # (S, F, take callback): the callback gets member F back
+sused = set()   # (fn, local) an undo passes: may be left unused
+sdrop = set()   # (fn, local) the rewrite leaves unused: it goes
 stakes = set()  # positions of the undo in such a callback
 schanges = {}
 sbad = {}
@@ -62,10 +66,18 @@ sknown = set()
 sfar = {}
 
 
+def used_by_undo(pos, values):
+    """Note the locals an undo passes: the rewrite may leave them unused."""
+    for v in values:
+        v = str(v).strip()
+        if re.fullmatch(r"[A-Za-z_]\w*", v):
+            sused.add((pos.current_element, v))
+
+
 def forget():
     for d in (chain_bad, chain_typed, chain_seen, chain_sites, smapped,
               schanges, sbad, sattrs, sknown, sfar, sunmapped, saliased,
-              sforeign, sgiven, stakes, saliases, ssets):
+              sforeign, sgiven, stakes, saliases, ssets, sused, sdrop):
         d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
@@ -567,10 +579,11 @@ position p;
 )
 
 @script:python depends on patch || report || org@
-S << sdef.S; F << sdef.F; p << sunmap.p; P_attrs << sunmap.P_attrs = "0"; 
+S << sdef.S; F << sdef.F; p << sunmap.p; P_attrs << sunmap.P_attrs = "0"; P_dev << sunmap.P_dev = ""; P_dir << sunmap.P_dir = ""; P_count << sunmap.P_count = ""; 
 @@
 sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
 sunmapped.add((S, F))
+used_by_undo(p[0], [P_attrs, P_dev, P_dir, P_count])
 
 // The same through a local pointer to the member (A = &X->F, or A =
 // X->F when the member is a pointer), set once before the call.
@@ -658,10 +671,11 @@ fn(...) { ... when any
 }
 
 @script:python depends on patch || report || org@
-S << sdef.S; F << sdef.F; p << sunmapa.p; P_attrs << sunmapa.P_attrs = "0"; 
+S << sdef.S; F << sdef.F; p << sunmapa.p; A << sunmapa.A; P_attrs << sunmapa.P_attrs = "0"; P_dev << sunmapa.P_dev = ""; P_dir << sunmapa.P_dir = ""; 
 @@
 sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
 sunmapped.add((S, F))
+used_by_undo(p[0], [A, P_attrs, P_dev, P_dir])
 
 // A callback table (struct dma_buf_ops) whose .map_dma_buf returns the object
 // to the caller, who gives it back as a parameter of .unmap_dma_buf: there
@@ -1086,6 +1100,42 @@ TF(..., struct sg_table *I, ...) {
  ... when any
 }
 
+
+// A local that only a rewritten undo used (the device, an alias of the
+// member) would be left unused, which -Werror refuses: its declaration
+// goes, where its value is a plain expression (no call).
+@sunused depends on sfield@
+identifier fn, L;
+type T;
+expression E_;
+position q;
+@@
+fn(...) {
+ ... when any
+ T L@q = E_;
+ ... when != L
+}
+
+@script:python depends on sfield@
+L << sunused.L; E_ << sunused.E_; q << sunused.q;
+@@
+# After a rule changed it, spatch names the file by a temporary copy:
+# functions are unique in a file group, so the function names the place.
+k = (q[0].current_element, L)
+if k in sused and "(" not in E_ and re.fullmatch(r"[\w\s.&>*-]+", E_):
+    sdrop.add(k)
+
+@depends on sfield@
+identifier fn, L;
+type T;
+expression E_;
+position q : script:python(L) { (q[0].current_element, L) in sdrop };
+@@
+fn(...) {
+ ... when any
+- T L@q = E_;
+ ... when != L
+}
 
 // Tables given a handle get the header.
 @depends on chain_decl || wrap_decl || sfield@

@@ -36,6 +36,12 @@ static void vb_unmap(struct vb_buf *buf)
 	sg_free_table(sgt);
 }
 
+/* The alias serves the unmap alone: it goes with the call. */
+static void vb_unmap_keep(struct vb_buf *buf)
+{
+	sgt_release(buf->table_dma);
+}
+
 /*
  * The same for a table the caller passes in and the function stores in
  * the member, before the map (drivers/gpu/drm/exynos/exynos_drm_g2d.c) or

@@ -31,6 +31,15 @@ static void vb_unmap(struct vb_buf *buf)
 	sg_free_table(sgt);
 }
 
+/* The alias serves the unmap alone: it goes with the call. */
+static void vb_unmap_keep(struct vb_buf *buf)
+{
+	struct sg_table *sgt = &buf->table;
+
+	dma_unmap_sgtable(buf->dev, sgt, buf->dma_dir,
+			  DMA_ATTR_SKIP_CPU_SYNC);
+}
+
 /*
  * The same for a table the caller passes in and the function stores in
  * the member, before the map (drivers/gpu/drm/exynos/exynos_drm_g2d.c) or

@@ -23,6 +23,7 @@ static int foo_tt_map(struct foo_tt *tt)
 	return sgt_err(tt->sgt_dma);
 }
 
+/* Its local device is used by the unmap alone: it goes with the call. */
 static void foo_tt_unmap(struct foo_tt *tt)
 {
 	sgt_release(tt->sgt_dma);

@@ -17,7 +17,10 @@ static int foo_tt_map(struct foo_tt *tt)
 	return dma_map_sgtable(dev, &tt->sgt, DMA_BIDIRECTIONAL, 0);
 }
 
+/* Its local device is used by the unmap alone: it goes with the call. */
 static void foo_tt_unmap(struct foo_tt *tt)
 {
-	dma_unmap_sgtable(tt->dev, &tt->sgt, DMA_BIDIRECTIONAL, 0);
+	struct device *dev = tt->dev;
+
+	dma_unmap_sgtable(dev, &tt->sgt, DMA_BIDIRECTIONAL, 0);
 }
