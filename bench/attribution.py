@@ -5,11 +5,10 @@ at a time, and the instructions of the functions that differ."""
 
 import os
 import re
-import subprocess
 
 from common import (LEAN, ROOT, DIFF_MAX_LINES, built, calls,
                     histogram_delta, insns, ktree, mnemonic_diff, mnemonics)
-from size import build_obj, sizes
+from size import build_error, build_objs, sizes
 
 
 # Suspected sources of the added bytes, each a set of edits of the
@@ -70,20 +69,20 @@ def attribution(tree, build, pairs):
                     f.write(text)
             entry = {"what": what, "hits": sum(hits), "text": {},
                      "funcs": {}, "failed": []}
+            paths, log = build_objs(tree, build, [o for _, o in pairs])
             for _, obj in pairs:
-                try:
-                    path = build_obj(tree, build, obj)
-                except subprocess.CalledProcessError as e:
+                path = paths.get(obj)
+                if path is None:
                     entry["failed"].append(obj)
-                    print(e.stdout[-2000:])
+                    print(build_error(log, obj))
                     continue
                 entry["text"][obj] = sizes(path)[".text"]
                 entry["funcs"][obj] = mnemonics(path)
             res[key] = entry
     finally:
         ktree.install_headers(tree)
-    for _, obj in pairs:       # leave the real objects in the build dir
-        build_obj(tree, build, obj)
+    # leave the real objects in the build dir
+    build_objs(tree, build, [o for _, o in pairs])
     return res
 
 

@@ -61,9 +61,30 @@ def prepare_build(tree, build, enable):
     open(os.path.join(build, ".typestate-prepared"), "w").close()
 
 
-def build_obj(tree, build, obj):
-    sh(["make", "-s", "-C", tree, f"O={build}", f"-j{os.cpu_count()}", obj])
-    return os.path.join(build, obj)
+def build_objs(tree, build, objs):
+    """Build ``objs`` in one kbuild run (-k: past a broken one), each
+    removed first so that a stale object cannot pass for a new one:
+    ({obj: path}, kbuild's output) for those that built.  One run instead
+    of one per object: kbuild reads its makefiles once."""
+    for obj in objs:
+        try:
+            os.unlink(os.path.join(build, obj))
+        except FileNotFoundError:
+            pass
+    proc = subprocess.run(["make", "-s", "-k", "-C", tree, f"O={build}",
+                           f"-j{os.cpu_count()}", *objs], check=False,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    return ({obj: os.path.join(build, obj) for obj in objs
+             if os.path.exists(os.path.join(build, obj))}, proc.stdout)
+
+
+def build_error(log, obj):
+    """kbuild's error lines about ``obj``'s source in ``log``, the tail
+    of the log when none name it."""
+    src = obj[:-2] + ".c"
+    lines = [l for l in log.splitlines() if src in l or obj in l]
+    return "\n".join(lines[-12:]) or log[-1500:]
 
 
 def compare(tree, build, files, objs):
@@ -83,12 +104,13 @@ def compare(tree, build, files, objs):
                 with open(os.path.join(tree, rel), "wb") as f:
                     f.write(pristine(rel) if label == "before"
                             else migrated[rel])
+            paths, log = build_objs(tree, build, objs)
             for obj in objs:
-                try:
-                    path = build_obj(tree, build, obj)
-                except subprocess.CalledProcessError as e:
+                path = paths.get(obj)
+                if path is None:
                     print(f"bench: {obj} ({label}) did not build in "
-                          f"{os.path.basename(build)}:\n{e.stdout[-1500:]}")
+                          f"{os.path.basename(build)}:\n"
+                          f"{build_error(log, obj)}")
                     res[obj][label] = None
                     continue
                 res[obj][label] = (sizes(path), functions(path),

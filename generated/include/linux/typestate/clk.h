@@ -84,6 +84,43 @@ struct clkh_prepared_enabled {
 };
 
 /**
+ * __clkh_ok() - the storage a call that succeeded puts in the handle it returns
+ * @body: the storage
+ *
+ * Says to the compiler what the kernel guarantees of any pointer to an object:
+ * it is neither NULL nor an ERR_PTR(). clkh_is_err() on the handle, and the
+ * test in a __free() cleanup, then fold away where the handle's origin is in
+ * view.
+ *
+ * Return: @body.
+ */
+static __always_inline struct clkh *__clkh_ok(struct clkh *body)
+{
+	if (IS_ERR_OR_NULL(body))
+		__builtin_unreachable();
+	return body;
+}
+
+/**
+ * __clkh_fail() - the error a call that failed puts in the handle it returns
+ * @err: the negative errno
+ *
+ * ERR_PTR(@err), saying to the compiler that @err is in [-MAX_ERRNO, -1], as
+ * every call this header makes promises when it fails (0 or a negative errno,
+ * the errors listed in the kernel-doc of each function below). clkh_is_err() on
+ * the handle then folds away on the error path too, as the test of the int the
+ * raw call returned would.
+ *
+ * Return: ERR_PTR(@err).
+ */
+static __always_inline void *__clkh_fail(long err)
+{
+	if (!IS_ERR_VALUE(err))
+		__builtin_unreachable();
+	return ERR_PTR(err);
+}
+
+/**
  * __clkh_unprepared_disabled_body() - storage behind a handle in state unprepared_disabled
  * @h: the handle
  *
@@ -233,7 +270,7 @@ static inline __must_check struct clkh_unprepared_disabled clkh_wrap(struct clkh
 								     struct clk *c)
 {
 	body->clk = c;
-	return (struct clkh_unprepared_disabled){ .body = body };
+	return (struct clkh_unprepared_disabled){ .body = __clkh_ok(body) };
 }
 
 /**
@@ -259,9 +296,9 @@ clkh_unprepared_disabled_prepare(struct clkh_unprepared_disabled *src)
 
 	ret = clk_prepare(body->clk);
 	if (ret)
-		return (struct clkh_prepared_disabled){ .body = ERR_PTR(ret) };
+		return (struct clkh_prepared_disabled){ .body = __clkh_fail(ret) };
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct clkh_prepared_disabled){ .body = body };
+	return (struct clkh_prepared_disabled){ .body = __clkh_ok(body) };
 }
 
 /**
@@ -301,9 +338,9 @@ clkh_prepared_disabled_enable(struct clkh_prepared_disabled *src)
 
 	ret = clk_enable(body->clk);
 	if (ret)
-		return (struct clkh_prepared_enabled){ .body = ERR_PTR(ret) };
+		return (struct clkh_prepared_enabled){ .body = __clkh_fail(ret) };
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct clkh_prepared_enabled){ .body = body };
+	return (struct clkh_prepared_enabled){ .body = __clkh_ok(body) };
 }
 
 /**
@@ -337,7 +374,7 @@ clkh_prepared_enabled_disable(struct clkh_prepared_enabled *src)
 
 	clk_disable(body->clk);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct clkh_prepared_disabled){ .body = body };
+	return (struct clkh_prepared_disabled){ .body = __clkh_ok(body) };
 }
 
 /**
@@ -371,7 +408,7 @@ clkh_prepared_disabled_unprepare(struct clkh_prepared_disabled *src)
 
 	clk_unprepare(body->clk);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct clkh_unprepared_disabled){ .body = body };
+	return (struct clkh_unprepared_disabled){ .body = __clkh_ok(body) };
 }
 
 /**
@@ -486,9 +523,12 @@ clkh_prepared_enabled_disable_unprepare(struct clkh_prepared_enabled *src)
 
 /**
  * clkh_prepared_disabled_release() - release a handle in state prepared_disabled
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
- * Undoes what the handle holds, in order: the prepare of prepare=prepared.
+ * Undoes what the handle holds, in order: the prepare of prepare=prepared. Like
+ * the raw calls, it tests nothing first: __free(clkh_prepared_disabled) is the
+ * release that skips an empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -497,17 +537,18 @@ static inline void clkh_prepared_disabled_release(struct clkh_prepared_disabled 
 	struct clkh *body = __clkh_prepared_disabled_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	clk_unprepare(body->clk);
 }
 
 /**
  * clkh_prepared_enabled_release() - release a handle in state prepared_enabled
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
  * Undoes what the handle holds, in order: the enable of enable=enabled, then
- * the prepare of prepare=prepared.
+ * the prepare of prepare=prepared. Like the raw calls, it tests nothing first:
+ * __free(clkh_prepared_enabled) is the release that skips an empty or error
+ * handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -516,8 +557,6 @@ static inline void clkh_prepared_enabled_release(struct clkh_prepared_enabled *h
 	struct clkh *body = __clkh_prepared_enabled_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	clk_disable(body->clk);
 	clk_unprepare(body->clk);
 }
@@ -535,8 +574,9 @@ static inline void clkh_prepared_enabled_release(struct clkh_prepared_enabled *h
  * its state, e.g. ``struct clkh_prepared_enabled h
  * __free(clkh_prepared_enabled) = ...;``. Only that name is accepted on that
  * type. clkh_take() hands it on instead, and a transition that succeeds empties
- * the old handle, so nothing is released twice. The release functions ignore
- * empty and error handles, so a failed constructor needs no special case.
+ * the old handle, so nothing is released twice. The cleanup skips an empty or
+ * error handle, so a failed constructor needs no special case; an explicit
+ * release, like the raw calls, takes a handle that holds something.
  */
 #define clkh_release(h)								\
 	(_Generic((typeof(h)){},						\
@@ -555,7 +595,8 @@ union __clkh_prepared_disabled_ref {
  * __free_clkh_prepared_disabled() - release at scope exit, for __free(clkh_prepared_disabled)
  * @r: address of the handle variable, of type &struct clkh_prepared_disabled
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(clkh_prepared_disabled) on
  * another state's handle, a void pointer or an int is an error in every build,
@@ -563,7 +604,8 @@ union __clkh_prepared_disabled_ref {
  */
 static inline void __free_clkh_prepared_disabled(union __clkh_prepared_disabled_ref r)
 {
-	clkh_prepared_disabled_release(r.h);
+	if (!IS_ERR_OR_NULL(__clkh_prepared_disabled_body(*r.h)))
+		clkh_prepared_disabled_release(r.h);
 }
 
 /*
@@ -578,7 +620,8 @@ union __clkh_prepared_enabled_ref {
  * __free_clkh_prepared_enabled() - release at scope exit, for __free(clkh_prepared_enabled)
  * @r: address of the handle variable, of type &struct clkh_prepared_enabled
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(clkh_prepared_enabled) on
  * another state's handle, a void pointer or an int is an error in every build,
@@ -586,7 +629,8 @@ union __clkh_prepared_enabled_ref {
  */
 static inline void __free_clkh_prepared_enabled(union __clkh_prepared_enabled_ref r)
 {
-	clkh_prepared_enabled_release(r.h);
+	if (!IS_ERR_OR_NULL(__clkh_prepared_enabled_body(*r.h)))
+		clkh_prepared_enabled_release(r.h);
 }
 
 /**

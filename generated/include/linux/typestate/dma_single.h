@@ -93,6 +93,43 @@ struct dmab_managed {
 };
 
 /**
+ * __dmab_ok() - the storage a call that succeeded puts in the handle it returns
+ * @body: the storage
+ *
+ * Says to the compiler what the kernel guarantees of any pointer to an object:
+ * it is neither NULL nor an ERR_PTR(). dmab_is_err() on the handle, and the
+ * test in a __free() cleanup, then fold away where the handle's origin is in
+ * view.
+ *
+ * Return: @body.
+ */
+static __always_inline struct dmab *__dmab_ok(struct dmab *body)
+{
+	if (IS_ERR_OR_NULL(body))
+		__builtin_unreachable();
+	return body;
+}
+
+/**
+ * __dmab_fail() - the error a call that failed puts in the handle it returns
+ * @err: the negative errno
+ *
+ * ERR_PTR(@err), saying to the compiler that @err is in [-MAX_ERRNO, -1], as
+ * every call this header makes promises when it fails (0 or a negative errno,
+ * the errors listed in the kernel-doc of each function below). dmab_is_err() on
+ * the handle then folds away on the error path too, as the test of the int the
+ * raw call returned would.
+ *
+ * Return: ERR_PTR(@err).
+ */
+static __always_inline void *__dmab_fail(long err)
+{
+	if (!IS_ERR_VALUE(err))
+		__builtin_unreachable();
+	return ERR_PTR(err);
+}
+
+/**
  * __dmab_unmapped_body() - storage behind a handle in state unmapped
  * @h: the handle
  *
@@ -241,7 +278,7 @@ static inline __must_check struct dmab_unmapped dmab_wrap_buffer(struct dmab *bo
 {
 	body->cpu_addr = cpu_addr;
 	body->size = size;
-	return (struct dmab_unmapped){ .body = body };
+	return (struct dmab_unmapped){ .body = __dmab_ok(body) };
 }
 
 /**
@@ -264,7 +301,7 @@ static inline __must_check struct dmab_mapped dmab_wrap_mapped(struct dmab *body
 	body->cpu_addr = NULL;
 	body->addr = addr;
 	body->size = size;
-	return (struct dmab_mapped){ .body = body };
+	return (struct dmab_mapped){ .body = __dmab_ok(body) };
 }
 
 /**
@@ -299,14 +336,14 @@ static inline __must_check struct dmab_managed dmab_map_new(struct dmab *body, s
 	addr = dma_map_single_attrs(dev, cpu_addr, size, dir, attrs);
 	ret = dma_mapping_error(dev, addr);
 	if (ret)
-		return (struct dmab_managed){ .body = ERR_PTR(ret) };
+		return (struct dmab_managed){ .body = __dmab_fail(ret) };
 	body->cpu_addr = cpu_addr;
 	body->size = size;
 	body->addr = addr;
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
-	return (struct dmab_managed){ .body = body };
+	return (struct dmab_managed){ .body = __dmab_ok(body) };
 }
 
 /**
@@ -339,13 +376,13 @@ static inline __must_check struct dmab_managed dmab_unmapped_map(struct dmab_unm
 				    attrs);
 	ret = dma_mapping_error(dev, addr);
 	if (ret)
-		return (struct dmab_managed){ .body = ERR_PTR(ret) };
+		return (struct dmab_managed){ .body = __dmab_fail(ret) };
 	body->addr = addr;
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct dmab_managed){ .body = body };
+	return (struct dmab_managed){ .body = __dmab_ok(body) };
 }
 
 /**
@@ -383,7 +420,7 @@ static inline __must_check struct dmab_unmapped dmab_managed_unmap(struct dmab_m
 	dma_unmap_single_attrs(body->dev, body->addr, body->size,
 			       body->dir, body->attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct dmab_unmapped){ .body = body };
+	return (struct dmab_unmapped){ .body = __dmab_ok(body) };
 }
 
 /**
@@ -402,9 +439,12 @@ static inline __must_check struct dmab_unmapped dmab_managed_unmap(struct dmab_m
 
 /**
  * dmab_managed_release() - release a handle in state managed
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
- * Undoes what the handle holds, in order: the mapping of mapping=managed.
+ * Undoes what the handle holds, in order: the mapping of mapping=managed. Like
+ * the raw calls, it tests nothing first: __free(dmab_managed) is the release
+ * that skips an empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -413,8 +453,6 @@ static inline void dmab_managed_release(struct dmab_managed *h)
 	struct dmab *body = __dmab_managed_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	dma_unmap_single_attrs(body->dev, body->addr, body->size,
 			       body->dir, body->attrs);
 }
@@ -431,8 +469,9 @@ static inline void dmab_managed_release(struct dmab_managed *h)
  * its state, e.g. ``struct dmab_managed h __free(dmab_managed) = ...;``. Only
  * that name is accepted on that type. dmab_take() hands it on instead, and a
  * transition that succeeds empties the old handle, so nothing is released
- * twice. The release functions ignore empty and error handles, so a failed
- * constructor needs no special case.
+ * twice. The cleanup skips an empty or error handle, so a failed constructor
+ * needs no special case; an explicit release, like the raw calls, takes a
+ * handle that holds something.
  */
 #define dmab_release(h)			\
 	(_Generic((typeof(h)){},	\
@@ -450,7 +489,8 @@ union __dmab_managed_ref {
  * __free_dmab_managed() - release at scope exit, for __free(dmab_managed)
  * @r: address of the handle variable, of type &struct dmab_managed
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(dmab_managed) on another
  * state's handle, a void pointer or an int is an error in every build, not a
@@ -458,7 +498,8 @@ union __dmab_managed_ref {
  */
 static inline void __free_dmab_managed(union __dmab_managed_ref r)
 {
-	dmab_managed_release(r.h);
+	if (!IS_ERR_OR_NULL(__dmab_managed_body(*r.h)))
+		dmab_managed_release(r.h);
 }
 
 /**

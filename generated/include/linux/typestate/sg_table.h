@@ -140,6 +140,42 @@ struct sgt_owned_managed {
 };
 
 /**
+ * __sgt_ok() - the storage a call that succeeded puts in the handle it returns
+ * @body: the storage
+ *
+ * Says to the compiler what the kernel guarantees of any pointer to an object:
+ * it is neither NULL nor an ERR_PTR(). sgt_is_err() on the handle, and the test
+ * in a __free() cleanup, then fold away where the handle's origin is in view.
+ *
+ * Return: @body.
+ */
+static __always_inline struct sgt *__sgt_ok(struct sgt *body)
+{
+	if (IS_ERR_OR_NULL(body))
+		__builtin_unreachable();
+	return body;
+}
+
+/**
+ * __sgt_fail() - the error a call that failed puts in the handle it returns
+ * @err: the negative errno
+ *
+ * ERR_PTR(@err), saying to the compiler that @err is in [-MAX_ERRNO, -1], as
+ * every call this header makes promises when it fails (0 or a negative errno,
+ * the errors listed in the kernel-doc of each function below). sgt_is_err() on
+ * the handle then folds away on the error path too, as the test of the int the
+ * raw call returned would.
+ *
+ * Return: ERR_PTR(@err).
+ */
+static __always_inline void *__sgt_fail(long err)
+{
+	if (!IS_ERR_VALUE(err))
+		__builtin_unreachable();
+	return ERR_PTR(err);
+}
+
+/**
  * __sgt_borrowed_unmapped_body() - storage behind a handle in state borrowed_unmapped
  * @h: the handle
  *
@@ -345,7 +381,7 @@ static inline __must_check struct sgt_borrowed_unmapped sgt_borrow_unmapped(stru
 									    struct sg_table *table)
 {
 	body->sgt = table;
-	return (struct sgt_borrowed_unmapped){ .body = body };
+	return (struct sgt_borrowed_unmapped){ .body = __sgt_ok(body) };
 }
 
 /**
@@ -366,7 +402,7 @@ static inline __must_check struct sgt_borrowed_mapped sgt_borrow_mapped(struct s
 									struct sg_table *table)
 {
 	body->sgt = table;
-	return (struct sgt_borrowed_mapped){ .body = body };
+	return (struct sgt_borrowed_mapped){ .body = __sgt_ok(body) };
 }
 
 /**
@@ -410,9 +446,9 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct
 							      UINT_MAX),
 							gfp);
 	if (ret)
-		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
+		return (struct sgt_owned_unmapped){ .body = __sgt_fail(ret) };
 	body->sgt = &body->table;
-	return (struct sgt_owned_unmapped){ .body = body };
+	return (struct sgt_owned_unmapped){ .body = __sgt_ok(body) };
 }
 
 /**
@@ -450,10 +486,10 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(stru
 	first = PTR_ALIGN_DOWN(buf, PAGE_SIZE);
 	n_pages = DIV_ROUND_UP(offset_in_page(buf) + size, PAGE_SIZE);
 	if (!size || !is_vmalloc_addr(buf))
-		return (struct sgt_owned_unmapped){ .body = ERR_PTR(-EINVAL) };
+		return (struct sgt_owned_unmapped){ .body = __sgt_fail(-EINVAL) };
 	pages = kvmalloc_array(n_pages, sizeof(*pages), gfp);
 	if (!pages)
-		return (struct sgt_owned_unmapped){ .body = ERR_PTR(-ENOMEM) };
+		return (struct sgt_owned_unmapped){ .body = __sgt_fail(-ENOMEM) };
 	for (i = 0; i < n_pages; i++)
 		pages[i] = vmalloc_to_page(first + i * PAGE_SIZE);
 	ret = sg_alloc_table_from_pages_segment(&body->table, pages, n_pages,
@@ -463,9 +499,9 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(stru
 						gfp);
 	kvfree(pages);
 	if (ret)
-		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
+		return (struct sgt_owned_unmapped){ .body = __sgt_fail(ret) };
 	body->sgt = &body->table;
-	return (struct sgt_owned_unmapped){ .body = body };
+	return (struct sgt_owned_unmapped){ .body = __sgt_ok(body) };
 }
 
 /**
@@ -504,24 +540,24 @@ static inline __must_check struct sgt_owned_managed sgt_new_mapped(struct sgt *b
 	int ret;
 
 	if (!n_pages)
-		return (struct sgt_owned_managed){ .body = ERR_PTR(-EINVAL) };
+		return (struct sgt_owned_managed){ .body = __sgt_fail(-EINVAL) };
 	ret = sg_alloc_table_from_pages_segment(&body->table, pages, n_pages,
 						offset, size,
 						min_t(size_t, dma_max_mapping_size(dev),
 						      UINT_MAX),
 						gfp);
 	if (ret)
-		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
+		return (struct sgt_owned_managed){ .body = __sgt_fail(ret) };
 	ret = dma_map_sgtable(dev, &body->table, dir, attrs);
 	if (ret) {
 		sg_free_table(&body->table);
-		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
+		return (struct sgt_owned_managed){ .body = __sgt_fail(ret) };
 	}
 	body->sgt = &body->table;
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
-	return (struct sgt_owned_managed){ .body = body };
+	return (struct sgt_owned_managed){ .body = __sgt_ok(body) };
 }
 
 /**
@@ -553,12 +589,12 @@ sgt_borrowed_unmapped_map(struct sgt_borrowed_unmapped *src, struct device *dev,
 
 	ret = dma_map_sgtable(dev, body->sgt, dir, attrs);
 	if (ret)
-		return (struct sgt_borrowed_managed){ .body = ERR_PTR(ret) };
+		return (struct sgt_borrowed_managed){ .body = __sgt_fail(ret) };
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct sgt_borrowed_managed){ .body = body };
+	return (struct sgt_borrowed_managed){ .body = __sgt_ok(body) };
 }
 
 /**
@@ -590,12 +626,12 @@ sgt_owned_unmapped_map(struct sgt_owned_unmapped *src, struct device *dev,
 
 	ret = dma_map_sgtable(dev, body->sgt, dir, attrs);
 	if (ret)
-		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
+		return (struct sgt_owned_managed){ .body = __sgt_fail(ret) };
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct sgt_owned_managed){ .body = body };
+	return (struct sgt_owned_managed){ .body = __sgt_ok(body) };
 }
 
 /**
@@ -638,7 +674,7 @@ sgt_borrowed_managed_unmap(struct sgt_borrowed_managed *src)
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct sgt_borrowed_unmapped){ .body = body };
+	return (struct sgt_borrowed_unmapped){ .body = __sgt_ok(body) };
 }
 
 /**
@@ -662,7 +698,7 @@ sgt_owned_managed_unmap(struct sgt_owned_managed *src)
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct sgt_owned_unmapped){ .body = body };
+	return (struct sgt_owned_unmapped){ .body = __sgt_ok(body) };
 }
 
 /**
@@ -683,9 +719,12 @@ sgt_owned_managed_unmap(struct sgt_owned_managed *src)
 
 /**
  * sgt_borrowed_managed_release() - release a handle in state borrowed_managed
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed.
+ * Like the raw calls, it tests nothing first: __free(sgt_borrowed_managed) is
+ * the release that skips an empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -694,17 +733,18 @@ static inline void sgt_borrowed_managed_release(struct sgt_borrowed_managed *h)
 	struct sgt *body = __sgt_borrowed_managed_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 }
 
 /**
  * sgt_owned_unmapped_release() - release a handle in state owned_unmapped
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
- * Undoes what the handle holds, in order: the table of ownership=owned.
+ * Undoes what the handle holds, in order: the table of ownership=owned. Like
+ * the raw calls, it tests nothing first: __free(sgt_owned_unmapped) is the
+ * release that skips an empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -713,17 +753,18 @@ static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
 	struct sgt *body = __sgt_owned_unmapped_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	sg_free_table(&body->table);
 }
 
 /**
  * sgt_owned_managed_release() - release a handle in state owned_managed
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed,
- * then the table of ownership=owned.
+ * then the table of ownership=owned. Like the raw calls, it tests nothing
+ * first: __free(sgt_owned_managed) is the release that skips an empty or error
+ * handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -732,8 +773,6 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
 	struct sgt *body = __sgt_owned_managed_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	sg_free_table(&body->table);
@@ -753,8 +792,9 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
  * its state, e.g. ``struct sgt_owned_managed h __free(sgt_owned_managed) =
  * ...;``. Only that name is accepted on that type. sgt_take() hands it on
  * instead, and a transition that succeeds empties the old handle, so nothing is
- * released twice. The release functions ignore empty and error handles, so a
- * failed constructor needs no special case.
+ * released twice. The cleanup skips an empty or error handle, so a failed
+ * constructor needs no special case; an explicit release, like the raw calls,
+ * takes a handle that holds something.
  */
 #define sgt_release(h)								\
 	(_Generic((typeof(h)){},						\
@@ -774,7 +814,8 @@ union __sgt_borrowed_managed_ref {
  * __free_sgt_borrowed_managed() - release at scope exit, for __free(sgt_borrowed_managed)
  * @r: address of the handle variable, of type &struct sgt_borrowed_managed
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(sgt_borrowed_managed) on
  * another state's handle, a void pointer or an int is an error in every build,
@@ -782,7 +823,8 @@ union __sgt_borrowed_managed_ref {
  */
 static inline void __free_sgt_borrowed_managed(union __sgt_borrowed_managed_ref r)
 {
-	sgt_borrowed_managed_release(r.h);
+	if (!IS_ERR_OR_NULL(__sgt_borrowed_managed_body(*r.h)))
+		sgt_borrowed_managed_release(r.h);
 }
 
 /*
@@ -797,7 +839,8 @@ union __sgt_owned_unmapped_ref {
  * __free_sgt_owned_unmapped() - release at scope exit, for __free(sgt_owned_unmapped)
  * @r: address of the handle variable, of type &struct sgt_owned_unmapped
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(sgt_owned_unmapped) on another
  * state's handle, a void pointer or an int is an error in every build, not a
@@ -805,7 +848,8 @@ union __sgt_owned_unmapped_ref {
  */
 static inline void __free_sgt_owned_unmapped(union __sgt_owned_unmapped_ref r)
 {
-	sgt_owned_unmapped_release(r.h);
+	if (!IS_ERR_OR_NULL(__sgt_owned_unmapped_body(*r.h)))
+		sgt_owned_unmapped_release(r.h);
 }
 
 /*
@@ -820,7 +864,8 @@ union __sgt_owned_managed_ref {
  * __free_sgt_owned_managed() - release at scope exit, for __free(sgt_owned_managed)
  * @r: address of the handle variable, of type &struct sgt_owned_managed
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(sgt_owned_managed) on another
  * state's handle, a void pointer or an int is an error in every build, not a
@@ -828,7 +873,8 @@ union __sgt_owned_managed_ref {
  */
 static inline void __free_sgt_owned_managed(union __sgt_owned_managed_ref r)
 {
-	sgt_owned_managed_release(r.h);
+	if (!IS_ERR_OR_NULL(__sgt_owned_managed_body(*r.h)))
+		sgt_owned_managed_release(r.h);
 }
 
 /**
