@@ -32,6 +32,9 @@ VARIANTS = [
      [(r"\n\tbody->(?:dev|dir|attrs) = \w+;", "")]),
     ("e", "release without the NULL/ERR_PTR() test",
      [(r"\n\tif \(IS_ERR_OR_NULL\(body\)\)\n\t\treturn;", "")]),
+    ("f", "without the range hints (`__<prefix>_assume_body()`, "
+     "`__<prefix>_assume_errno()`): what they save is negative here",
+     [(r"\n\t__\w+_assume_(?:body\(body\)|errno\(ret\));", "")]),
 ]
 
 

@@ -234,12 +234,11 @@ def _env():
 _RETURN_ERR = re.compile(r"^(\s*)return ERR_PTR\((.*)\);$", re.M)
 
 
-def _err_return(text, ctype, fail="ERR_PTR"):
+def _err_return(text, ctype):
     """A snippet's ``return ERR_PTR(e);`` returns a handle that holds the
-    error: handles are values, not pointers.  ``fail`` makes the pointer
-    (the header's __<prefix>_fail(), whose range the compiler knows)."""
+    error: handles are values, not pointers."""
     return _RETURN_ERR.sub(
-        lambda m: f"{m.group(1)}return ({ctype}){{ .body = {fail}({m.group(2)}) }};",
+        lambda m: f"{m.group(1)}return ({ctype}){{ .body = ERR_PTR({m.group(2)}) }};",
         text)
 
 

@@ -84,40 +84,33 @@ struct clkh_prepared_enabled {
 };
 
 /**
- * __clkh_ok() - the storage a call that succeeded puts in the handle it returns
- * @body: the storage
+ * __clkh_assume_body() - tell the compiler that @body points to storage
+ * @body: the storage a handle will point into
  *
- * Says to the compiler what the kernel guarantees of any pointer to an object:
- * it is neither NULL nor an ERR_PTR(). clkh_is_err() on the handle, and the
- * test in a __free() cleanup, then fold away where the handle's origin is in
- * view.
- *
- * Return: @body.
+ * A pointer to an object is neither NULL nor an ERR_PTR(), as the kernel
+ * guarantees. Said here, before a call returns a handle that holds @body, it
+ * lets clkh_is_err() on that handle, and the test in a __free() cleanup, fold
+ * away where the handle's origin is in view. It generates no code.
  */
-static __always_inline struct clkh *__clkh_ok(struct clkh *body)
+static __always_inline void __clkh_assume_body(const struct clkh *body)
 {
 	if (IS_ERR_OR_NULL(body))
 		__builtin_unreachable();
-	return body;
 }
 
 /**
- * __clkh_fail() - the error a call that failed puts in the handle it returns
- * @err: the negative errno
+ * __clkh_assume_errno() - tell the compiler that @ret is 0 or a negative errno
+ * @ret: what a call this header makes returned
  *
- * ERR_PTR(@err), saying to the compiler that @err is in [-MAX_ERRNO, -1], as
- * every call this header makes promises when it fails (0 or a negative errno,
- * the errors listed in the kernel-doc of each function below). clkh_is_err() on
- * the handle then folds away on the error path too, as the test of the int the
- * raw call returned would.
- *
- * Return: ERR_PTR(@err).
+ * Every call this header makes returns 0 or a negative errno in [-MAX_ERRNO,
+ * -1] (the errors in the kernel-doc of each function below). Said here, it lets
+ * clkh_is_err() on the handle that holds ERR_PTR(@ret) fold to the test of @ret
+ * itself, as in the raw code. It generates no code.
  */
-static __always_inline void *__clkh_fail(long err)
+static __always_inline void __clkh_assume_errno(long ret)
 {
-	if (!IS_ERR_VALUE(err))
+	if (ret && !IS_ERR_VALUE(ret))
 		__builtin_unreachable();
-	return ERR_PTR(err);
 }
 
 /**
@@ -269,8 +262,9 @@ __clkh_prepared_enabled_take(struct clkh_prepared_enabled *h)
 static inline __must_check struct clkh_unprepared_disabled clkh_wrap(struct clkh *body,
 								     struct clk *c)
 {
+	__clkh_assume_body(body);
 	body->clk = c;
-	return (struct clkh_unprepared_disabled){ .body = __clkh_ok(body) };
+	return (struct clkh_unprepared_disabled){ .body = body };
 }
 
 /**
@@ -294,11 +288,13 @@ clkh_unprepared_disabled_prepare(struct clkh_unprepared_disabled *src)
 	struct clkh *body = __clkh_unprepared_disabled_body(*src);
 	int ret;
 
+	__clkh_assume_body(body);
 	ret = clk_prepare(body->clk);
+	__clkh_assume_errno(ret);
 	if (ret)
-		return (struct clkh_prepared_disabled){ .body = __clkh_fail(ret) };
+		return (struct clkh_prepared_disabled){ .body = ERR_PTR(ret) };
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct clkh_prepared_disabled){ .body = __clkh_ok(body) };
+	return (struct clkh_prepared_disabled){ .body = body };
 }
 
 /**
@@ -336,11 +332,13 @@ clkh_prepared_disabled_enable(struct clkh_prepared_disabled *src)
 	struct clkh *body = __clkh_prepared_disabled_body(*src);
 	int ret;
 
+	__clkh_assume_body(body);
 	ret = clk_enable(body->clk);
+	__clkh_assume_errno(ret);
 	if (ret)
-		return (struct clkh_prepared_enabled){ .body = __clkh_fail(ret) };
+		return (struct clkh_prepared_enabled){ .body = ERR_PTR(ret) };
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct clkh_prepared_enabled){ .body = __clkh_ok(body) };
+	return (struct clkh_prepared_enabled){ .body = body };
 }
 
 /**
@@ -372,9 +370,10 @@ clkh_prepared_enabled_disable(struct clkh_prepared_enabled *src)
 {
 	struct clkh *body = __clkh_prepared_enabled_body(*src);
 
+	__clkh_assume_body(body);
 	clk_disable(body->clk);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct clkh_prepared_disabled){ .body = __clkh_ok(body) };
+	return (struct clkh_prepared_disabled){ .body = body };
 }
 
 /**
@@ -406,9 +405,10 @@ clkh_prepared_disabled_unprepare(struct clkh_prepared_disabled *src)
 {
 	struct clkh *body = __clkh_prepared_disabled_body(*src);
 
+	__clkh_assume_body(body);
 	clk_unprepare(body->clk);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct clkh_unprepared_disabled){ .body = __clkh_ok(body) };
+	return (struct clkh_unprepared_disabled){ .body = body };
 }
 
 /**

@@ -93,40 +93,33 @@ struct dmab_managed {
 };
 
 /**
- * __dmab_ok() - the storage a call that succeeded puts in the handle it returns
- * @body: the storage
+ * __dmab_assume_body() - tell the compiler that @body points to storage
+ * @body: the storage a handle will point into
  *
- * Says to the compiler what the kernel guarantees of any pointer to an object:
- * it is neither NULL nor an ERR_PTR(). dmab_is_err() on the handle, and the
- * test in a __free() cleanup, then fold away where the handle's origin is in
- * view.
- *
- * Return: @body.
+ * A pointer to an object is neither NULL nor an ERR_PTR(), as the kernel
+ * guarantees. Said here, before a call returns a handle that holds @body, it
+ * lets dmab_is_err() on that handle, and the test in a __free() cleanup, fold
+ * away where the handle's origin is in view. It generates no code.
  */
-static __always_inline struct dmab *__dmab_ok(struct dmab *body)
+static __always_inline void __dmab_assume_body(const struct dmab *body)
 {
 	if (IS_ERR_OR_NULL(body))
 		__builtin_unreachable();
-	return body;
 }
 
 /**
- * __dmab_fail() - the error a call that failed puts in the handle it returns
- * @err: the negative errno
+ * __dmab_assume_errno() - tell the compiler that @ret is 0 or a negative errno
+ * @ret: what a call this header makes returned
  *
- * ERR_PTR(@err), saying to the compiler that @err is in [-MAX_ERRNO, -1], as
- * every call this header makes promises when it fails (0 or a negative errno,
- * the errors listed in the kernel-doc of each function below). dmab_is_err() on
- * the handle then folds away on the error path too, as the test of the int the
- * raw call returned would.
- *
- * Return: ERR_PTR(@err).
+ * Every call this header makes returns 0 or a negative errno in [-MAX_ERRNO,
+ * -1] (the errors in the kernel-doc of each function below). Said here, it lets
+ * dmab_is_err() on the handle that holds ERR_PTR(@ret) fold to the test of @ret
+ * itself, as in the raw code. It generates no code.
  */
-static __always_inline void *__dmab_fail(long err)
+static __always_inline void __dmab_assume_errno(long ret)
 {
-	if (!IS_ERR_VALUE(err))
+	if (ret && !IS_ERR_VALUE(ret))
 		__builtin_unreachable();
-	return ERR_PTR(err);
 }
 
 /**
@@ -276,9 +269,10 @@ static inline struct dmab_managed __dmab_managed_take(struct dmab_managed *h)
 static inline __must_check struct dmab_unmapped dmab_wrap_buffer(struct dmab *body, void *cpu_addr,
 								 size_t size)
 {
+	__dmab_assume_body(body);
 	body->cpu_addr = cpu_addr;
 	body->size = size;
-	return (struct dmab_unmapped){ .body = __dmab_ok(body) };
+	return (struct dmab_unmapped){ .body = body };
 }
 
 /**
@@ -298,10 +292,11 @@ static inline __must_check struct dmab_unmapped dmab_wrap_buffer(struct dmab *bo
 static inline __must_check struct dmab_mapped dmab_wrap_mapped(struct dmab *body, dma_addr_t addr,
 							       size_t size)
 {
+	__dmab_assume_body(body);
 	body->cpu_addr = NULL;
 	body->addr = addr;
 	body->size = size;
-	return (struct dmab_mapped){ .body = __dmab_ok(body) };
+	return (struct dmab_mapped){ .body = body };
 }
 
 /**
@@ -333,17 +328,19 @@ static inline __must_check struct dmab_managed dmab_map_new(struct dmab *body, s
 	dma_addr_t addr;
 	int ret;
 
+	__dmab_assume_body(body);
 	addr = dma_map_single_attrs(dev, cpu_addr, size, dir, attrs);
 	ret = dma_mapping_error(dev, addr);
+	__dmab_assume_errno(ret);
 	if (ret)
-		return (struct dmab_managed){ .body = __dmab_fail(ret) };
+		return (struct dmab_managed){ .body = ERR_PTR(ret) };
 	body->cpu_addr = cpu_addr;
 	body->size = size;
 	body->addr = addr;
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
-	return (struct dmab_managed){ .body = __dmab_ok(body) };
+	return (struct dmab_managed){ .body = body };
 }
 
 /**
@@ -372,17 +369,19 @@ static inline __must_check struct dmab_managed dmab_unmapped_map(struct dmab_unm
 	dma_addr_t addr;
 	int ret;
 
+	__dmab_assume_body(body);
 	addr = dma_map_single_attrs(dev, body->cpu_addr, body->size, dir,
 				    attrs);
 	ret = dma_mapping_error(dev, addr);
+	__dmab_assume_errno(ret);
 	if (ret)
-		return (struct dmab_managed){ .body = __dmab_fail(ret) };
+		return (struct dmab_managed){ .body = ERR_PTR(ret) };
 	body->addr = addr;
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct dmab_managed){ .body = __dmab_ok(body) };
+	return (struct dmab_managed){ .body = body };
 }
 
 /**
@@ -417,10 +416,11 @@ static inline __must_check struct dmab_unmapped dmab_managed_unmap(struct dmab_m
 {
 	struct dmab *body = __dmab_managed_body(*src);
 
+	__dmab_assume_body(body);
 	dma_unmap_single_attrs(body->dev, body->addr, body->size,
 			       body->dir, body->attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct dmab_unmapped){ .body = __dmab_ok(body) };
+	return (struct dmab_unmapped){ .body = body };
 }
 
 /**

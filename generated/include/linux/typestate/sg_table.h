@@ -140,39 +140,33 @@ struct sgt_owned_managed {
 };
 
 /**
- * __sgt_ok() - the storage a call that succeeded puts in the handle it returns
- * @body: the storage
+ * __sgt_assume_body() - tell the compiler that @body points to storage
+ * @body: the storage a handle will point into
  *
- * Says to the compiler what the kernel guarantees of any pointer to an object:
- * it is neither NULL nor an ERR_PTR(). sgt_is_err() on the handle, and the test
- * in a __free() cleanup, then fold away where the handle's origin is in view.
- *
- * Return: @body.
+ * A pointer to an object is neither NULL nor an ERR_PTR(), as the kernel
+ * guarantees. Said here, before a call returns a handle that holds @body, it
+ * lets sgt_is_err() on that handle, and the test in a __free() cleanup, fold
+ * away where the handle's origin is in view. It generates no code.
  */
-static __always_inline struct sgt *__sgt_ok(struct sgt *body)
+static __always_inline void __sgt_assume_body(const struct sgt *body)
 {
 	if (IS_ERR_OR_NULL(body))
 		__builtin_unreachable();
-	return body;
 }
 
 /**
- * __sgt_fail() - the error a call that failed puts in the handle it returns
- * @err: the negative errno
+ * __sgt_assume_errno() - tell the compiler that @ret is 0 or a negative errno
+ * @ret: what a call this header makes returned
  *
- * ERR_PTR(@err), saying to the compiler that @err is in [-MAX_ERRNO, -1], as
- * every call this header makes promises when it fails (0 or a negative errno,
- * the errors listed in the kernel-doc of each function below). sgt_is_err() on
- * the handle then folds away on the error path too, as the test of the int the
- * raw call returned would.
- *
- * Return: ERR_PTR(@err).
+ * Every call this header makes returns 0 or a negative errno in [-MAX_ERRNO,
+ * -1] (the errors in the kernel-doc of each function below). Said here, it lets
+ * sgt_is_err() on the handle that holds ERR_PTR(@ret) fold to the test of @ret
+ * itself, as in the raw code. It generates no code.
  */
-static __always_inline void *__sgt_fail(long err)
+static __always_inline void __sgt_assume_errno(long ret)
 {
-	if (!IS_ERR_VALUE(err))
+	if (ret && !IS_ERR_VALUE(ret))
 		__builtin_unreachable();
-	return ERR_PTR(err);
 }
 
 /**
@@ -380,8 +374,9 @@ static inline struct sgt_owned_managed __sgt_owned_managed_take(struct sgt_owned
 static inline __must_check struct sgt_borrowed_unmapped sgt_borrow_unmapped(struct sgt *body,
 									    struct sg_table *table)
 {
+	__sgt_assume_body(body);
 	body->sgt = table;
-	return (struct sgt_borrowed_unmapped){ .body = __sgt_ok(body) };
+	return (struct sgt_borrowed_unmapped){ .body = body };
 }
 
 /**
@@ -401,8 +396,9 @@ static inline __must_check struct sgt_borrowed_unmapped sgt_borrow_unmapped(stru
 static inline __must_check struct sgt_borrowed_mapped sgt_borrow_mapped(struct sgt *body,
 									struct sg_table *table)
 {
+	__sgt_assume_body(body);
 	body->sgt = table;
-	return (struct sgt_borrowed_mapped){ .body = __sgt_ok(body) };
+	return (struct sgt_borrowed_mapped){ .body = body };
 }
 
 /**
@@ -437,6 +433,7 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct
 {
 	int ret;
 
+	__sgt_assume_body(body);
 	if (!n_pages)
 		ret = -EINVAL;
 	else
@@ -445,10 +442,11 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct
 							min_t(size_t, dma_max_mapping_size(dev),
 							      UINT_MAX),
 							gfp);
+	__sgt_assume_errno(ret);
 	if (ret)
-		return (struct sgt_owned_unmapped){ .body = __sgt_fail(ret) };
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
 	body->sgt = &body->table;
-	return (struct sgt_owned_unmapped){ .body = __sgt_ok(body) };
+	return (struct sgt_owned_unmapped){ .body = body };
 }
 
 /**
@@ -483,13 +481,14 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(stru
 	unsigned int i;
 	int ret;
 
+	__sgt_assume_body(body);
 	first = PTR_ALIGN_DOWN(buf, PAGE_SIZE);
 	n_pages = DIV_ROUND_UP(offset_in_page(buf) + size, PAGE_SIZE);
 	if (!size || !is_vmalloc_addr(buf))
-		return (struct sgt_owned_unmapped){ .body = __sgt_fail(-EINVAL) };
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(-EINVAL) };
 	pages = kvmalloc_array(n_pages, sizeof(*pages), gfp);
 	if (!pages)
-		return (struct sgt_owned_unmapped){ .body = __sgt_fail(-ENOMEM) };
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(-ENOMEM) };
 	for (i = 0; i < n_pages; i++)
 		pages[i] = vmalloc_to_page(first + i * PAGE_SIZE);
 	ret = sg_alloc_table_from_pages_segment(&body->table, pages, n_pages,
@@ -498,10 +497,11 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(stru
 						      UINT_MAX),
 						gfp);
 	kvfree(pages);
+	__sgt_assume_errno(ret);
 	if (ret)
-		return (struct sgt_owned_unmapped){ .body = __sgt_fail(ret) };
+		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
 	body->sgt = &body->table;
-	return (struct sgt_owned_unmapped){ .body = __sgt_ok(body) };
+	return (struct sgt_owned_unmapped){ .body = body };
 }
 
 /**
@@ -539,25 +539,27 @@ static inline __must_check struct sgt_owned_managed sgt_new_mapped(struct sgt *b
 {
 	int ret;
 
+	__sgt_assume_body(body);
 	if (!n_pages)
-		return (struct sgt_owned_managed){ .body = __sgt_fail(-EINVAL) };
+		return (struct sgt_owned_managed){ .body = ERR_PTR(-EINVAL) };
 	ret = sg_alloc_table_from_pages_segment(&body->table, pages, n_pages,
 						offset, size,
 						min_t(size_t, dma_max_mapping_size(dev),
 						      UINT_MAX),
 						gfp);
 	if (ret)
-		return (struct sgt_owned_managed){ .body = __sgt_fail(ret) };
+		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	ret = dma_map_sgtable(dev, &body->table, dir, attrs);
+	__sgt_assume_errno(ret);
 	if (ret) {
 		sg_free_table(&body->table);
-		return (struct sgt_owned_managed){ .body = __sgt_fail(ret) };
+		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	}
 	body->sgt = &body->table;
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
-	return (struct sgt_owned_managed){ .body = __sgt_ok(body) };
+	return (struct sgt_owned_managed){ .body = body };
 }
 
 /**
@@ -587,14 +589,16 @@ sgt_borrowed_unmapped_map(struct sgt_borrowed_unmapped *src, struct device *dev,
 	struct sgt *body = __sgt_borrowed_unmapped_body(*src);
 	int ret;
 
+	__sgt_assume_body(body);
 	ret = dma_map_sgtable(dev, body->sgt, dir, attrs);
+	__sgt_assume_errno(ret);
 	if (ret)
-		return (struct sgt_borrowed_managed){ .body = __sgt_fail(ret) };
+		return (struct sgt_borrowed_managed){ .body = ERR_PTR(ret) };
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct sgt_borrowed_managed){ .body = __sgt_ok(body) };
+	return (struct sgt_borrowed_managed){ .body = body };
 }
 
 /**
@@ -624,14 +628,16 @@ sgt_owned_unmapped_map(struct sgt_owned_unmapped *src, struct device *dev,
 	struct sgt *body = __sgt_owned_unmapped_body(*src);
 	int ret;
 
+	__sgt_assume_body(body);
 	ret = dma_map_sgtable(dev, body->sgt, dir, attrs);
+	__sgt_assume_errno(ret);
 	if (ret)
-		return (struct sgt_owned_managed){ .body = __sgt_fail(ret) };
+		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	body->dev = dev;
 	body->dir = dir;
 	body->attrs = attrs;
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct sgt_owned_managed){ .body = __sgt_ok(body) };
+	return (struct sgt_owned_managed){ .body = body };
 }
 
 /**
@@ -671,10 +677,11 @@ sgt_borrowed_managed_unmap(struct sgt_borrowed_managed *src)
 {
 	struct sgt *body = __sgt_borrowed_managed_body(*src);
 
+	__sgt_assume_body(body);
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct sgt_borrowed_unmapped){ .body = __sgt_ok(body) };
+	return (struct sgt_borrowed_unmapped){ .body = body };
 }
 
 /**
@@ -695,10 +702,11 @@ sgt_owned_managed_unmap(struct sgt_owned_managed *src)
 {
 	struct sgt *body = __sgt_owned_managed_body(*src);
 
+	__sgt_assume_body(body);
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
-	return (struct sgt_owned_unmapped){ .body = __sgt_ok(body) };
+	return (struct sgt_owned_unmapped){ .body = body };
 }
 
 /**
