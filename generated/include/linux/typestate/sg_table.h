@@ -146,7 +146,8 @@ struct sgt_owned_managed {
  * A pointer to an object is neither NULL nor an ERR_PTR(), as the kernel
  * guarantees. Said here, before a call returns a handle that holds @body, it
  * lets sgt_is_err() on that handle, and the test in a __free() cleanup, fold
- * away where the handle's origin is in view. It generates no code.
+ * away where the handle's origin is in view. It generates no code, but under
+ * CONFIG_UBSAN_UNREACHABLE, which checks it.
  */
 static __always_inline void __sgt_assume_body(const struct sgt *body)
 {
@@ -161,7 +162,8 @@ static __always_inline void __sgt_assume_body(const struct sgt *body)
  * Every call this header makes returns 0 or a negative errno in [-MAX_ERRNO,
  * -1] (the errors in the kernel-doc of each function below). Said here, it lets
  * sgt_is_err() on the handle that holds ERR_PTR(@ret) fold to the test of @ret
- * itself, as in the raw code. It generates no code.
+ * itself, as in the raw code. It generates no code, but under
+ * CONFIG_UBSAN_UNREACHABLE, which checks it.
  */
 static __always_inline void __sgt_assume_errno(long ret)
 {
