@@ -107,14 +107,13 @@ q << rel.q;
 for x in q:
     releases[key(x)] = x.line
 
-// Handles handed on whole, which an error handle may be untested: returned
-// or moved out.  Not released: an explicit release, like the raw calls,
-// tests nothing first (only a __free() cleanup skips an error handle).
+// Handles handed on whole, which an error handle may be untested: returned,
+// moved out or released (a release ignores an error handle).
 @handed depends on report || org@
 expression H;
 position q;
 @@
-sgt_take(H@q)
+\( sgt_take(H@q) \| sgt_release(H@q) \)
 
 @script:python depends on report || org@
 q << handed.q;

@@ -525,12 +525,12 @@ clkh_prepared_enabled_disable_unprepare(struct clkh_prepared_enabled *src)
 
 /**
  * clkh_prepared_disabled_release() - release a handle in state prepared_disabled
- * @h: address of the handle variable, emptied; it must hold a handle, not be
- * empty or hold an error
+ * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
- * Undoes what the handle holds, in order: the prepare of prepare=prepared. Like
- * the raw calls, it tests nothing first: __free(clkh_prepared_disabled) is the
- * release that skips an empty or error handle.
+ * Undoes what the handle holds, in order: the prepare of prepare=prepared. The
+ * test of an empty or error handle folds away where the handle's origin is in
+ * view (a local); a handle kept in a driver struct keeps it, and a second
+ * release, or one after a failed transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -539,18 +539,20 @@ static inline void clkh_prepared_disabled_release(struct clkh_prepared_disabled 
 	struct clkh *body = __clkh_prepared_disabled_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
+	if (IS_ERR_OR_NULL(body))
+		return;
 	clk_unprepare(body->clk);
 }
 
 /**
  * clkh_prepared_enabled_release() - release a handle in state prepared_enabled
- * @h: address of the handle variable, emptied; it must hold a handle, not be
- * empty or hold an error
+ * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the enable of enable=enabled, then
- * the prepare of prepare=prepared. Like the raw calls, it tests nothing first:
- * __free(clkh_prepared_enabled) is the release that skips an empty or error
- * handle.
+ * the prepare of prepare=prepared. The test of an empty or error handle folds
+ * away where the handle's origin is in view (a local); a handle kept in a
+ * driver struct keeps it, and a second release, or one after a failed
+ * transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -559,6 +561,8 @@ static inline void clkh_prepared_enabled_release(struct clkh_prepared_enabled *h
 	struct clkh *body = __clkh_prepared_enabled_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
+	if (IS_ERR_OR_NULL(body))
+		return;
 	clk_disable(body->clk);
 	clk_unprepare(body->clk);
 }
@@ -576,9 +580,8 @@ static inline void clkh_prepared_enabled_release(struct clkh_prepared_enabled *h
  * its state, e.g. ``struct clkh_prepared_enabled h
  * __free(clkh_prepared_enabled) = ...;``. Only that name is accepted on that
  * type. clkh_take() hands it on instead, and a transition that succeeds empties
- * the old handle, so nothing is released twice. The cleanup skips an empty or
- * error handle, so a failed constructor needs no special case; an explicit
- * release, like the raw calls, takes a handle that holds something.
+ * the old handle, so nothing is released twice. The release functions ignore
+ * empty and error handles, so a failed constructor needs no special case.
  */
 #define clkh_release(h)								\
 	(_Generic((typeof(h)){},						\
@@ -597,8 +600,7 @@ union __clkh_prepared_disabled_ref {
  * __free_clkh_prepared_disabled() - release at scope exit, for __free(clkh_prepared_disabled)
  * @r: address of the handle variable, of type &struct clkh_prepared_disabled
  *
- * __free() calls this with the address of the variable it annotates; it
- * releases the handle unless the variable is empty or holds an error. Unlike a
+ * __free() calls this with the address of the variable it annotates. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(clkh_prepared_disabled) on
  * another state's handle, a void pointer or an int is an error in every build,
@@ -606,8 +608,7 @@ union __clkh_prepared_disabled_ref {
  */
 static inline void __free_clkh_prepared_disabled(union __clkh_prepared_disabled_ref r)
 {
-	if (!IS_ERR_OR_NULL(__clkh_prepared_disabled_body(*r.h)))
-		clkh_prepared_disabled_release(r.h);
+	clkh_prepared_disabled_release(r.h);
 }
 
 /*
@@ -622,8 +623,7 @@ union __clkh_prepared_enabled_ref {
  * __free_clkh_prepared_enabled() - release at scope exit, for __free(clkh_prepared_enabled)
  * @r: address of the handle variable, of type &struct clkh_prepared_enabled
  *
- * __free() calls this with the address of the variable it annotates; it
- * releases the handle unless the variable is empty or holds an error. Unlike a
+ * __free() calls this with the address of the variable it annotates. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(clkh_prepared_enabled) on
  * another state's handle, a void pointer or an int is an error in every build,
@@ -631,8 +631,7 @@ union __clkh_prepared_enabled_ref {
  */
 static inline void __free_clkh_prepared_enabled(union __clkh_prepared_enabled_ref r)
 {
-	if (!IS_ERR_OR_NULL(__clkh_prepared_enabled_body(*r.h)))
-		clkh_prepared_enabled_release(r.h);
+	clkh_prepared_enabled_release(r.h);
 }
 
 /**

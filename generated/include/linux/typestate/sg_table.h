@@ -729,12 +729,12 @@ sgt_owned_managed_unmap(struct sgt_owned_managed *src)
 
 /**
  * sgt_borrowed_managed_release() - release a handle in state borrowed_managed
- * @h: address of the handle variable, emptied; it must hold a handle, not be
- * empty or hold an error
+ * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed.
- * Like the raw calls, it tests nothing first: __free(sgt_borrowed_managed) is
- * the release that skips an empty or error handle.
+ * The test of an empty or error handle folds away where the handle's origin is
+ * in view (a local); a handle kept in a driver struct keeps it, and a second
+ * release, or one after a failed transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -743,18 +743,20 @@ static inline void sgt_borrowed_managed_release(struct sgt_borrowed_managed *h)
 	struct sgt *body = __sgt_borrowed_managed_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
+	if (IS_ERR_OR_NULL(body))
+		return;
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 }
 
 /**
  * sgt_owned_unmapped_release() - release a handle in state owned_unmapped
- * @h: address of the handle variable, emptied; it must hold a handle, not be
- * empty or hold an error
+ * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
- * Undoes what the handle holds, in order: the table of ownership=owned. Like
- * the raw calls, it tests nothing first: __free(sgt_owned_unmapped) is the
- * release that skips an empty or error handle.
+ * Undoes what the handle holds, in order: the table of ownership=owned. The
+ * test of an empty or error handle folds away where the handle's origin is in
+ * view (a local); a handle kept in a driver struct keeps it, and a second
+ * release, or one after a failed transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -763,18 +765,20 @@ static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
 	struct sgt *body = __sgt_owned_unmapped_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
+	if (IS_ERR_OR_NULL(body))
+		return;
 	sg_free_table(&body->table);
 }
 
 /**
  * sgt_owned_managed_release() - release a handle in state owned_managed
- * @h: address of the handle variable, emptied; it must hold a handle, not be
- * empty or hold an error
+ * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed,
- * then the table of ownership=owned. Like the raw calls, it tests nothing
- * first: __free(sgt_owned_managed) is the release that skips an empty or error
- * handle.
+ * then the table of ownership=owned. The test of an empty or error handle folds
+ * away where the handle's origin is in view (a local); a handle kept in a
+ * driver struct keeps it, and a second release, or one after a failed
+ * transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -783,6 +787,8 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
 	struct sgt *body = __sgt_owned_managed_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
+	if (IS_ERR_OR_NULL(body))
+		return;
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	sg_free_table(&body->table);
@@ -802,9 +808,8 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
  * its state, e.g. ``struct sgt_owned_managed h __free(sgt_owned_managed) =
  * ...;``. Only that name is accepted on that type. sgt_take() hands it on
  * instead, and a transition that succeeds empties the old handle, so nothing is
- * released twice. The cleanup skips an empty or error handle, so a failed
- * constructor needs no special case; an explicit release, like the raw calls,
- * takes a handle that holds something.
+ * released twice. The release functions ignore empty and error handles, so a
+ * failed constructor needs no special case.
  */
 #define sgt_release(h)								\
 	(_Generic((typeof(h)){},						\
@@ -824,8 +829,7 @@ union __sgt_borrowed_managed_ref {
  * __free_sgt_borrowed_managed() - release at scope exit, for __free(sgt_borrowed_managed)
  * @r: address of the handle variable, of type &struct sgt_borrowed_managed
  *
- * __free() calls this with the address of the variable it annotates; it
- * releases the handle unless the variable is empty or holds an error. Unlike a
+ * __free() calls this with the address of the variable it annotates. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(sgt_borrowed_managed) on
  * another state's handle, a void pointer or an int is an error in every build,
@@ -833,8 +837,7 @@ union __sgt_borrowed_managed_ref {
  */
 static inline void __free_sgt_borrowed_managed(union __sgt_borrowed_managed_ref r)
 {
-	if (!IS_ERR_OR_NULL(__sgt_borrowed_managed_body(*r.h)))
-		sgt_borrowed_managed_release(r.h);
+	sgt_borrowed_managed_release(r.h);
 }
 
 /*
@@ -849,8 +852,7 @@ union __sgt_owned_unmapped_ref {
  * __free_sgt_owned_unmapped() - release at scope exit, for __free(sgt_owned_unmapped)
  * @r: address of the handle variable, of type &struct sgt_owned_unmapped
  *
- * __free() calls this with the address of the variable it annotates; it
- * releases the handle unless the variable is empty or holds an error. Unlike a
+ * __free() calls this with the address of the variable it annotates. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(sgt_owned_unmapped) on another
  * state's handle, a void pointer or an int is an error in every build, not a
@@ -858,8 +860,7 @@ union __sgt_owned_unmapped_ref {
  */
 static inline void __free_sgt_owned_unmapped(union __sgt_owned_unmapped_ref r)
 {
-	if (!IS_ERR_OR_NULL(__sgt_owned_unmapped_body(*r.h)))
-		sgt_owned_unmapped_release(r.h);
+	sgt_owned_unmapped_release(r.h);
 }
 
 /*
@@ -874,8 +875,7 @@ union __sgt_owned_managed_ref {
  * __free_sgt_owned_managed() - release at scope exit, for __free(sgt_owned_managed)
  * @r: address of the handle variable, of type &struct sgt_owned_managed
  *
- * __free() calls this with the address of the variable it annotates; it
- * releases the handle unless the variable is empty or holds an error. Unlike a
+ * __free() calls this with the address of the variable it annotates. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(sgt_owned_managed) on another
  * state's handle, a void pointer or an int is an error in every build, not a
@@ -883,8 +883,7 @@ union __sgt_owned_managed_ref {
  */
 static inline void __free_sgt_owned_managed(union __sgt_owned_managed_ref r)
 {
-	if (!IS_ERR_OR_NULL(__sgt_owned_managed_body(*r.h)))
-		sgt_owned_managed_release(r.h);
+	sgt_owned_managed_release(r.h);
 }
 
 /**
