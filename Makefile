@@ -51,8 +51,10 @@ HEADERS = $(wildcard generated/include/linux/typestate/*.h)
 # directory).
 STYLE_SPECS = $(wildcard tests/style_specs/*.yaml)
 # Specs outside specs/ whose compile cases make compile-fail builds too:
-# the clk model that the one-resource-per-value errors point at.
-COMPILE_SPECS = tests/style_specs/clk_long_names.yaml
+# the two models of clk that the errors about values holding resources
+# point at (two dimensions; one dimension whose enabled value holds both).
+COMPILE_SPECS = tests/style_specs/clk_long_names.yaml \
+	tests/style_specs/clk_one_dimension.yaml
 GENERATED_SPECS = $(notdir $(wildcard generated/compile/*))
 KERNEL_C = $(wildcard generated/kunit/*.c kernel_tests/*.c kernel_tests/*.h kernel_tests/bench/*.c)
 

@@ -346,6 +346,8 @@ def _strings(spec):
     loc = spec.loc
     for path, kind, value in string_kinds(spec.data):
         key = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if path[0] == "dimensions" and path[-2:-1] == ("release",):
+            key = f"release of '{key}'"
         if not value.strip():
             raise loc.error(path, f"{key} is blank: white space only "
                             "(kernel-doc: 'not described', 'bad line')")
@@ -838,12 +840,11 @@ def _resources(spec):
     held_anywhere = set()
     for d in spec.dimensions:
         for v in d.values:
-            if v.release and not v.holds:
+            if v.has_release and not v.held:
                 raise v.error(f"{d.name}={v.name} has a release but holds no "
                               "resource; add 'holds:' or drop the release",
                               "release")
-            if v.holds:
-                held_anywhere.add(v.holds)
+            held_anywhere.update(v.held)
     for name, res in spec.resources.items():
         if name not in held_anywhere:
             raise res.error(f"resource '{name}' is held by no value; "
@@ -863,8 +864,8 @@ def _resources(spec):
     for t in spec.transitions:
         _resource_names(spec, t, t.acquires, "acquires")
         _resource_names(spec, t, t.releases, "releases")
-        src = {t.src.holds} - {None}
-        dst = {t.dst.holds} - {None}
+        src = set(t.src.held)
+        dst = set(t.dst.held)
         if set(t.acquires) != dst - src:
             raise t.error(
                 f"transition '{t.name}' enters {t.dim.name}={t.dst.name}, "
@@ -877,10 +878,11 @@ def _resources(spec):
                 f"which holds {_fmt(src)}, so it must release "
                 f"{_fmt(src - dst)}, not {_fmt(t.releases)}",
                 "releases" if t.releases else "from")
-        if t.call is None and t.releases and not t.src.release:
+        gone = [h for h in t.reused_releases if h.release is None]
+        if t.call is None and t.releases and gone:
             raise t.error(f"transition '{t.name}' has no 'call' and "
                           f"{t.dim.name}={t.src.name} has no release to "
-                          "reuse", "releases")
+                          f"reuse for '{gone[0].holds}'", "releases")
 
 
 # -- the state graph ---------------------------------------------------------
@@ -916,8 +918,8 @@ def _leaks(spec):
     for s in spec.states:
         if s.name in ok:
             continue
-        culprit = next(v for v in s.releases if not v.release)
-        raise culprit.error(
+        culprit = next(h for h in s.releases if not h.release)
+        raise culprit.value.error(
             f"state {s.name} ({s.describe()}) cannot be released (a leak): "
             f"{culprit.dim.name}={culprit.name} holds '{culprit.holds}' but "
             "has no release, and no transition leads to a state that can be "

@@ -90,6 +90,10 @@ def calls(spec, code):
     return out
 
 
+def _fmt_list(names):
+    return ", ".join(f"'{n}'" for n in names) or "nothing"
+
+
 def _show(fns):
     return ", ".join(f"{f}()" for f in sorted(fns))
 
@@ -102,12 +106,10 @@ class Resources:
         self.spec = spec
         self.release_texts = {r: {} for r in spec.resources}
         fns = {r: set() for r in spec.resources}
-        for d in spec.dimensions:
-            for v in d.values:
-                if v.holds and v.release:
-                    for c in calls(spec, v.release):
-                        self.release_texts[v.holds].setdefault(c.text, v)
-                        fns[v.holds].add(c.fn)
+        for h in _holds(spec):
+            for c in calls(spec, h.release):
+                self.release_texts[h.holds].setdefault(c.text, h)
+                fns[h.holds].add(c.fn)
         self.release_fns = {r: {f for f in fs
                                 if not any(f in fns[o] for o in fns
                                            if o != r)}
@@ -154,14 +156,25 @@ class Resources:
         return rel, acq
 
 
-def _model_hint(spec, held, also, first):
-    """Where a value needs to hold two resources: the model that works."""
-    return (f"a value holds one resource: if the state holds both "
-            f"'{held}' and '{also}', give each a dimension of its own (a "
-            "value without it, one that holds it), exclude the "
-            "combinations that cannot exist, and put the dimension of "
-            f"'{first}' first in release_order (README: 'One resource per "
-            "value'; tests/style_specs/clk_long_names.yaml models clk so)")
+def _holds(spec):
+    """Every resource a value holds that has a release: the Holds."""
+    return [h for d in spec.dimensions for v in d.values for h in v.items
+            if h.release is not None]
+
+
+def _model_hint(value, held):
+    """Where a value needs to hold several resources (``held``, in the
+    order they are acquired): the model that works."""
+    both = " and ".join(f"'{r}'" for r in held)
+    return (f"a value may hold several resources: if {value.dim.name}="
+            f"{value.name} holds {both}, list them all, 'holds: "
+            f"[{', '.join(held)}]' (in the order they are acquired; its "
+            "release gives them back in reverse), with one release each "
+            "('release: {" + ", ".join(f"{r}: ..." for r in held) + "}'); "
+            "a transition to a value that keeps some of them then gives "
+            "back only the others (README: 'Values that hold several "
+            "resources'; tests/style_specs/clk_one_dimension.yaml models "
+            "clk so)")
 
 
 def check(spec):
@@ -176,11 +189,12 @@ def check(spec):
 
 
 def _value_releases(spec, res):
-    """Two values holding different resources release with one same call:
-    the one whose release does more releases the other's resource too."""
-    vals = [v for d in spec.dimensions for v in d.values
-            if v.holds and v.release]
-    texts = {v: [c for c in calls(spec, v.release)] for v in vals}
+    """Two resources released with one same call: the release that does
+    more releases the other's resource too.  Between two values, a handle
+    going from one to the other would release it twice; within one value
+    that holds both, a transition that keeps the other would."""
+    vals = _holds(spec)
+    texts = {h: [c for c in calls(spec, h.release)] for h in vals}
     for i, v1 in enumerate(vals):
         for v2 in vals[i + 1:]:
             if v1.holds == v2.holds:
@@ -194,16 +208,27 @@ def _value_releases(spec, res):
                           if c.text in t1 & t2)
             own = next((c for c in texts[bad] if c.text not in t1 & t2),
                        None)
+            if other.holds in bad.value.held:
+                raise bad.error(
+                    f"the release of '{bad.holds}' of {bad.dim.name}="
+                    f"{bad.name} also calls {shared.fn}(), the release of "
+                    f"'{other.holds}', which {bad.dim.name}={bad.name} "
+                    "releases on its own: a release of the handle would "
+                    f"give '{other.holds}' back twice, and a transition "
+                    f"that keeps '{other.holds}' would give it back while "
+                    f"it is held; give each resource only its own release "
+                    "(README: 'Values that hold several resources')")
             first = bad.holds if own is None or own.start < shared.start \
                 else other.holds
+            order = [other.holds, bad.holds] if first == bad.holds else \
+                [bad.holds, other.holds]
             raise bad.error(
                 f"{bad.dim.name}={bad.name} holds '{bad.holds}', but its "
                 f"release also calls {shared.fn}(), the release of "
                 f"'{other.holds}' ({other.dim.name}={other.name}): a handle "
                 f"that goes from {bad.dim.name}={bad.name} to a state "
                 f"holding '{other.holds}' would release it twice; "
-                + _model_hint(spec, bad.holds, other.holds, first),
-                "release")
+                + _model_hint(bad.value, order))
 
 
 def _success_calls(spec, c, code):
@@ -217,6 +242,20 @@ def _sentence(hint):
 def _compare(spec, res, c, what, rel, acq, releases, acquires, via="",
              hint=""):
     for r in sorted(set(rel) - set(releases)):
+        kept = getattr(c, "dst", None)
+        if kept is not None and r in kept.held:
+            fn = rel[r][0].fn
+            code = c.call if c.call is not None and \
+                re.search(rf"\b{fn}\s*\(", c.call.text) else c.then
+            at = re.search(rf"\b{fn}\s*\(", code.text).start()
+            raise spec.loc.error_at_char(
+                code.path, code.text, at,
+                f"{what} '{c.name}' releases '{r}' in its code ({fn}()), "
+                f"but the value it enters, {c.dim.name}={kept.name}, still "
+                f"holds '{r}': the handle it returns would give '{r}' back "
+                f"a second time on release; drop {fn}() and release only "
+                f"what it declares ({_fmt_list(releases)}), or move to a "
+                f"value that does not hold '{r}'")
         raise c.error(
             f"{what} '{c.name}' releases '{r}' in its code{via} "
             f"({_show({x.fn for x in rel[r]})}) but does not declare it; "
@@ -249,9 +288,9 @@ def _constructor(spec, res, c):
 def _transition(spec, res, t):
     if t.call is None:
         if t.acquires:
-            held = t.src.holds
-            hint = _sentence(_model_hint(spec, held, t.acquires[0], held)) \
-                if held and held not in t.acquires else ""
+            held = t.src.held
+            hint = _sentence(_model_hint(t.src, t.acquires + held)) \
+                if held else ""
             raise t.error(
                 f"transition '{t.name}' declares it acquires "
                 f"{', '.join(repr(a) for a in t.acquires)} but has no "
@@ -267,8 +306,8 @@ def _transition(spec, res, t):
             fns = res.release_fns[r] | {
                 x.fn for v in res.release_texts[r].values()
                 for x in calls(spec, v.release)}
-            held = t.dst.holds
-            hint = _sentence(_model_hint(spec, held, r, held)) if held \
+            held = t.dst.held
+            hint = _sentence(_model_hint(t.dst, [r] + held)) if held \
                 else ""
             raise t.error(
                 f"transition '{t.name}' declares it releases '{r}' (it "
@@ -278,12 +317,34 @@ def _transition(spec, res, t):
                 "still held, and nothing would ever release it; call the "
                 "release, or drop 'call' to reuse the release of "
                 f"{t.dim.name}={t.src.name}.{hint}", "releases")
-    held = t.src.holds
-    hint = _model_hint(spec, held, t.acquires[0], held) \
-        if held and t.acquires and held not in t.acquires else ""
+    held = t.src.held
+    hint = _model_hint(t.src, t.acquires + held) \
+        if held and t.acquires else ""
     _compare(spec, res, t, "transition", rel, acq, t.releases, t.acquires,
              hint=hint)
+    _acquire_order(spec, res, t)
     _failure_path(spec, res, t)
+
+
+def _acquire_order(spec, res, t):
+    """A transition that acquires several resources of the value it
+    enters acquires them in the order its 'holds' lists them, since the
+    release gives them back in the reverse order."""
+    want = [r for r in t.dst.held if r in t.acquires]
+    if len(want) < 2:
+        return
+    got = []
+    for x in calls(spec, t.call):
+        r = res.acquired_by(x)
+        if r in want and r not in got:
+            got.append(r)
+    if len(got) == len(want) and got != want:
+        raise t.call.error(
+            f"'{t.name}' acquires {' then '.join(repr(r) for r in got)}, "
+            f"but {t.dim.name}={t.dst.name} lists them as 'holds: "
+            f"[{', '.join(want)}]', the order they are acquired in (its "
+            "release gives them back in reverse): list them in the order "
+            "the call acquires them")
 
 
 def _operation(spec, res, op):

@@ -84,8 +84,9 @@ class Lint(Node):
             fns = []
             for dim in spec.dimensions:
                 for v in dim.values:
-                    if v.holds == name and v.release is not None:
-                        fns += object_calls(v.release.text)
+                    for h in v.items:
+                        if h.holds == name and h.release is not None:
+                            fns += object_calls(h.release.text)
             if m is not None and any(name in c.acquires for c in
                                      [m.acquire.target]):
                 fns += [f.fn for f in m.release.forms]

@@ -32,6 +32,29 @@ def metavar(name):
     return "E" if name == OBJ else "P_" + name
 
 
+def acquire_only(node, d, must_match, path):
+    """``acquire_only``: for a ``must_match`` argument that is a set of
+    flags, the flags that matter only when the object is acquired (a
+    warning the map may print, say).  Comparing a release's argument with
+    the acquire's ignores them, since the typed release passes the
+    acquire's own."""
+    out = {}
+    for name, flags in (d.get("acquire_only") or {}).items():
+        if name not in must_match:
+            raise node.error(f"acquire_only names '{name}', which is not "
+                             "under must_match: only an argument the "
+                             "release must repeat can have flags that "
+                             "matter at the acquire alone",
+                             path + ("acquire_only", name))
+        for i, f in enumerate(flags):
+            if not IDENT.fullmatch(f):
+                raise node.error(f"acquire_only flag '{f}' is not an "
+                                 "identifier: give the flag's macro name",
+                                 path + ("acquire_only", name, i))
+        out[name] = list(flags)
+    return out
+
+
 class Form(Node):
     """One raw call: ``fn(${a}, ${b}, ...)``, with defaults for the
     element's parameters that the call does not pass."""
@@ -249,6 +272,8 @@ class Migration(Section):
                 raise self.error(f"must_match names '{name}', which is not "
                                  f"a parameter of {ctor.cname}()",
                                  ("release", "must_match", i))
+        self.acquire_only = acquire_only(self, r, self.must_match,
+                                         ("release",))
         for f in self.release.forms:
             for p in f.args:
                 if p != OBJ and p not in self.must_match:
@@ -660,6 +685,7 @@ class Member(Node):
                 raise self.error(f"must_match names '{n}', not a parameter "
                                  f"of {step.element.cname}()",
                                  ("must_match", i))
+        self.acquire_only = acquire_only(self, d, self.must_match, ())
         cparams = dict(params)
         cparams["count"] = None
         self.count_forms = [
@@ -689,6 +715,19 @@ class Member(Node):
                     "count" not in self.sized_by.args:
                 raise self.sized_by.error("sized_by takes '${obj}' and "
                                           "'${count}'", "call")
+        self.given_back = []
+        for i, g in enumerate(d.get("given_back", [])):
+            if not re.fullmatch(r"struct [A-Za-z_]\w*", g["ops"]):
+                raise self.error("ops is the callback table's type, "
+                                 "'struct <name>'", ("given_back", i, "ops"))
+            for k in ("gives", "takes"):
+                if not IDENT.fullmatch(g[k]):
+                    raise self.error(f"{k} is a member of {g['ops']}, an "
+                                     "identifier", ("given_back", i, k))
+            if g["gives"] == g["takes"]:
+                raise self.error("gives and takes name two different "
+                                 "callbacks", ("given_back", i, "takes"))
+            self.given_back.append(g)
         self.count_of = None
         self.count_member = self.maps_from = None
         if self.count_forms:
@@ -939,10 +978,256 @@ class Reports(Node):
         return out
 
 
+class ReportOnly(Section):
+    """A ``migrate:`` section with ``patch: false``: no rewrite, only
+    reports on code that still calls the raw API, in coccicheck's report,
+    org and context modes.  The section names the raw forms of the spec's
+    elements (checked constructors, transitions, 'via' transitions); what
+    each acquires and releases, and the order in which the states give
+    their resources back, come from the spec, and the rules from here:
+
+      - a resource given back a second time (a release form after another
+        release form of the same resource on the same object, with no
+        acquire between: 'BUG? clk_disable() gives back the enable a
+        second time');
+      - a resource given back while one that must go back before it is
+        still held (release_order, or the reverse of a value's 'holds':
+        'BUG? clk_unprepare() gives back the prepare while the enable
+        that clk_prepare_enable() took at line N is still held').
+
+    The same report-rule dicts as a chain's Reports, rendered by
+    templates/migrate_reports.cocci.j2."""
+
+    kind = "reports"
+    PATCH_KEYS = ("result", "chain", "borrow", "member", "reports",
+                  "operations", "acquire", "release", "raw_api")
+
+    def __init__(self, spec, d):
+        super().__init__(spec, d)
+        for key in self.PATCH_KEYS:
+            if key in d:
+                raise self.error(
+                    f"'{key}' is for a section that patches; a report-only "
+                    "section (patch: false) lists only 'elements', whose "
+                    f"reports come from the spec: remove '{key}', or "
+                    "'patch: false'", key, True)
+        if "elements" not in d:
+            raise self.error("a report-only section (patch: false) needs "
+                             "'elements': the raw forms of the elements "
+                             "whose acquires and releases its reports "
+                             "follow", "patch", True)
+        names = {x.name: x for x in spec.constructors + spec.transitions
+                 + spec.composites}
+        self.elements = []
+        fns = {}
+        for i, e in enumerate(d["elements"]):
+            el = names.get(e["element"])
+            key = ("elements", i, "element")
+            if el is None:
+                known = ", ".join(names)
+                raise self.error(f"unknown element '{e['element']}'; known "
+                                 f"(constructors and transitions): {known}",
+                                 key)
+            if not el.acquires and not el.releases:
+                raise self.error(
+                    f"'{el.name}' acquires and releases nothing; a report "
+                    "follows only the raw calls that acquire or give back "
+                    "a resource: remove it", key)
+            params = {p.name: p for p in el.params}
+            forms = [Form(spec, ("migrate", "elements", i, "forms", j), f,
+                          params, "report")
+                     for j, f in enumerate(e["forms"])]
+            for f in forms:
+                if f.kind != "call":
+                    raise f.error("a report-only form is a call, "
+                                  "'function(${obj}, ...)'", f.kind)
+                if OBJ not in f.args:
+                    raise f.error(f"{f.fn}() must take the raw object as "
+                                  "'${obj}'", "call")
+                if f.fn in fns:
+                    raise f.error(f"{f.fn}() is also a form of "
+                                  f"'{fns[f.fn]}'; a raw function is the "
+                                  "form of one element", "call")
+                fns[f.fn] = el.name
+            self.elements.append((el, forms))
+        self.fns = list(fns)
+        arity = {}
+        for el, forms in self.elements:
+            for f in forms:
+                o = arity.setdefault(len(f.args), f)
+                if o.args.index(OBJ) != f.args.index(OBJ):
+                    raise f.error(
+                        f"{f.fn}() takes the object as argument "
+                        f"{f.args.index(OBJ) + 1} of {len(f.args)}, and "
+                        f"{o.fn}() as argument {o.args.index(OBJ) + 1}: "
+                        "the reports match calls by their argument lists, "
+                        "so forms with as many arguments take the object "
+                        "at one place; leave one of them out", "call")
+        self.rules_ = self._rules()
+        if not self.rules_:
+            raise self.error(
+                "the elements give the reports nothing to follow: list the "
+                "forms of an element that gives back a resource and of one "
+                "that acquires it (a double release), or of elements that "
+                "give back two resources a state holds (the order)",
+                "elements")
+
+    def _forms(self, pick):
+        return [f for el, forms in self.elements if pick(el) for f in forms]
+
+    def _order(self):
+        """(first, then): pairs of resources where a state holding both
+        gives 'first' back before 'then'."""
+        out = []
+        for st in self.spec.states:
+            rel = [h.holds for h in st.releases]
+            for i, a in enumerate(rel):
+                for b in rel[i + 1:]:
+                    if (a, b) not in out:
+                        out.append((a, b))
+        return out
+
+    def _rules(self):
+        out = []
+        for r in self.spec.resources:
+            acq = self._forms(lambda el: r in el.acquires)
+            rel = self._forms(lambda el: r in el.releases)
+            if not acq or not rel:
+                continue
+            out += _twice_rule(r, acq, rel)
+        for a, b in self._order():
+            acq = self._forms(lambda el: a in el.acquires)
+            undo = self._forms(lambda el: a in el.releases)
+            early = self._forms(lambda el: b in el.releases
+                                and a not in el.releases)
+            if acq and undo and early:
+                out += _order_rule(a, b, acq, undo, early)
+        return out
+
+    def rules(self):
+        return self.rules_
+
+    def candidates(self):
+        fns = sorted(set(self.fns), key=len)
+        out = []
+        for fn in fns:
+            if not any(fn.startswith(o) for o in out):
+                out.append(fn)
+        return sorted(out)
+
+
+def _ids(forms):
+    return "{" + ", ".join(dict.fromkeys(f.fn for f in forms)) + "}"
+
+
+# The objects a report follows: a member of a struct reached through a
+# pointer (X->F), where a path that assigns X (a loop moving to the next
+# entry) is not followed, or a local variable; other expressions (array
+# elements, calls) are not, as in the lint: a loop may move to another
+# element between two calls, which the paths do not show.
+OBJECTS = (("", "expression X;\nidentifier F;\n", "X->F",
+            ("X->F = E", "X = E")),
+           ("_local", "idexpression T;\n", "T", ("T = E",)))
+
+
+def _shape(f, obj):
+    """A form's argument list in a report rule: the object as ``obj``,
+    each other argument any expression (X1, X2, ... by position)."""
+    return "(" + ", ".join(obj if a == OBJ else f"X{i}"
+                           for i, a in enumerate(f.args)) + ")"
+
+
+def _call(forms, fn, pos, obj):
+    """``fn@pos(...)``: ``fn`` an identifier metavariable bound to the
+    forms' functions, over each argument list they have (ReportOnly
+    refuses two forms with as many arguments and the object elsewhere)."""
+    shapes = list(dict.fromkeys(_shape(f, obj) for f in forms))
+    alts = [f"{fn}@{pos}{sh}" for sh in shapes]
+    return alts[0] if len(alts) == 1 else "\\(" + "\\|".join(alts) + "\\)"
+
+
+def _xs(*groups):
+    """The X metavariables the forms' argument lists use."""
+    used = sorted({i for forms in groups for f in forms
+                   for i, a in enumerate(f.args) if a != OBJ})
+    return "".join(f", X{i}" for i in used)
+
+
+def _nocall(forms, obj):
+    alts = [f"{f.fn}{_shape(f, obj)}" for f in forms]
+    return alts[0] if len(alts) == 1 else "\\(" + "\\|".join(alts) + "\\)"
+
+
+def _whens(acq, obj, assigns):
+    return (f" ... when != {_nocall(acq, obj)}\n"
+            + "".join(f"     when != {x}\n" for x in assigns))
+
+
+# p2 after p1 in the text: a path that reaches p2 only by going round a
+# loop is left out too.
+_AFTER = "(int(p1.line), int(p1.column)) < (int(p2.line), int(p2.column))"
+
+
+def _twice_rule(res, acq, rel):
+    """The release forms of ``res`` twice on one object, no acquire of it
+    between: the second gives it back again."""
+    out = []
+    for suffix, decl, obj, assigns in OBJECTS:
+        out.append({
+            "name": f"twice_{res}{suffix}", "exists": True, "at": "p2",
+            "positions": ["p1"], "values": ["u1", "u2"], "when": _AFTER,
+            "message": f"BUG? {{u2}}() gives back the {res} a second time: "
+                       "{u1}() at line {p1.line} gave it back",
+            "rule": f"{decl}expression E{_xs(acq, rel)};\n"
+                    f"identifier u1 = {_ids(rel)};\n"
+                    f"identifier u2 = {_ids(rel)};\n"
+                    "position p1, p2;\n@@\n"
+                    f" {_call(rel, 'u1', 'p1', obj)};\n"
+                    + _whens(acq, obj, assigns)
+                    + f" {_call(rel, 'u2', 'p2', obj)};\n"})
+    return out
+
+
+def _order_rule(first, then, acq, undo, early):
+    """``then`` given back while ``first``, which a state holding both
+    gives back before it, is still held: acquired, and not given back
+    since.  The acquire is matched with its test, so that its failure
+    path (where nothing was acquired) is not followed."""
+    out = []
+    for suffix, decl, obj, assigns in OBJECTS:
+        a = _call(acq, "a", "p1", obj)
+        out.append({
+            "name": f"order_{then}_{first}{suffix}", "exists": True,
+            "at": "p2", "positions": ["p1"], "values": ["a", "b"],
+            "when": _AFTER,
+            "message": f"BUG? {{b}}() gives back the {then} while the "
+                       f"{first} that {{a}}() took at line {{p1.line}} is "
+                       f"still held: give the {first} back first",
+            "rule": f"{decl}expression E, R{_xs(acq, undo, early)};\n"
+                    "statement S;\n"
+                    f"identifier a = {_ids(acq)};\n"
+                    f"identifier b = {_ids(early)};\n"
+                    "position p1, p2;\n@@\n(\n"
+                    f" R = {a};\n"
+                    " if (\\(R\\|R < 0\\|unlikely(R)\\)) S\n|\n"
+                    f" if (\\({a}\\|{a} < 0\\)) S\n|\n"
+                    f" {a};\n)\n"
+                    + _whens(undo, obj, assigns)
+                    + f" {_call(early, 'b', 'p2', obj)};\n"})
+    return out
+
+
 def resolve(spec):
     d = spec.data.get("migrate")
     if d is None:
         return None
+    if d.get("patch") is False:
+        return ReportOnly(spec, d)
+    if "elements" in d:
+        raise Node(spec, ("migrate",)).error(
+            "'elements' is for a report-only section: add 'patch: false', "
+            "or write a section that patches (an acquire and release, or "
+            "'result: errno' with a chain)", "elements", True)
     if d.get("result") == "errno":
         return ChainMigration(spec, d)
     for key in ("acquire", "release", "raw_api"):

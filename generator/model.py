@@ -110,17 +110,89 @@ class Resource(Node):
         self.doc = d["doc"]
 
 
+class Hold:
+    """One resource a value holds, and the code that gives it back (None
+    when the value has no release for it)."""
+
+    def __init__(self, value, resource, release, key):
+        self.value = value
+        self.dim = value.dim
+        self.name = value.name          # the value's name, for messages
+        self.holds = resource
+        self.release = release
+        self.key = key                  # where its release is in the spec
+
+    def error(self, message):
+        return self.value.error(message, self.key)
+
+
 class Value(Node):
-    """One value of a dimension, e.g. ownership=owned."""
+    """One value of a dimension, e.g. ownership=owned.  It may hold
+    several resources (``holds: [prepare, enable]``), listed in the order
+    they are acquired; its release gives them back in the reverse order,
+    and a transition to a value that keeps some of them gives back only
+    the others."""
 
     def __init__(self, spec, path, dim, d):
         super().__init__(spec, path)
         self.dim = dim
         self.name = d["name"]
         self.doc = d["doc"]
-        self.holds = d.get("holds")
-        self.release = (Code(spec, path + ("release",), d["release"])
-                        if "release" in d else None)
+        h = d.get("holds")
+        self.held = [] if h is None else [h] if isinstance(h, str) \
+            else list(h)
+        for i, r in enumerate(self.held):
+            if r not in spec.resources:
+                raise self.error(f"unknown resource '{r}'; declare it "
+                                 "under resources:", "holds" if
+                                 isinstance(h, str) else ("holds", i))
+            if r in self.held[:i]:
+                raise self.error(f"{dim.name}={self.name} holds '{r}' "
+                                 "twice; list each resource once", ("holds", i))
+        self.has_release = "release" in d
+        rel = d.get("release")
+        codes = {}
+        if isinstance(rel, str):
+            if len(self.held) > 1:
+                raise self.error(
+                    f"{dim.name}={self.name} holds {len(self.held)} "
+                    "resources, so its release gives the code of each: "
+                    "'release: {" + ", ".join(f"{r}: ..." for r in self.held)
+                    + "}'; a transition that keeps some of them runs only "
+                    "the code of the others", "release")
+            if self.held:
+                codes[self.held[0]] = (Code(spec, path + ("release",), rel),
+                                       "release")
+        elif isinstance(rel, dict):
+            for r, text in rel.items():
+                if r not in self.held:
+                    held = ", ".join(f"'{x}'" for x in self.held) or \
+                        "nothing"
+                    raise self.error(
+                        f"release of '{r}', which {dim.name}={self.name} "
+                        f"does not hold (it holds {held}); name a resource "
+                        "of its 'holds'", ("release", r), at_key=True)
+                codes[r] = (Code(spec, path + ("release", r), text),
+                            ("release", r))
+            missing = [r for r in self.held if r not in codes]
+            if missing:
+                raise self.error(
+                    f"{dim.name}={self.name} holds '{missing[0]}' but its "
+                    f"release gives no code for it; add '{missing[0]}: ...' "
+                    "to release", "release")
+        self.items = [Hold(self, r, *codes.get(r, (None, "holds")))
+                      for r in self.held]
+
+    @property
+    def holds(self):
+        """The one resource the value holds, or None (several: the last)."""
+        return self.held[-1] if self.held else None
+
+    @property
+    def releases(self):
+        """Holds in the order a release gives them back: the reverse of
+        the order they are acquired."""
+        return list(reversed(self.items))
 
 
 class Dimension(Node):
@@ -167,13 +239,15 @@ class State:
 
     @property
     def held(self):
-        return {v.holds for v in self.values if v.holds}
+        return {r for v in self.values for r in v.held}
 
     @property
     def releases(self):
-        """Values whose release runs when this state is released, in order."""
+        """The Holds a release of this state gives back, in order: the
+        dimensions in release_order, and within a value the reverse of
+        the order its resources are acquired."""
         order = [self.value_of(d) for d in self.spec.release_order]
-        return [v for v in order if v.holds]
+        return [h for v in order for h in v.releases]
 
     @property
     def releasable(self):
@@ -268,6 +342,13 @@ class Transition(Callable):
         self.dst = self.dim.value(d["to"], self, "to")
         self.cname = f"{spec.prefix}_{self.name}"
         self.steps = []
+
+    @property
+    def reused_releases(self):
+        """What a transition without 'call' runs: the releases of the
+        resources it declares it gives back, in the order the source
+        value's release gives them back."""
+        return [h for h in self.src.releases if h.holds in self.releases]
 
 
 class Composite(Node):
@@ -389,7 +470,7 @@ class CompositeStep:
         self.undo = []
         for i, part in enumerate(parts):
             prev = parts[i - 1].dst if i else src
-            vals = [v for v in prev.releases if v not in src.values]
+            vals = [h for h in prev.releases if h.holds not in src.held]
             for v in vals:
                 if part.transition.fails and not v.release:
                     raise transition.error(
@@ -471,10 +552,6 @@ class Spec:
             if any(x.name == dim.name for x in self.dimensions):
                 raise dim.error(f"duplicate dimension '{dim.name}'", "name")
             self.dimensions.append(dim)
-            for v in dim.values:
-                if v.holds is not None and v.holds not in self.resources:
-                    raise v.error(f"unknown resource '{v.holds}'; declare it "
-                                  "under resources:", "holds")
 
         self.release_order = [self.dimension(n, Node(self, ("release_order", i)))
                               for i, n in enumerate(data["release_order"])]
@@ -531,6 +608,18 @@ class Spec:
             if tuple(v.name for v in combo) in excluded:
                 continue
             st = State(self, combo)
+            seen = {}
+            for v in combo:
+                for r in v.held:
+                    if r in seen:
+                        o = seen[r]
+                        raise v.error(
+                            f"state {st.name} holds '{r}' through both "
+                            f"{o.dim.name}={o.name} and {v.dim.name}="
+                            f"{v.name}: its release would give it back "
+                            "twice; let one value hold it, or exclude the "
+                            "combination", "holds")
+                    seen[r] = v
             self.states.append(st)
             self._states[tuple(combo)] = st
         if len(self.states) > MAX_STATES:

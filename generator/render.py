@@ -328,8 +328,9 @@ def _render_spec(env, spec, files):
         {"spec": source, "cases": manifest}, indent=1) + "\n"
     m = getattr(spec, "migration", None)
     if m is not None:
-        tmpl = "migrate_chain.cocci.j2" if m.kind == "chain" else \
-            "migrate.cocci.j2"
+        tmpl = {"chain": "migrate_chain.cocci.j2",
+                "reports": "migrate_reports.cocci.j2"}.get(
+                    m.kind, "migrate.cocci.j2")
         files[f"coccinelle/{spec.name}.cocci"] = env.get_template(
             tmpl).render(spec=spec, m=m, source=source)
     files[f"lint/{spec.name}.cocci"] = env.get_template(

@@ -39,6 +39,11 @@ def string_kinds(data):
         while isinstance(node, dict) and "$ref" in node:
             kind = node["$ref"].split("/")[-1]
             node = schema["definitions"][kind]
+        if isinstance(node, dict) and "anyOf" in node:
+            # holds: one name or a list; release: code or a mapping of it.
+            todo.append((path, value, _branch(schema, node["anyOf"], value),
+                         kind))
+            continue
         if not isinstance(node, dict):
             node = {}
         if isinstance(value, str):
@@ -53,6 +58,21 @@ def string_kinds(data):
             items = [(path + (i,), v, node.get("items", {}), "")
                      for i, v in enumerate(value)]
             todo.extend(reversed(items))
+
+
+_PY_TYPES = {"string": str, "array": list, "object": dict}
+
+
+def _branch(schema, alternatives, value):
+    """The alternative of an anyOf whose type fits ``value``."""
+    for alt in alternatives:
+        node = alt
+        while isinstance(node, dict) and "$ref" in node:
+            node = schema["definitions"][node["$ref"].split("/")[-1]]
+        want = _PY_TYPES.get(node.get("type"))
+        if want is not None and isinstance(value, want):
+            return alt
+    return {}
 
 
 def _where(path):
@@ -100,6 +120,15 @@ def _to_spec_error(err, loc, schema):
         types = err.validator_value
         if not isinstance(types, list):
             types = [types]
+        parent = err.parent
+        if parent is not None and parent.validator == "anyOf":
+            # 'holds': a name or a list of names; say both.
+            types = []
+            for e in parent.context:
+                if e.validator == "type" and \
+                        list(e.absolute_path) == path:
+                    vv = e.validator_value
+                    types += vv if isinstance(vv, list) else [vv]
         want = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
         if "string" in types and isinstance(err.instance, (bool, int, float)):
             want += (f" (YAML read {str(err.instance).lower()} as a "
@@ -150,6 +179,14 @@ def validate(data, loc):
 def _leaves(errors):
     for err in errors:
         if err.context:
-            yield from _leaves(err.context)
+            ctx = err.context
+            if err.validator == "anyOf":
+                # 'holds: []': the list branch's complaint, not "must be a
+                # string" from the branch whose type does not fit at all.
+                fits = [e for e in ctx if not (
+                    e.validator == "type" and
+                    list(e.absolute_path) == list(err.absolute_path))]
+                ctx = fits or ctx
+            yield from _leaves(ctx)
         else:
             yield err

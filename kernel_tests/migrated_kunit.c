@@ -7,7 +7,11 @@
  * of pattern a (a table allocated, mapped, walked, unmapped and freed in
  * one function), pattern b (a table in a driver struct, mapped in a pin
  * function and unmapped in unpin) and pattern d (dma_map_sg() on such a
- * table's sgl); tests/cocci/dma_single/kunit.after.c and member.after.c
+ * table's sgl); member_alias.after.c, return_map.after.c and
+ * acquire_only_attrs.after.c are pattern b reached through a local pointer
+ * to the member, with the map's result returned (shape e), and with an
+ * attr that only the map passes (shape f); exporter.after.c is a dma-buf
+ * exporter's map and unmap callbacks (shape c); tests/cocci/dma_single/kunit.after.c and member.after.c
  * are what the semantic patch generated from specs/dma_single.yaml makes
  * of buffers mapped and unmapped in one function (shape a) and of buffers
  * kept in a driver struct, mapped in open() and unmapped in close()
@@ -32,6 +36,10 @@ static int foo_setup_result;
 #include "cocci_local_lifecycle.after.inc"
 #include "cocci_pin_unpin.after.inc"
 #include "cocci_map_sg_field.after.inc"
+#include "cocci_member_alias.after.inc"
+#include "cocci_return_map.after.inc"
+#include "cocci_exporter.after.inc"
+#include "cocci_acquire_only_attrs.after.inc"
 #include "cocci_dma_single_kunit.after.inc"
 #include "cocci_dma_single_member.after.inc"
 
@@ -307,12 +315,133 @@ static void migrated_member_open_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(hw[0]), 0);
 }
 
+/* Pattern b, shape e: the map's result returned is the typed map's errno. */
+static void migrated_return_map(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct foo_tt tt = { .dev = t->dev };
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&tt.sgt, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, foo_tt_map(&tt), 0);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(tt.sgt_dma), DMA_BIDIRECTIONAL);
+	foo_tt_unmap(&tt);
+	KUNIT_EXPECT_NULL(test, __sgt_body(tt.sgt_dma));
+	tt.dev = t->narrow_dev;
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_LT(test, foo_tt_map(&tt), 0);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(tt.sgt_dma));
+	sg_free_table(&tt.sgt);
+}
+
+/* Pattern b through an alias: map and unmap reach the member by a pointer. */
+static void migrated_member_alias(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct vb_buf buf = { .dev = t->dev, .dma_dir = DMA_TO_DEVICE };
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&buf.table, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, vb_map(&buf), 0);
+	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(buf.table_dma), &buf.table);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(buf.table_dma), DMA_TO_DEVICE);
+	KUNIT_EXPECT_GE(test, buf.table.nents, 1);
+	/* Unmaps through the stored handle, then frees the table. */
+	vb_unmap(&buf);
+	KUNIT_EXPECT_NULL(test, __sgt_body(buf.table_dma));
+}
+
+/*
+ * Shape c, an exporter: the dma-buf core's calls, made by hand.  The
+ * unmap callback releases the handle the map callback stored, whatever
+ * table pointer it is given back.
+ */
+static void migrated_exporter(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct exp_attachment a = { .dev = t->dev, .table = t->table };
+	struct dma_buf_attachment att = { .dev = t->dev, .priv = &a };
+	struct sg_table *table;
+
+	KUNIT_ASSERT_TRUE(test, exp_ops.map_dma_buf == exp_map_dma_buf);
+	table = exp_ops.map_dma_buf(&att, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_PTR_EQ(test, table, &a.table);
+	KUNIT_EXPECT_TRUE(test, a.mapped);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(a.table_dma), DMA_FROM_DEVICE);
+	exp_ops.unmap_dma_buf(&att, table, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_FALSE(test, a.mapped);
+	KUNIT_EXPECT_NULL(test, __sgt_body(a.table_dma));
+
+	att.dev = t->narrow_dev;
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_TRUE(test, IS_ERR(exp_ops.map_dma_buf(&att, DMA_TO_DEVICE)));
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(a.table_dma));
+}
+
+/* Pattern b: a table passed in, stored in the member after or before the map. */
+static void migrated_member_stored(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct vb_xfer x = { .dev = t->dev };
+
+	KUNIT_ASSERT_EQ(test, vb_xfer_map_first(&x, &t->table), 0);
+	KUNIT_EXPECT_PTR_EQ(test, x.sgt, &t->table);
+	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(x.sgt_dma), &t->table);
+	vb_xfer_unmap(&x);
+	KUNIT_EXPECT_NULL(test, __sgt_body(x.sgt_dma));
+
+	KUNIT_ASSERT_EQ(test, vb_xfer_store_first(&x, &t->table), 0);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(x.sgt_dma), DMA_TO_DEVICE);
+	vb_xfer_unmap(&x);
+	KUNIT_EXPECT_NULL(test, __sgt_body(x.sgt_dma));
+}
+
+/* Pattern b through an alias: a failed map is seen by the typed test. */
+static void migrated_member_alias_map_fails(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct vb_buf buf = { .dev = t->narrow_dev, .dma_dir = DMA_TO_DEVICE };
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&buf.table, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_EQ(test, vb_map(&buf), -EIO);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(buf.table_dma));
+	sg_free_table(&buf.table);
+}
+
+/*
+ * Shape f: mapped with DMA_ATTR_NO_WARN, unmapped through the handle,
+ * which passes the map's attrs: DMA-API debug sees one matching unmap.
+ */
+static void migrated_acquire_only_attrs(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct qux_iod iod = { .sgt = t->table };
+
+	/* The meta table is not mapped: its map needs SKIP_CPU_SYNC too. */
+	KUNIT_ASSERT_EQ(test, sg_alloc_table_from_pages(&iod.meta, t->sparse, NPAGES / 2, 0,
+							NPAGES / 2 * PAGE_SIZE, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, qux_map(t->dev, &iod, DMA_FROM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(iod.sgt_dma), DMA_FROM_DEVICE);
+	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(iod.sgt_dma), &iod.sgt);
+	qux_unmap(t->dev, &iod, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_NULL(test, __sgt_body(iod.sgt_dma));
+	sg_free_table(&iod.meta);
+}
+
 static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_local_lifecycle),
 	KUNIT_CASE(migrated_local_lifecycle_map_fails),
 	KUNIT_CASE(migrated_pin_unpin),
 	KUNIT_CASE(migrated_pin_error_path),
 	KUNIT_CASE(migrated_pin_map_fails),
+	KUNIT_CASE(migrated_return_map),
+	KUNIT_CASE(migrated_member_alias),
+	KUNIT_CASE(migrated_member_alias_map_fails),
+	KUNIT_CASE(migrated_member_stored),
+	KUNIT_CASE(migrated_exporter),
+	KUNIT_CASE(migrated_acquire_only_attrs),
 	KUNIT_CASE(migrated_map_sg_single),
 	KUNIT_CASE(migrated_map_sg_failure_seen),
 	KUNIT_CASE(migrated_map_sg_unmap_count_fixed),

@@ -149,12 +149,25 @@ def kunit(src, build, glob_, extra=(), echo=True, config=KUNITCONFIG):
            f"--kunitconfig={config}", f"--build_dir={build}",
            f"--jobs={os.cpu_count() or 2}", "--timeout=600", *extra, glob_]
     t0 = time.monotonic()
+    # A log left by an earlier run must not pass for this one's.
+    try:
+        os.unlink(os.path.join(build, "test.log"))
+    except FileNotFoundError:
+        pass
     rc, out = progress.run(cmd, "kunit.py", echo=echo, phase=_phase,
                            cwd=src,
                            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
-    with open(os.path.join(build, "test.log"), encoding="utf-8",
-              errors="replace") as f:
-        log = f.read()
+    try:
+        with open(os.path.join(build, "test.log"), encoding="utf-8",
+                  errors="replace") as f:
+            log = f.read()
+    except FileNotFoundError:
+        # kunit.py stopped before booting (a build error, shown above).
+        log = ""
+        if rc == 0:
+            rc = 1
+        print(f"kunit: no {build}/test.log: kunit.py stopped before the "
+              "tests ran (the build error is above)", flush=True)
     return rc, out, log, time.monotonic() - t0
 
 

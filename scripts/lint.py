@@ -7,7 +7,10 @@
 Scans the .c and .h files under TREE/DIR (default: the whole tree) that
 call a spec's handle API, in coccicheck's report mode, and prints each
 finding as ``path:line:col: message``, paths relative to TREE, then one
-summary line.  Exit status: 0 with no findings, 1 with findings, 2 when
+summary line.  The report-only scripts of generated/coccinelle/ (a spec's
+migrate: section with patch: false, which has no patch mode) run the same
+way over the files that call the raw API they name, tagged
+``[<spec> reports]``.  Exit status: 0 with no findings, 1 with findings, 2 when
 the tree, the directory or spatch is not usable.
 """
 
@@ -18,7 +21,12 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LINT_DIR = os.path.join(ROOT, "generated", "lint")
+# TYPESTATE_GENERATED: another tree the generator wrote (the tests render
+# specs that are not shipped into one).
+GENERATED = os.environ.get("TYPESTATE_GENERATED",
+                           os.path.join(ROOT, "generated"))
+LINT_DIR = os.path.join(GENERATED, "lint")
+COCCI_DIR = os.path.join(GENERATED, "coccinelle")
 # Seconds spatch may spend on one file; a file that takes longer is named.
 TIMEOUT = 120
 
@@ -91,6 +99,20 @@ def run(cocci, files, opts):
     return found, None
 
 
+def report_only(directory):
+    """The semantic patches of ``directory`` that have no patch mode: those
+    of a migrate: section with patch: false."""
+    if not os.path.isdir(directory):
+        return []
+    out = []
+    for n in sorted(os.listdir(directory)):
+        if n.endswith(".cocci"):
+            with open(os.path.join(directory, n), encoding="utf-8") as f:
+                if "\nvirtual patch\n" not in f.read():
+                    out.append(n)
+    return out
+
+
 def main(argv):
     if not argv or len(argv) > 2 or argv[0].startswith("-"):
         return fail("usage: make lint TREE=<kernel tree or directory> "
@@ -107,14 +129,17 @@ def main(argv):
     lints = sorted(n for n in os.listdir(LINT_DIR) if n.endswith(".cocci"))
     if not lints:
         return fail(f"no lint in {LINT_DIR}; run make gen")
-    total, scanned = [], set()
-    for name in lints:
-        cocci = os.path.join(LINT_DIR, name)
+    scripts = [(os.path.join(LINT_DIR, n), n[:-len(".cocci")])
+               for n in lints] + [
+        (os.path.join(COCCI_DIR, n), n[:-len(".cocci")] + " reports")
+        for n in report_only(COCCI_DIR)]
+    total, scanned, raw = [], set(), set()
+    for cocci, tag in scripts:
         pattern, opts = header(cocci)
         if pattern is None:
             return fail(f"{cocci} names no candidate files; run make gen")
         files = candidates(base, pattern)
-        scanned.update(files)
+        (raw if tag.endswith(" reports") else scanned).update(files)
         if not files:
             continue
         found, err = run(cocci, files, opts)
@@ -123,13 +148,15 @@ def main(argv):
         for line in found:
             path, rest = line.split(":", 1)
             rel = os.path.relpath(path, tree)
-            total.append(f"{rel}:{rest}  [{name[:-len('.cocci')]}]")
+            total.append(f"{rel}:{rest}  [{tag}]")
     for line in sorted(set(total), key=_order):
         print(line)
     print(f"lint: {len(set(total))} findings in "
           f"{len({t.split(':', 1)[0] for t in total})} files; "
           f"{len(scanned)} files use a handle API under "
-          f"{os.path.relpath(base, tree) if base != tree else argv[0]}")
+          f"{os.path.relpath(base, tree) if base != tree else argv[0]}"
+          + (f"; {len(raw)} call a raw API that a report-only script "
+             "follows" if raw else ""))
     return 1 if total else 0
 
 

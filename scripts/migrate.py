@@ -34,7 +34,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "kernel_tests"))
 import tree  # noqa: E402
 
-COCCI_DIR = os.path.join(ROOT, "generated", "coccinelle")
+# TYPESTATE_GENERATED: another tree the generator wrote (the tests render
+# specs that are not shipped into one).
+GENERATED = os.environ.get("TYPESTATE_GENERATED",
+                           os.path.join(ROOT, "generated"))
+COCCI_DIR = os.path.join(GENERATED, "coccinelle")
 
 
 # Seconds spatch may spend on one file group; a group that takes longer is
@@ -356,7 +360,9 @@ def main(argv):
         start = time.monotonic()
         sites_mode = "virtual sites" in _read(cocci)
         extra_sites = ["-D", "sites"] if sites_mode else []
-        if report_only:
+        if report_only or "virtual patch" not in _read(cocci):
+            # A spec whose migrate: section patches nothing (patch:
+            # false): report mode only.
             proc = spatch(cocci, groups, "report", opts, extra_sites)
             findings = proc.stdout
             first = proc.stdout

@@ -94,3 +94,45 @@ def assert_no_traceback(res):
     if res.exc is not None:
         pytest.fail("Python traceback instead of a spec error:\n" + res.exc)
     assert "Traceback (most recent call last)" not in res.err, res.err
+
+
+EXPECT_MARK = re.compile(r"/\* expect: (.*) \*/")
+
+
+def expected_marks(path):
+    """{line: words} of a fixture's ``/* expect: words */`` comments: the
+    lines a report must name, and words its message must contain."""
+    want = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            m = EXPECT_MARK.search(line)
+            if m:
+                want[n] = m.group(1)
+    return want
+
+
+def reports_by_line(path, stdout, skip=None):
+    """{line: message} of spatch's report-mode lines for ``path``
+    ("path:line:col-col: message"); any other output line, or two reports
+    on one line, fails the test.  ``skip`` (a prefix) drops messages that
+    start with it."""
+    got = {}
+    for line in stdout.splitlines():
+        m = re.match(re.escape(path) + r":(\d+):\d+-\d+: (.*)$", line)
+        assert m, f"unexpected output: {line}"
+        if skip and m.group(2).startswith(skip):
+            continue
+        assert int(m.group(1)) not in got, f"two reports on one line: {line}"
+        got[int(m.group(1))] = m.group(2)
+    return got
+
+
+def assert_marked_reports(path, stdout, skip=None):
+    """The reports are exactly on the marked lines, each containing its
+    marked words; the {line: message} found is returned."""
+    want = expected_marks(path)
+    got = reports_by_line(path, stdout, skip)
+    assert sorted(got) == sorted(want), stdout
+    for n, words in want.items():
+        assert words in got[n], (n, got[n])
+    return got

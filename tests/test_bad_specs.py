@@ -274,16 +274,89 @@ SHIPPED_EDITS = [
     ("migrate_iterator_as_member", "sg_table",
      ('forms: [{iterator: "for_each_sgtable_dma_sg(${obj}, ${sg}, ${i})"}]',
       'forms: [{member: "${obj}->sgl"}]'),
-     (543, 24, "operation 'for_each_dma' is an iterator")),
+     (551, 24, "operation 'for_each_dma' is an iterator")),
     ("migrate_member_arg_expression", "sg_table",
      ("dma_map_sg(${dev}, ${obj}->sgl, ${count}, ${dir})",
       "dma_map_sg(${dev}, ${obj}->sgl + 1, ${count}, ${dir})"),
-     (516, 15, "argument 2 of dma_map_sg() is '${obj}->sgl + 1'; each "
+     (524, 15, "argument 2 of dma_map_sg() is '${obj}->sgl + 1'; each "
       "argume")),
     ("migrate_mismatch_not_passed", "sg_table",
      ("    mismatch: [dir]\n", "    mismatch: [gfp]\n"),
-     (540, 16, "mismatch names 'gfp', which the acquire and the step "
+     (548, 16, "mismatch names 'gfp', which the acquire and the step "
       "undoing")),
+    ("migrate_acquire_only_not_matched", "sg_table",
+     ("acquire_only: {attrs: [DMA_ATTR_NO_WARN]}",
+      "acquire_only: {dir: [DMA_ATTR_NO_WARN]}"),
+     (513, 25, "acquire_only names 'dir', which is not under must_match")),
+    ("migrate_given_back_same_callback", "sg_table",
+     ("gives: map_dma_buf, takes: unmap_dma_buf",
+      "gives: map_dma_buf, takes: map_dma_buf"),
+     (518, 62, "gives and takes name two different callbacks")),
+    ("migrate_given_back_ops_not_a_struct", "sg_table",
+     ("ops: struct dma_buf_ops,", "ops: dma_buf_ops *,"),
+     (518, 15, "ops is the callback table's type")),
+    ("migrate_acquire_only_not_a_flag", "dma_single",
+     ("acquire_only: {attrs: [DMA_ATTR_NO_WARN]}",
+      "acquire_only: {attrs: [DMA_ATTR_NO_WARN | 1]}"),
+     (306, 28, "acquire_only flag 'DMA_ATTR_NO_WARN | 1' is not an")),
+]
+
+
+# Misuse of a report-only migrate: section (patch: false), as one edit
+# each of the spec that proves the form, tests/migrate_specs/clk_reports.yaml.
+REPORTS = "tests/migrate_specs/clk_reports"
+PREP = '      forms: [{call: "clk_prepare(${obj})"}]\n'
+RELEASES = ('    - element: disable\n      forms: [{call: "clk_disable(${obj})'
+            '"}]\n    - element: unprepare\n      forms: [{call: '
+            '"clk_unprepare(${obj})"}]\n    - element: disable_unprepare\n'
+            '      forms: [{call: "clk_disable_unprepare(${obj})"}]\n')
+with open(os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), REPORTS + ".yaml"),
+        encoding="utf-8") as _f:
+    _t = _f.read()
+    ELEMENTS = _t[_t.index("  elements:\n"):]      # to the end of the spec
+SHIPPED_EDITS += [
+    ("report_only_with_chain", REPORTS,
+     ("  patch: false\n", "  patch: false\n  result: errno\n"),
+     (162, 3, "'result' is for a section that patches; a report-only "
+      "section (patch: false) lists only 'elements', whose reports come "
+      "from the spec: remove 'result', or 'patch: false'")),
+    ("report_only_without_elements", REPORTS, (ELEMENTS, ""),
+     (161, 3, "a report-only section (patch: false) needs 'elements': "
+      "the raw forms of the elements")),
+    ("report_only_elements_without_patch_false", REPORTS,
+     ("  patch: false\n", ""),
+     (161, 3, "'elements' is for a report-only section: add 'patch: "
+      "false', or write a section that patches")),
+    ("report_only_patch_true", REPORTS,
+     ("  patch: false\n", "  patch: true\n"),
+     (162, 3, "'elements' is for a report-only section: add 'patch: "
+      "false'")),
+    ("report_only_unknown_element", REPORTS,
+     ("    - element: prepare\n", "    - element: prepar\n"),
+     (163, 16, "unknown element 'prepar'; known (constructors and "
+      "transitions): wrap, prepare, enable")),
+    ("report_only_element_moves_nothing", REPORTS,
+     ("    - element: prepare\n" + PREP, "    - element: wrap\n      forms: "
+      '[{call: "clk_get_rate(${obj})"}]\n    - element: prepare\n' + PREP),
+     (163, 16, "'wrap' acquires and releases nothing; a report follows "
+      "only the raw calls that acquire or give back a resource")),
+    ("report_only_iterator_form", REPORTS,
+     (PREP, '      forms: [{iterator: "for_each_clk(${obj})"}]\n'),
+     (164, 26, "a report-only form is a call, 'function(${obj}, ...)'")),
+    ("report_only_function_twice", REPORTS,
+     ('forms: [{call: "clk_unprepare(${obj})"}]',
+      'forms: [{call: "clk_prepare(${obj})"}]'),
+     (172, 22, "clk_prepare() is also a form of 'prepare'; a raw function "
+      "is the form of one element")),
+    ("report_only_nothing_to_follow", REPORTS, (RELEASES, ""),
+     (163, 5, "the elements give the reports nothing to follow: list the "
+      "forms of an element that gives back a resource and of one that "
+      "acquires it")),
+    ("report_only_placeholder_not_a_parameter", REPORTS,
+     (PREP, '      forms: [{call: "clk_prepare(${obj}, ${rate})"}]\n'),
+     (164, 22, "unknown placeholder '${rate}' in clk_prepare(); known: "
+      "obj")),
 ]
 
 
@@ -291,11 +364,12 @@ SHIPPED_EDITS = [
                          ids=[e[0] for e in SHIPPED_EDITS])
 def test_bad_edit_of_a_shipped_spec(name, spec, edit, want, tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with open(os.path.join(root, "specs", spec + ".yaml"),
-              encoding="utf-8") as f:
+    src = os.path.join(root, spec + ".yaml") if "/" in spec else \
+        os.path.join(root, "specs", spec + ".yaml")
+    with open(src, encoding="utf-8") as f:
         text = f.read()
     assert text.count(edit[0]) == 1, f"{name}: the edit must match once"
-    path = tmp_path / (spec + ".yaml")
+    path = tmp_path / (os.path.basename(spec) + ".yaml")
     path.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()

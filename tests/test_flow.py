@@ -119,14 +119,24 @@ def test_operation_releasing_a_resource_is_refused(tmp_path):
 
 
 def test_the_hint_points_at_a_model_that_is_accepted():
-    """The clk errors' hint names tests/style_specs/clk_long_names.yaml and
-    the README's 'One resource per value': both exist, and the spec is the
-    two-dimension model (one resource per value) and is accepted."""
-    text = open(CLK, encoding="utf-8").read()
-    assert "holds: prepare" in text and "holds: enable" in text
-    assert "release_order: [enable, prepare]" in text
+    """The clk errors' hint names tests/style_specs/clk_one_dimension.yaml
+    and the README's 'Values that hold several resources': both exist, the
+    spec is the one-dimension model whose enabled value holds [prepare,
+    enable], the form the hint shows, and it is accepted."""
+    path = os.path.join(ROOT, "tests", "style_specs",
+                        "clk_one_dimension.yaml")
+    text = open(path, encoding="utf-8").read()
+    assert "holds: [prepare, enable]" in text
+    res = run_gen(["lint", path])
+    assert (res.rc, res.err) == (0, "")
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        assert "### One resource per value" in f.read()
+        assert "### Values that hold several resources" in f.read()
+    for name in ("clk_one_dimension", "clk_one_dimension_disable_without_call",
+                 "clk_one_dimension_enable_keeps_prepare"):
+        bad = os.path.join(ROOT, "tests", "bad_specs", name + ".yaml")
+        res = run_gen(["lint", bad])
+        assert "'holds: [prepare, enable]'" in res.err
+        assert "tests/style_specs/clk_one_dimension.yaml" in res.err
 
 
 MINIMAL = os.path.join(ROOT, "tests", "bad_specs", "_valid_minimal.yaml")

@@ -19,6 +19,8 @@ import sys
 
 import pytest
 
+from conftest import expected_marks
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "lint")
 OPTS = ["--no-includes", "--include-headers"]
@@ -68,14 +70,7 @@ def spatch(cocci, mode, *files, tmp=None):
          *args], capture_output=True, text=True, check=False)
 
 
-def expected(path):
-    want = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            m = re.search(r"/\* expect: (.*) \*/", line)
-            if m:
-                want[n] = m.group(1)
-    return want
+expected = expected_marks
 
 
 @pytest.mark.parametrize("name", SHIPPED + sorted(EXTRA))

@@ -20,6 +20,8 @@ import sys
 import pytest
 import yaml
 
+from conftest import assert_marked_reports
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "cocci")
 OPTS = ["--no-includes", "--include-headers"]
@@ -30,9 +32,16 @@ MIGRATING = {os.path.basename(p)[:-5]: p
 # run by test_cocci.py; it has no "sites" mode yet.
 SHIPPED = {n: p for n, p in MIGRATING.items()
            if "\n  result: errno" not in open(p, encoding="utf-8").read()}
+# Specs whose migrate: section patches nothing (patch: false) have no
+# before/after fixtures: test_report_only.py runs their reports.
+REPORT_ONLY = {os.path.basename(p)[:-5]: p
+               for p in glob.glob(os.path.join(ROOT, "tests",
+                                               "migrate_specs", "*.yaml"))
+               if "\n  patch: false\n" in open(p, encoding="utf-8").read()}
 EXTRA = {os.path.basename(p)[:-5]: p
          for p in glob.glob(os.path.join(ROOT, "tests", "migrate_specs",
-                                         "*.yaml"))}
+                                         "*.yaml"))
+         if os.path.basename(p)[:-5] not in REPORT_ONLY}
 
 
 @pytest.fixture(scope="session")
@@ -98,23 +107,9 @@ def test_patch_fixture(cocci, name, before, tmp_path):
 def test_report_exactly_the_marked_lines(cocci, name, path):
     """Every acquire left alone is reported once, on its line, with its
     reason; bugs are reported where marked; nothing else."""
-    want = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            m = re.search(r"/\* expect: (.*) \*/", line)
-            if m:
-                want[n] = m.group(1)
     proc = spatch(cocci[name], "report", path)
     assert proc.returncode == 0, proc.stderr
-    got = {}
-    for line in proc.stdout.splitlines():
-        m = re.match(re.escape(path) + r":(\d+):\d+-\d+: (.*)$", line)
-        assert m, f"unexpected output: {line}"
-        assert int(m.group(1)) not in got, f"two reports on one line: {line}"
-        got[int(m.group(1))] = m.group(2)
-    assert sorted(got) == sorted(want), proc.stdout
-    for n, words in want.items():
-        assert words in got[n], (n, got[n])
+    assert_marked_reports(path, proc.stdout)
 
 
 @pytest.mark.parametrize("name", sorted({**SHIPPED, **EXTRA}))
@@ -158,7 +153,8 @@ def test_other_modes_run(cocci, name, mode):
 
 def test_no_smpl_or_python_in_specs():
     """A spec says what the raw C is; the SmPL comes from templates."""
-    for path in list(MIGRATING.values()) + list(EXTRA.values()):
+    for path in list(MIGRATING.values()) + list(EXTRA.values()) + \
+            list(REPORT_ONLY.values()):
         data = yaml.safe_load(open(path, encoding="utf-8"))["migrate"]
         text = yaml.safe_dump(data)
         for word in ("@@", "@script", "coccilib", "cocci.", "<...",

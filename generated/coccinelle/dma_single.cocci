@@ -29,6 +29,18 @@ virtual sites
 @@
 import re
 
+ACQUIRE_ONLY = {"attrs": ["DMA_ATTR_NO_WARN"]}
+
+
+def acquire_only(name, value):
+    """``value`` of argument ``name`` at an acquire, without the flags
+    that matter only there; "0" when none is left."""
+    drop = ACQUIRE_ONLY.get(name)
+    if not drop or "||" in value:
+        return value
+    kept = [f.strip() for f in value.split("|") if f.strip() not in drop]
+    return " | ".join(kept) if kept else "0"
+
 virtuals = set()
 
 # Per file (group); cleared when the file is done.
@@ -527,10 +539,10 @@ P_size << life_1.P_size;
 P_dir << life_1.P_dir;
 @@
 args = cands[key(p)][2]
-args["dev"] = str(P_dev)
-args["size"] = str(P_size)
-args["dir"] = str(P_dir)
-args["attrs"] = "0"
+args["dev"] = acquire_only("dev", str(P_dev))
+args["size"] = acquire_only("size", str(P_size))
+args["dir"] = acquire_only("dir", str(P_dir))
+args["attrs"] = acquire_only("attrs", "0")
 @life_2 depends on patch || report || org@
 expression E;
 expression P_dev, P_cpu_addr, P_size, P_dir, P_attrs;
@@ -547,10 +559,10 @@ P_dir << life_2.P_dir;
 P_attrs << life_2.P_attrs;
 @@
 args = cands[key(p)][2]
-args["dev"] = str(P_dev)
-args["size"] = str(P_size)
-args["dir"] = str(P_dir)
-args["attrs"] = str(P_attrs)
+args["dev"] = acquire_only("dev", str(P_dev))
+args["size"] = acquire_only("size", str(P_size))
+args["dir"] = acquire_only("dir", str(P_dir))
+args["attrs"] = acquire_only("attrs", str(P_attrs))
 
 // Every release of the object in the function, with its arguments.
 @rel_1 depends on patch || report || org@
@@ -1435,9 +1447,9 @@ fresh identifier B = script:python(S, F) { fmembers((S, F))[0] };
 fresh identifier H = script:python(S, F) { fmembers((S, F))[1] };
 @@
 struct S { ...
- dma_addr_t F;
 ++ struct dmab B;
 ++ struct dmab_managed H;
+ dma_addr_t F;
  ... };
 
 @depends on patch disable ptr_to_array@

@@ -31,11 +31,30 @@ virtual report
 
 @initialize:python@
 @@
+ACQUIRE_ONLY = {"attrs": ["DMA_ATTR_NO_WARN"]}
+
+
+def acquire_only(name, value):
+    """``value`` of argument ``name`` at an acquire, without the flags
+    that matter only there; "0" when none is left."""
+    drop = ACQUIRE_ONLY.get(name)
+    if not drop or "||" in value:
+        return value
+    kept = [f.strip() for f in value.split("|") if f.strip() not in drop]
+    return " | ".join(kept) if kept else "0"
+
 chain_bad = {}
 chain_typed = set()
 chain_seen = set()
 chain_sites = {}
-smapped = set()
+smapped = {}
+sunmapped = set()
+saliased = {}
+sforeign = []
+saliases = {}   # (file, fn, local) -> members it reaches at a map
+ssets = {}      # (file, fn, local) -> where the local is set
+sgiven = set()  # (S, F, take callback): the callback gets member F back
+stakes = set()  # positions of the undo in such a callback
 schanges = {}
 sbad = {}
 sattrs = {}
@@ -45,7 +64,8 @@ sfar = {}
 
 def forget():
     for d in (chain_bad, chain_typed, chain_seen, chain_sites, smapped,
-              schanges, sbad, sattrs, sknown, sfar):
+              schanges, sbad, sattrs, sknown, sfar, sunmapped, saliased,
+              sforeign, sgiven, stakes, saliases, ssets):
         d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
@@ -498,9 +518,13 @@ fn(...) { ... when any
 |
  if (dma_map_sgtable@p(P_dev, X->F, P_dir, P_attrs)) S1
 |
+ return dma_map_sgtable@p(P_dev, X->F, P_dir, P_attrs);
+|
  R = dma_map_sgtable@p(P_dev, &X->F, P_dir, P_attrs);
 |
  if (dma_map_sgtable@p(P_dev, &X->F, P_dir, P_attrs)) S1
+|
+ return dma_map_sgtable@p(P_dev, &X->F, P_dir, P_attrs);
 |
  R = dma_map_sg@p(P_dev, X->F->sgl, \(X->F->nents\|X->F->orig_nents\), P_dir);
 |
@@ -524,9 +548,9 @@ fn(...) { ... when any
 @script:python depends on patch || report || org@
 S << sdef.S; F << sdef.F; p << smap.p; P_attrs << smap.P_attrs = "0"; 
 @@
-sattrs.setdefault((S, F), set()).add((P_attrs,))
+sattrs.setdefault((S, F), set()).add((acquire_only("attrs", str(P_attrs)), ))
 sknown.add((p[0].file, p[0].line, p[0].column))
-smapped.add((S, F))
+smapped.setdefault((S, F), p[0])
 
 @sunmap depends on patch || report || org@
 identifier sdef.S, sdef.F;
@@ -547,14 +571,175 @@ position p;
 @script:python depends on patch || report || org@
 S << sdef.S; F << sdef.F; p << sunmap.p; P_attrs << sunmap.P_attrs = "0"; 
 @@
-sattrs.setdefault((S, F), set()).add((P_attrs,))
+sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
+sunmapped.add((S, F))
+
+// The same through a local pointer to the member (A = &X->F, or A =
+// X->F when the member is a pointer), set once before the call.
+@smapa depends on patch || report || org exists@
+identifier sdef.S, sdef.F, fn, A;
+struct S *X;
+expression P_attrs, P_count, P_dev, P_dir, R, E_;
+statement S1;
+position p;
+@@
+fn(...) { ... when any
+(
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+|
+ X->F = A;
+)
+ ... when != A = E_
+(
+ R = dma_map_sgtable@p(P_dev, A, P_dir, P_attrs);
+|
+ if (dma_map_sgtable@p(P_dev, A, P_dir, P_attrs)) S1
+)
+|
+(
+ R = dma_map_sgtable@p(P_dev, A, P_dir, P_attrs);
+|
+ if (dma_map_sgtable@p(P_dev, A, P_dir, P_attrs)) S1
+)
+ ... when != A = E_
+ X->F = A;
+)
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+S << sdef.S; F << sdef.F; p << smapa.p; fn << smapa.fn; A << smapa.A; P_attrs << smapa.P_attrs = "0"; 
+@@
+sattrs.setdefault((S, F), set()).add((acquire_only("attrs", str(P_attrs)), ))
+sknown.add((p[0].file, p[0].line, p[0].column))
+smapped.setdefault((S, F), p[0])
+saliased.setdefault((S, F), p[0])
+saliases.setdefault((p[0].file, fn, A), set()).add((S, F))
+
+// A local set twice may name another table on some path to the call:
+// the alias is trusted only where it is set once.
+@saset depends on patch || report || org@
+identifier smapa.A;
+expression E_;
+type T;
+position q;
+@@
+(
+ T *A@q = E_;
+|
+ A@q = E_
+)
+
+@script:python depends on patch || report || org@
+A << smapa.A; q << saset.q;
+@@
+fn = q[0].current_element
+ssets.setdefault((q[0].file, fn, A), set()).add((q[0].line, q[0].column))
+
+@sunmapa depends on patch || report || org exists@
+identifier sdef.S, sdef.F, fn, A;
+struct S *X;
+expression P_attrs, P_count, P_dev, P_dir, E_;
+position p;
+@@
+fn(...) { ... when any
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+|
+ X->F = A;
+)
+ ... when != A = E_
+ dma_unmap_sgtable@p(P_dev, A, P_dir, P_attrs);
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+S << sdef.S; F << sdef.F; p << sunmapa.p; P_attrs << sunmapa.P_attrs = "0"; 
+@@
+sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
+sunmapped.add((S, F))
+
+// A callback table (struct dma_buf_ops) whose .map_dma_buf returns the object
+// to the caller, who gives it back as a parameter of .unmap_dma_buf: there
+// the parameter is the member that .map_dma_buf returned.
+@sgive1 depends on patch || report || org@
+identifier OPS, GF, TF;
+@@
+struct dma_buf_ops OPS = {
+ .map_dma_buf = GF,
+ .unmap_dma_buf = TF,
+};
+
+@sgiven1 depends on patch || report || org exists@
+identifier sgive1.GF, sdef.S, sdef.F, A;
+struct S *X;
+expression E_;
+@@
+GF(...) { ... when any
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+|
+ X->F = A;
+)
+ ... when != A = E_
+ return A;
+}
+
+@script:python depends on patch || report || org@
+S << sdef.S; F << sdef.F; TF << sgive1.TF;
+@@
+sgiven.add((S, F, TF))
+
+@stake1 depends on patch || report || org exists@
+identifier sgive1.TF, sdef.S, sdef.F, I, Y;
+expression E_, P_attrs, P_count, P_dev, P_dir;
+position p;
+@@
+TF(..., struct sg_table *I, ...) {
+ ... when any
+ struct S *Y = E_;
+ ... when any
+ dma_unmap_sgtable@p(P_dev, I, P_dir, P_attrs);
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+S << sdef.S; F << sdef.F; TF << sgive1.TF; p << stake1.p; P_attrs << stake1.P_attrs = "0"; 
+@@
+if (S, F, TF) in sgiven:
+    stakes.add((p[0].file, p[0].line, p[0].column))
+    sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
+    sunmapped.add((S, F))
+
+// An undo on a plain pointer that is not such an alias may be of the
+// member too (a callback given the object back, say): a member acquired
+// through an alias is left alone where the file group has one.
+@sforeign depends on patch || report || org@
+identifier I;
+expression P_attrs, P_count, P_dev, P_dir;
+position p != {sunmap.p, sunmapa.p};
+@@
+ dma_unmap_sgtable@p(P_dev, I, P_dir, P_attrs)
+
+@script:python depends on patch || report || org@
+p << sforeign.p; I << sforeign.I;
+@@
+if (p[0].file, p[0].line, p[0].column) not in stakes:
+    sforeign.append((p[0], I))
 
 // Every other such raw call on the member stops its migration.
 @sother depends on patch || report || org@
 identifier sdef.S, sdef.F, fld;
 struct S *X;
 identifier f =~ "^dma_(un)?map_sg";
-position p != {smap.p, sunmap.p};
+position p != {smap.p, sunmap.p, smapa.p, sunmapa.p};
 @@
 (
  f@p(..., X->F, ...)
@@ -671,12 +856,40 @@ S << sdef.S; F << sdef.F; pb << sbehave.pb;
 @@
 schanges.setdefault((S, F), []).append(pb[0])
 
+// A member acquired but never undone in the files scanned (the undo may
+// be in a file outside the group), or acquired through an alias where an
+// undo on another pointer may be of it, is left alone.
+@script:python depends on patch || report || org@
+@@
+for (f, fn, A), ks in sorted(saliases.items()):
+    sets = sorted(ssets.get((f, fn, A), ()))
+    if len(sets) > 1:
+        for k in sorted(ks):
+            sbad.setdefault(k, (saliased[k], "line %s sets '%s' again in %s(): the local may name another table where it is mapped" % (sets[1][0], A, fn)))
+for k, p in sorted(smapped.items()):
+    if k in saliased and sforeign:
+        q, I = sforeign[0]
+        sbad.setdefault(k, (saliased[k], "line %s: dma_unmap_sgtable() of '%s', a pointer that may point to member %s of struct %s, which line %s reaches through a local pointer: the typed unmap would not follow it" % (q.line, I, k[1], k[0], saliased[k].line)))
+    elif k not in sunmapped:
+        sbad.setdefault(k, (p, "'%s' is never passed to dma_unmap_sgtable() in the files scanned, so its handle would never be released" % k[1]))
+
+// One acquire of each member the rewrite knows, directly or through an
+// alias, to hang the decision on.
+@sany_map depends on patch@
+position p : script:python() { (p[0].file, p[0].line, p[0].column) in sknown };
+@@
+(
+ dma_map_sgtable@p(...)
+|
+ dma_map_sg@p(...)
+)
+
 @script:python sgood depends on patch@
-S << sdef.S; F << sdef.F; p << smap.p;
+S << sdef.S; F << sdef.F; p << sany_map.p;
 B; H; U;
 @@
 k = (S, F)
-if k in sbad:
+if k in sbad or k not in smapped:
     cocci.include_match(False)
 else:
     coccinelle.B = cocci.make_ident(F + "_body")
@@ -688,9 +901,9 @@ identifier sgood.B, sgood.H, sdef.S, sdef.F;
 type T;
 @@
 struct S { ...
- T F;
 +struct sgt B;
 +struct sgt_borrowed_managed H;
+ T F;
  ... };
 
 @smapfix depends on sfield@
@@ -701,7 +914,7 @@ statement S1;
 @@
 fn(...) {
 +struct sgt_borrowed_unmapped U;
-<...
+<+...
 (
 - R = dma_map_sgtable(P_dev, X->F, P_dir, P_attrs);
 + U = sgt_borrow_unmapped(&X->B, X->F);
@@ -714,6 +927,11 @@ fn(...) {
 + if (sgt_is_err(X->H))
   S1
 |
+- return dma_map_sgtable(P_dev, X->F, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, X->F);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ return sgt_err(X->H);
+|
 - R = dma_map_sgtable(P_dev, &X->F, P_dir, P_attrs);
 + U = sgt_borrow_unmapped(&X->B, &X->F);
 + X->H = sgt_map(U, P_dev, P_dir, P_attrs);
@@ -724,6 +942,11 @@ fn(...) {
 + X->H = sgt_map(U, P_dev, P_dir, P_attrs);
 + if (sgt_is_err(X->H))
   S1
+|
+- return dma_map_sgtable(P_dev, &X->F, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, &X->F);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ return sgt_err(X->H);
 |
 - R = dma_map_sg(P_dev, X->F->sgl, P_count, P_dir);
 + U = sgt_borrow_unmapped(&X->B, X->F);
@@ -759,7 +982,7 @@ fn(...) {
 + if (sgt_is_err(X->H))
   S1
 )
-...>
+...+>
 }
 
 @sunmapfix depends on sfield@
@@ -780,6 +1003,89 @@ expression P_attrs, P_count, P_dev, P_dir;
 - dma_unmap_sg(P_dev, X->F.sgl, P_count, P_dir);
 + sgt_release(X->H);
 )
+
+// The same through a local alias of the member.
+@smapfixa depends on sfield exists@
+identifier sgood.B, sgood.H, sgood.U, sdef.S, sdef.F, smapa.fn, A;
+struct S *X;
+expression P_attrs, P_count, P_dev, P_dir, R, E_;
+statement S1;
+@@
+fn(...) {
++struct sgt_borrowed_unmapped U;
+ ... when any
+(
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+|
+ X->F = A;
+)
+ ... when != A = E_
+(
+- R = dma_map_sgtable(P_dev, A, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ R = sgt_err(X->H);
+|
+- if (dma_map_sgtable(P_dev, A, P_dir, P_attrs))
++ U = sgt_borrow_unmapped(&X->B, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ if (sgt_is_err(X->H))
+  S1
+)
+|
+(
+- R = dma_map_sgtable(P_dev, A, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ R = sgt_err(X->H);
+|
+- if (dma_map_sgtable(P_dev, A, P_dir, P_attrs))
++ U = sgt_borrow_unmapped(&X->B, A);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ if (sgt_is_err(X->H))
+  S1
+)
+ ... when != A = E_
+ X->F = A;
+)
+ ... when any
+}
+
+@sunmapfixa depends on sfield exists@
+identifier sgood.H, sdef.S, sdef.F, A;
+struct S *X;
+expression P_attrs, P_count, P_dev, P_dir, E_;
+@@
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+|
+ X->F = A;
+)
+ ... when != A = E_
+- dma_unmap_sgtable(P_dev, A, P_dir, P_attrs);
++ sgt_release(X->H);
+
+// The undo in .unmap_dma_buf of struct dma_buf_ops, on the parameter it is given back.
+@depends on sfield exists@
+identifier sgive1.TF, sgood.H, sdef.S, sdef.F;
+identifier I : script:python(S, F, TF) { (S, F, TF) in sgiven };
+identifier Y;
+expression E_, P_attrs, P_count, P_dev, P_dir;
+@@
+TF(..., struct sg_table *I, ...) {
+ ... when any
+ struct S *Y = E_;
+ ... when any
+- dma_unmap_sgtable(P_dev, I, P_dir, P_attrs);
++ sgt_release(Y->H);
+ ... when any
+}
+
 
 // Tables given a handle get the header.
 @depends on chain_decl || wrap_decl || sfield@

@@ -11,12 +11,12 @@
 
 struct msc {
 	struct device *dev;
-	struct sg_table single_sgt;
 	struct sgt single_sgt_body;
 	struct sgt_borrowed_managed single_sgt_dma;
-	struct sg_table ring;
+	struct sg_table single_sgt;
 	struct sgt ring_body;
 	struct sgt_borrowed_managed ring_dma;
+	struct sg_table ring;
 	void *base;
 };
 

@@ -9,9 +9,9 @@
 
 struct foo_bo {
 	struct device *dev;
-	struct sg_table *sgt;
 	struct sgt sgt_body;
 	struct sgt_borrowed_managed sgt_dma;
+	struct sg_table *sgt;
 	enum dma_data_direction dir;
 };
 

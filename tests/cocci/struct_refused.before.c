@@ -40,7 +40,7 @@ int baz_map(struct baz *z)
 			      DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		return ret;
-	return dma_map_sgtable(z->dev, z->odd, DMA_TO_DEVICE, 0);
+	return dma_map_sgtable(z->dev, z->odd, DMA_TO_DEVICE, 0) ? -EIO : 0;
 }
 
 void baz_sync(struct baz *z)
