@@ -1346,9 +1346,10 @@ else:
 
 @decl depends on patch@
 identifier good.B, good.H, life.fn;
+attribute name __uninitialized;
 @@
 fn(...) {
-++ struct dmab B;
+++ struct dmab B __uninitialized;
 ++ struct dmab_managed H;
  ...
 }

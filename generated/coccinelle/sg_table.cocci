@@ -217,11 +217,12 @@ else:
 
 @chain_decl depends on patch@
 identifier chain_good.B, chain_good.H_u, chain_good.H_m, chain_life.fn, chain_life.T;
+attribute name __uninitialized;
 @@
 fn(...) {
  ... when any
 - struct sg_table T;
-+ struct sgt B;
++ struct sgt B __uninitialized;
 + struct sgt_owned_unmapped H_u;
 + struct sgt_owned_managed H_m;
  ... when any
@@ -437,11 +438,12 @@ else:
 
 @wrap_decl depends on patch@
 identifier wrap_good.B, wrap_good.H, wrap_life.fn, wrap_life.T;
+attribute name __uninitialized;
 @@
 fn(...) {
  ... when any
  struct sg_table *T;
-+struct sgt B;
++struct sgt B __uninitialized;
 +struct sgt_borrowed_mapped H;
  ... when any
 }

@@ -96,7 +96,7 @@ static noinline int bench_sgt_gen(void *ctx, unsigned int n, u64 *sum)
 	struct sgt_borrowed_unmapped u;
 	struct sgt_borrowed_managed m;
 	struct scatterlist *sg;
-	struct sgt body;
+	struct sgt body __uninitialized;
 	u64 acc = 0;
 	int i;
 
@@ -140,7 +140,7 @@ static noinline int bench_single_gen(void *ctx, unsigned int n, u64 *sum)
 	struct bench_single *b = ctx;
 	struct dmab_unmapped u;
 	struct dmab_managed m;
-	struct dmab body;
+	struct dmab body __uninitialized;
 	u64 acc = 0;
 
 	while (n--) {

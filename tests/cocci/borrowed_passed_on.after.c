@@ -16,7 +16,7 @@ int importer_map(struct importer *im)
 {
 	struct scatterlist *sg;
 	struct sg_table *sgt;
-	struct sgt sgt_body;
+	struct sgt sgt_body __uninitialized;
 	struct sgt_borrowed_mapped sgt_h;
 	int i;
 

@@ -8,7 +8,7 @@ int fill(struct drm_gem_shmem_object *shmem, u64 *addr, unsigned int *n)
 {
 	struct scatterlist *sg;
 	struct sg_table *pages;
-	struct sgt pages_body;
+	struct sgt pages_body __uninitialized;
 	struct sgt_borrowed_mapped pages_h;
 	int i;
 

@@ -16,7 +16,7 @@ struct dsf_dev {
 
 static int dsf_send(struct dsf_dev *d, void *buf, size_t len)
 {
-	struct dmab addr_body;
+	struct dmab addr_body __uninitialized;
 	struct dmab_managed addr_h;
 	dma_addr_t addr;
 
@@ -32,7 +32,7 @@ static int dsf_send(struct dsf_dev *d, void *buf, size_t len)
 
 static int dsf_sum(struct dsf_dev *d, u8 *buf, size_t len)
 {
-	struct dmab addr_body;
+	struct dmab addr_body __uninitialized;
 	struct dmab_managed addr_h;
 	dma_addr_t addr;
 	size_t i;
@@ -56,7 +56,7 @@ out:
 
 static int dsf_many(struct dsf_dev *d, void **bufs, int n, size_t len)
 {
-	struct dmab a_body;
+	struct dmab a_body __uninitialized;
 	struct dmab_managed a_h;
 	dma_addr_t a;
 	int i;

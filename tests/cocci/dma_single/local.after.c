@@ -17,7 +17,7 @@ struct foo_dev {
 
 static int foo_send(struct foo_dev *fd, void *buf, size_t len)
 {
-	struct dmab addr_body;
+	struct dmab addr_body __uninitialized;
 	struct dmab_managed addr_h;
 	dma_addr_t addr;
 	int ret = 0;
@@ -37,7 +37,7 @@ static int foo_send(struct foo_dev *fd, void *buf, size_t len)
 
 static int foo_recv(struct foo_dev *fd, size_t len)
 {
-	struct dmab rx_dma_body;
+	struct dmab rx_dma_body __uninitialized;
 	struct dmab_managed rx_dma_h;
 	int ret;
 
@@ -59,7 +59,7 @@ err:
 
 static int foo_loop(struct foo_dev *fd, void **bufs, int n)
 {
-	struct dmab a_body;
+	struct dmab a_body __uninitialized;
 	struct dmab_managed a_h;
 	dma_addr_t a;
 	int i;
@@ -78,7 +78,7 @@ static int foo_loop(struct foo_dev *fd, void **bufs, int n)
 
 static int foo_clear(struct foo_dev *fd, void *buf)
 {
-	struct dmab a_body;
+	struct dmab a_body __uninitialized;
 	struct dmab_managed a_h;
 	dma_addr_t a;
 

@@ -8,7 +8,7 @@
 
 int foo_ping(struct device *dev, void *buf)
 {
-	struct dmab a_body;
+	struct dmab a_body __uninitialized;
 	struct dmab_managed a_h;
 	dma_addr_t a;
 

@@ -9,7 +9,7 @@
 
 static int bar_copy(const void *src, size_t len)
 {
-	struct kbuf tmp_body;
+	struct kbuf tmp_body __uninitialized;
 	struct kbuf_owned tmp_h;
 	void *tmp;
 	int ret;

@@ -84,6 +84,38 @@ struct clkh_prepared_enabled {
 };
 
 /**
+ * __clkh_assume_body() - tell the compiler that @body points to storage
+ * @body: the storage a handle will point into
+ *
+ * A pointer to an object is neither NULL nor an ERR_PTR(), as the kernel
+ * guarantees. Said here, before a call returns a handle that holds @body, it
+ * lets clkh_is_err() on that handle, and the test in a __free() cleanup, fold
+ * away where the handle's origin is in view. It generates no code, but under
+ * CONFIG_UBSAN_UNREACHABLE, which checks it.
+ */
+static __always_inline void __clkh_assume_body(const struct clkh *body)
+{
+	if (IS_ERR_OR_NULL(body))
+		__builtin_unreachable();
+}
+
+/**
+ * __clkh_assume_errno() - tell the compiler that @ret is 0 or a negative errno
+ * @ret: what a call this header makes returned
+ *
+ * Every call this header makes returns 0 or a negative errno in [-MAX_ERRNO,
+ * -1] (the errors in the kernel-doc of each function below). Said here, it lets
+ * clkh_is_err() on the handle that holds ERR_PTR(@ret) fold to the test of @ret
+ * itself, as in the raw code. It generates no code, but under
+ * CONFIG_UBSAN_UNREACHABLE, which checks it.
+ */
+static __always_inline void __clkh_assume_errno(long ret)
+{
+	if (ret && !IS_ERR_VALUE(ret))
+		__builtin_unreachable();
+}
+
+/**
  * __clkh_unprepared_disabled_body() - storage behind a handle in state unprepared_disabled
  * @h: the handle
  *
@@ -232,6 +264,7 @@ __clkh_prepared_enabled_take(struct clkh_prepared_enabled *h)
 static inline __must_check struct clkh_unprepared_disabled clkh_wrap(struct clkh *body,
 								     struct clk *c)
 {
+	__clkh_assume_body(body);
 	body->clk = c;
 	return (struct clkh_unprepared_disabled){ .body = body };
 }
@@ -257,7 +290,9 @@ clkh_unprepared_disabled_prepare(struct clkh_unprepared_disabled *src)
 	struct clkh *body = __clkh_unprepared_disabled_body(*src);
 	int ret;
 
+	__clkh_assume_body(body);
 	ret = clk_prepare(body->clk);
+	__clkh_assume_errno(ret);
 	if (ret)
 		return (struct clkh_prepared_disabled){ .body = ERR_PTR(ret) };
 	ACCESS_PRIVATE(src, body) = NULL;
@@ -299,7 +334,9 @@ clkh_prepared_disabled_enable(struct clkh_prepared_disabled *src)
 	struct clkh *body = __clkh_prepared_disabled_body(*src);
 	int ret;
 
+	__clkh_assume_body(body);
 	ret = clk_enable(body->clk);
+	__clkh_assume_errno(ret);
 	if (ret)
 		return (struct clkh_prepared_enabled){ .body = ERR_PTR(ret) };
 	ACCESS_PRIVATE(src, body) = NULL;
@@ -335,6 +372,7 @@ clkh_prepared_enabled_disable(struct clkh_prepared_enabled *src)
 {
 	struct clkh *body = __clkh_prepared_enabled_body(*src);
 
+	__clkh_assume_body(body);
 	clk_disable(body->clk);
 	ACCESS_PRIVATE(src, body) = NULL;
 	return (struct clkh_prepared_disabled){ .body = body };
@@ -369,6 +407,7 @@ clkh_prepared_disabled_unprepare(struct clkh_prepared_disabled *src)
 {
 	struct clkh *body = __clkh_prepared_disabled_body(*src);
 
+	__clkh_assume_body(body);
 	clk_unprepare(body->clk);
 	ACCESS_PRIVATE(src, body) = NULL;
 	return (struct clkh_unprepared_disabled){ .body = body };
@@ -488,7 +527,10 @@ clkh_prepared_enabled_disable_unprepare(struct clkh_prepared_enabled *src)
  * clkh_prepared_disabled_release() - release a handle in state prepared_disabled
  * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
- * Undoes what the handle holds, in order: the prepare of prepare=prepared.
+ * Undoes what the handle holds, in order: the prepare of prepare=prepared. The
+ * test of an empty or error handle folds away where the handle's origin is in
+ * view (a local); a handle kept in a driver struct keeps it, and a second
+ * release, or one after a failed transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -507,7 +549,10 @@ static inline void clkh_prepared_disabled_release(struct clkh_prepared_disabled 
  * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the enable of enable=enabled, then
- * the prepare of prepare=prepared.
+ * the prepare of prepare=prepared. The test of an empty or error handle folds
+ * away where the handle's origin is in view (a local); a handle kept in a
+ * driver struct keeps it, and a second release, or one after a failed
+ * transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */

@@ -93,6 +93,38 @@ struct dmab_managed {
 };
 
 /**
+ * __dmab_assume_body() - tell the compiler that @body points to storage
+ * @body: the storage a handle will point into
+ *
+ * A pointer to an object is neither NULL nor an ERR_PTR(), as the kernel
+ * guarantees. Said here, before a call returns a handle that holds @body, it
+ * lets dmab_is_err() on that handle, and the test in a __free() cleanup, fold
+ * away where the handle's origin is in view. It generates no code, but under
+ * CONFIG_UBSAN_UNREACHABLE, which checks it.
+ */
+static __always_inline void __dmab_assume_body(const struct dmab *body)
+{
+	if (IS_ERR_OR_NULL(body))
+		__builtin_unreachable();
+}
+
+/**
+ * __dmab_assume_errno() - tell the compiler that @ret is 0 or a negative errno
+ * @ret: what a call this header makes returned
+ *
+ * Every call this header makes returns 0 or a negative errno in [-MAX_ERRNO,
+ * -1] (the errors in the kernel-doc of each function below). Said here, it lets
+ * dmab_is_err() on the handle that holds ERR_PTR(@ret) fold to the test of @ret
+ * itself, as in the raw code. It generates no code, but under
+ * CONFIG_UBSAN_UNREACHABLE, which checks it.
+ */
+static __always_inline void __dmab_assume_errno(long ret)
+{
+	if (ret && !IS_ERR_VALUE(ret))
+		__builtin_unreachable();
+}
+
+/**
  * __dmab_unmapped_body() - storage behind a handle in state unmapped
  * @h: the handle
  *
@@ -239,6 +271,7 @@ static inline struct dmab_managed __dmab_managed_take(struct dmab_managed *h)
 static inline __must_check struct dmab_unmapped dmab_wrap_buffer(struct dmab *body, void *cpu_addr,
 								 size_t size)
 {
+	__dmab_assume_body(body);
 	body->cpu_addr = cpu_addr;
 	body->size = size;
 	return (struct dmab_unmapped){ .body = body };
@@ -261,6 +294,7 @@ static inline __must_check struct dmab_unmapped dmab_wrap_buffer(struct dmab *bo
 static inline __must_check struct dmab_mapped dmab_wrap_mapped(struct dmab *body, dma_addr_t addr,
 							       size_t size)
 {
+	__dmab_assume_body(body);
 	body->cpu_addr = NULL;
 	body->addr = addr;
 	body->size = size;
@@ -296,8 +330,10 @@ static inline __must_check struct dmab_managed dmab_map_new(struct dmab *body, s
 	dma_addr_t addr;
 	int ret;
 
+	__dmab_assume_body(body);
 	addr = dma_map_single_attrs(dev, cpu_addr, size, dir, attrs);
 	ret = dma_mapping_error(dev, addr);
+	__dmab_assume_errno(ret);
 	if (ret)
 		return (struct dmab_managed){ .body = ERR_PTR(ret) };
 	body->cpu_addr = cpu_addr;
@@ -335,9 +371,11 @@ static inline __must_check struct dmab_managed dmab_unmapped_map(struct dmab_unm
 	dma_addr_t addr;
 	int ret;
 
+	__dmab_assume_body(body);
 	addr = dma_map_single_attrs(dev, body->cpu_addr, body->size, dir,
 				    attrs);
 	ret = dma_mapping_error(dev, addr);
+	__dmab_assume_errno(ret);
 	if (ret)
 		return (struct dmab_managed){ .body = ERR_PTR(ret) };
 	body->addr = addr;
@@ -380,6 +418,7 @@ static inline __must_check struct dmab_unmapped dmab_managed_unmap(struct dmab_m
 {
 	struct dmab *body = __dmab_managed_body(*src);
 
+	__dmab_assume_body(body);
 	dma_unmap_single_attrs(body->dev, body->addr, body->size,
 			       body->dir, body->attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
@@ -404,7 +443,10 @@ static inline __must_check struct dmab_unmapped dmab_managed_unmap(struct dmab_m
  * dmab_managed_release() - release a handle in state managed
  * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
- * Undoes what the handle holds, in order: the mapping of mapping=managed.
+ * Undoes what the handle holds, in order: the mapping of mapping=managed. The
+ * test of an empty or error handle folds away where the handle's origin is in
+ * view (a local); a handle kept in a driver struct keeps it, and a second
+ * release, or one after a failed transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */

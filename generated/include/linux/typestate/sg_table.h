@@ -140,6 +140,38 @@ struct sgt_owned_managed {
 };
 
 /**
+ * __sgt_assume_body() - tell the compiler that @body points to storage
+ * @body: the storage a handle will point into
+ *
+ * A pointer to an object is neither NULL nor an ERR_PTR(), as the kernel
+ * guarantees. Said here, before a call returns a handle that holds @body, it
+ * lets sgt_is_err() on that handle, and the test in a __free() cleanup, fold
+ * away where the handle's origin is in view. It generates no code, but under
+ * CONFIG_UBSAN_UNREACHABLE, which checks it.
+ */
+static __always_inline void __sgt_assume_body(const struct sgt *body)
+{
+	if (IS_ERR_OR_NULL(body))
+		__builtin_unreachable();
+}
+
+/**
+ * __sgt_assume_errno() - tell the compiler that @ret is 0 or a negative errno
+ * @ret: what a call this header makes returned
+ *
+ * Every call this header makes returns 0 or a negative errno in [-MAX_ERRNO,
+ * -1] (the errors in the kernel-doc of each function below). Said here, it lets
+ * sgt_is_err() on the handle that holds ERR_PTR(@ret) fold to the test of @ret
+ * itself, as in the raw code. It generates no code, but under
+ * CONFIG_UBSAN_UNREACHABLE, which checks it.
+ */
+static __always_inline void __sgt_assume_errno(long ret)
+{
+	if (ret && !IS_ERR_VALUE(ret))
+		__builtin_unreachable();
+}
+
+/**
  * __sgt_borrowed_unmapped_body() - storage behind a handle in state borrowed_unmapped
  * @h: the handle
  *
@@ -344,6 +376,7 @@ static inline struct sgt_owned_managed __sgt_owned_managed_take(struct sgt_owned
 static inline __must_check struct sgt_borrowed_unmapped sgt_borrow_unmapped(struct sgt *body,
 									    struct sg_table *table)
 {
+	__sgt_assume_body(body);
 	body->sgt = table;
 	return (struct sgt_borrowed_unmapped){ .body = body };
 }
@@ -365,6 +398,7 @@ static inline __must_check struct sgt_borrowed_unmapped sgt_borrow_unmapped(stru
 static inline __must_check struct sgt_borrowed_mapped sgt_borrow_mapped(struct sgt *body,
 									struct sg_table *table)
 {
+	__sgt_assume_body(body);
 	body->sgt = table;
 	return (struct sgt_borrowed_mapped){ .body = body };
 }
@@ -401,6 +435,7 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct
 {
 	int ret;
 
+	__sgt_assume_body(body);
 	if (!n_pages)
 		ret = -EINVAL;
 	else
@@ -409,6 +444,7 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct
 							min_t(size_t, dma_max_mapping_size(dev),
 							      UINT_MAX),
 							gfp);
+	__sgt_assume_errno(ret);
 	if (ret)
 		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
 	body->sgt = &body->table;
@@ -447,6 +483,7 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(stru
 	unsigned int i;
 	int ret;
 
+	__sgt_assume_body(body);
 	first = PTR_ALIGN_DOWN(buf, PAGE_SIZE);
 	n_pages = DIV_ROUND_UP(offset_in_page(buf) + size, PAGE_SIZE);
 	if (!size || !is_vmalloc_addr(buf))
@@ -462,6 +499,7 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(stru
 						      UINT_MAX),
 						gfp);
 	kvfree(pages);
+	__sgt_assume_errno(ret);
 	if (ret)
 		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
 	body->sgt = &body->table;
@@ -503,6 +541,7 @@ static inline __must_check struct sgt_owned_managed sgt_new_mapped(struct sgt *b
 {
 	int ret;
 
+	__sgt_assume_body(body);
 	if (!n_pages)
 		return (struct sgt_owned_managed){ .body = ERR_PTR(-EINVAL) };
 	ret = sg_alloc_table_from_pages_segment(&body->table, pages, n_pages,
@@ -513,6 +552,7 @@ static inline __must_check struct sgt_owned_managed sgt_new_mapped(struct sgt *b
 	if (ret)
 		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	ret = dma_map_sgtable(dev, &body->table, dir, attrs);
+	__sgt_assume_errno(ret);
 	if (ret) {
 		sg_free_table(&body->table);
 		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
@@ -551,7 +591,9 @@ sgt_borrowed_unmapped_map(struct sgt_borrowed_unmapped *src, struct device *dev,
 	struct sgt *body = __sgt_borrowed_unmapped_body(*src);
 	int ret;
 
+	__sgt_assume_body(body);
 	ret = dma_map_sgtable(dev, body->sgt, dir, attrs);
+	__sgt_assume_errno(ret);
 	if (ret)
 		return (struct sgt_borrowed_managed){ .body = ERR_PTR(ret) };
 	body->dev = dev;
@@ -588,7 +630,9 @@ sgt_owned_unmapped_map(struct sgt_owned_unmapped *src, struct device *dev,
 	struct sgt *body = __sgt_owned_unmapped_body(*src);
 	int ret;
 
+	__sgt_assume_body(body);
 	ret = dma_map_sgtable(dev, body->sgt, dir, attrs);
+	__sgt_assume_errno(ret);
 	if (ret)
 		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	body->dev = dev;
@@ -635,6 +679,7 @@ sgt_borrowed_managed_unmap(struct sgt_borrowed_managed *src)
 {
 	struct sgt *body = __sgt_borrowed_managed_body(*src);
 
+	__sgt_assume_body(body);
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
@@ -659,6 +704,7 @@ sgt_owned_managed_unmap(struct sgt_owned_managed *src)
 {
 	struct sgt *body = __sgt_owned_managed_body(*src);
 
+	__sgt_assume_body(body);
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
@@ -686,6 +732,9 @@ sgt_owned_managed_unmap(struct sgt_owned_managed *src)
  * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed.
+ * The test of an empty or error handle folds away where the handle's origin is
+ * in view (a local); a handle kept in a driver struct keeps it, and a second
+ * release, or one after a failed transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -704,7 +753,10 @@ static inline void sgt_borrowed_managed_release(struct sgt_borrowed_managed *h)
  * sgt_owned_unmapped_release() - release a handle in state owned_unmapped
  * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
- * Undoes what the handle holds, in order: the table of ownership=owned.
+ * Undoes what the handle holds, in order: the table of ownership=owned. The
+ * test of an empty or error handle folds away where the handle's origin is in
+ * view (a local); a handle kept in a driver struct keeps it, and a second
+ * release, or one after a failed transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -723,7 +775,10 @@ static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
  * @h: address of the handle variable, emptied; an empty or error handle is ignored
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed,
- * then the table of ownership=owned.
+ * then the table of ownership=owned. The test of an empty or error handle folds
+ * away where the handle's origin is in view (a local); a handle kept in a
+ * driver struct keeps it, and a second release, or one after a failed
+ * transition, does nothing.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
