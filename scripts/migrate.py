@@ -243,6 +243,13 @@ def spatch(cocci, groups_list, mode, opts, extra=()):
     return proc
 
 
+def spatch_gave_up(stderr):
+    """Files spatch stopped on: "timeout (we abort): FILE" on one file,
+    "EXN: ...Timeout in FILE" (or another exception) in a file group."""
+    return sorted(set(re.findall(r"timeout \(we abort\): (\S+)", stderr))
+                  | set(re.findall(r"^EXN: \S+ in (\S+)$", stderr, re.M)))
+
+
 def slow_groups(stderr, tree_dir, n=5):
     """The ``n`` slowest file groups spatch noted on ``stderr`` (it notes
     those that take more than a few seconds), slowest first, as
@@ -385,8 +392,7 @@ def main(argv):
             changed = [f for f in before if _read(f) != before[f]]
             findings = moved_findings(
                 proc.stdout, {f: (before[f], _read(f)) for f in changed})
-        timed_out = sorted(set(re.findall(r"timeout \(we abort\): (\S+)",
-                                          proc.stderr)))
+        timed_out = spatch_gave_up(proc.stderr)
         findings = sorted({line for line in findings.splitlines()
                            if REPORT_LINE.match(line)})
         rel = lambda line: line.replace(tree_dir + "/", "")  # noqa: E731
@@ -422,7 +428,8 @@ def main(argv):
             print(f"{name}: slowest file groups: "
                   + "; ".join(s["slowest_groups"]))
         for f in s["timed_out"]:
-            print(f"  not scanned: {f}: spatch gave up after {TIMEOUT} s")
+            print(f"  not scanned: {f}: spatch gave up (timeout {TIMEOUT} s "
+                  "or an exception)")
         for g in s["groups_split"]:
             print(f"  file group split: {g}")
         if sites_mode:

@@ -202,3 +202,18 @@ def test_the_slowest_file_groups_are_named():
     assert migrate.slow_groups(err, "/t") == [
         "30 s: drivers/b.c", "12 s: drivers/a.c (+1 files)"]
     assert migrate.slow_groups("", "/t") == []
+
+
+def test_files_spatch_gave_up_on_are_named():
+    """A timeout reads "timeout (we abort): FILE" on one file but "EXN:
+    ...Timeout in FILE" in a file group (spatch 1.1.1): both count, or a
+    group that timed out would vanish from the summary without a word."""
+    stderr = ("init_defs_builtins: /usr/lib/coccinelle/standard.h\n"
+              "HANDLING: /t/drivers/a/x.c\n"
+              "EXN: Coccinelle_modules.Common.Timeout in /t/drivers/a/x.c\n"
+              "Note: processing took    44.9s: /t/drivers/a/x.c\n"
+              "timeout (we abort): /t/drivers/b/y.c\n")
+    assert migrate.spatch_gave_up(stderr) == ["/t/drivers/a/x.c",
+                                              "/t/drivers/b/y.c"]
+    assert migrate.spatch_gave_up("Note: processing took 3.0s: /t/z.c\n") \
+        == []

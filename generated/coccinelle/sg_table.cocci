@@ -1107,7 +1107,8 @@ TF(..., struct sg_table *I, ...) {
 // member) would be left unused, which -Werror refuses: its declaration
 // goes, where its value is a plain expression (no call).
 @sunused depends on sfield@
-identifier fn, L;
+identifier fn : script:python() { any(k[0] == fn for k in sused) };
+identifier L;
 type T;
 expression E_;
 position q;
@@ -1128,7 +1129,8 @@ if k in sused and "(" not in E_ and re.fullmatch(r"[\w\s.&>*-]+", E_):
     sdrop.add(k)
 
 @depends on sfield@
-identifier fn, L;
+identifier fn : script:python() { any(k[0] == fn for k in sdrop) };
+identifier L;
 type T;
 expression E_;
 position q : script:python(L) { (q[0].current_element, L) in sdrop };
