@@ -11,7 +11,9 @@
  * acquire_only_attrs.after.c are pattern b reached through a local pointer
  * to the member, with the map's result returned (shape e), and with an
  * attr that only the map passes (shape f); exporter.after.c is a dma-buf
- * exporter's map and unmap callbacks (shape c).
+ * exporter's map and unmap callbacks (shape c), one of them without a
+ * local of its private data in the unmap; param_map.after.c is a
+ * table its caller owns, mapped and unmapped in one function (shape d).
  * tests/cocci/dma_single/kunit.after.c and member.after.c are what the
  * semantic patch generated from specs/dma_single.yaml makes
  * of buffers mapped and unmapped in one function (shape a) and of buffers
@@ -41,6 +43,7 @@ static int foo_setup_result;
 #include "cocci_return_map.after.inc"
 #include "cocci_exporter.after.inc"
 #include "cocci_acquire_only_attrs.after.inc"
+#include "cocci_param_map.after.inc"
 #include "cocci_dma_single_kunit.after.inc"
 #include "cocci_dma_single_member.after.inc"
 
@@ -335,6 +338,52 @@ static void migrated_return_map(struct kunit *test)
 	sg_free_table(&tt.sgt);
 }
 
+/*
+ * Shape d: the caller's table is mapped for the device's run and unmapped
+ * on every way out; DMA-API debug would report an unmap of a table not
+ * mapped, and the next map of a table still mapped.
+ */
+static int fpga_seen_nents;
+
+static int fpga_start_ok(struct foo_fpga *fpga)
+{
+	fpga_seen_nents = sg_dma_len(fpga->cur) ? fpga->nelms : 0;
+	return 0;
+}
+
+static int fpga_start_fails(struct foo_fpga *fpga)
+{
+	return -EIO;
+}
+
+static void migrated_param_map(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct foo_fpga fpga = { .dev = t->dev, .start = fpga_start_ok };
+
+	fpga_seen_nents = 0;
+	KUNIT_ASSERT_EQ(test, foo_fpga_write(&fpga, &t->table), 0);
+	KUNIT_EXPECT_EQ(test, fpga_seen_nents, t->table.nents);
+	KUNIT_EXPECT_GE(test, fpga_seen_nents, 1);
+	/* Unmapped on the way out: the table maps again. */
+	fpga.start = fpga_start_fails;
+	KUNIT_EXPECT_EQ(test, foo_fpga_write(&fpga, &t->table), -EIO);
+	fpga.start = fpga_start_ok;
+	KUNIT_EXPECT_EQ(test, foo_fpga_write(&fpga, &t->table), 0);
+}
+
+/* Shape d: a failed map returns its errno, and nothing is unmapped. */
+static void migrated_param_map_fails(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct foo_fpga fpga = { .dev = t->narrow_dev, .start = fpga_start_ok };
+
+	fpga_seen_nents = -1;
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_LT(test, foo_fpga_write(&fpga, &t->table), 0);
+	KUNIT_EXPECT_EQ(test, fpga_seen_nents, -1);
+}
+
 /* Pattern b through an alias: map and unmap reach the member by a pointer. */
 static void migrated_member_alias(struct kunit *test)
 {
@@ -381,6 +430,30 @@ static void migrated_exporter(struct kunit *test)
 	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
 	KUNIT_EXPECT_TRUE(test, IS_ERR(exp_ops.map_dma_buf(&att, DMA_TO_DEVICE)));
 	KUNIT_EXPECT_TRUE(test, sgt_is_err(a.table_dma));
+}
+
+/*
+ * Shape c, an exporter whose .unmap_dma_buf had no local of its private
+ * data: the one the rewrite declares there reaches the stored handle.
+ */
+static void migrated_exporter_no_local(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct exp2_attachment a = { .dev = t->dev, .sgt = t->table };
+	struct dma_buf_attachment att = { .dev = t->dev, .priv = &a };
+	struct sg_table *table;
+
+	table = exp2_ops.map_dma_buf(&att, DMA_TO_DEVICE);
+	KUNIT_ASSERT_PTR_EQ(test, table, &a.sgt);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(a.sgt_dma), DMA_TO_DEVICE);
+	exp2_ops.unmap_dma_buf(&att, table, DMA_TO_DEVICE);
+	KUNIT_EXPECT_NULL(test, __sgt_body(a.sgt_dma));
+
+	att.dev = t->narrow_dev;
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	table = exp2_ops.map_dma_buf(&att, DMA_TO_DEVICE);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(table));
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(a.sgt_dma));
 }
 
 /* Pattern b: a table passed in, stored in the member after or before the map. */
@@ -446,7 +519,10 @@ static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_member_alias_map_fails),
 	KUNIT_CASE(migrated_member_stored),
 	KUNIT_CASE(migrated_exporter),
+	KUNIT_CASE(migrated_exporter_no_local),
 	KUNIT_CASE(migrated_acquire_only_attrs),
+	KUNIT_CASE(migrated_param_map),
+	KUNIT_CASE(migrated_param_map_fails),
 	KUNIT_CASE(migrated_map_sg_single),
 	KUNIT_CASE(migrated_map_sg_failure_seen),
 	KUNIT_CASE(migrated_map_sg_unmap_count_fixed),

@@ -12,7 +12,11 @@ Candidates that include the same local header declaring a member of the
 type a .cocci names in its "// Members:" line go to spatch as one file
 group with that header, so a rule can extend a driver struct declared
 there; a group whose .c files define one name twice is split instead (see
-group_by_header).  A file whose only change is the typestate #include,
+group_by_header).  A struct defined under include/ whose member a
+candidate acquires goes to spatch with every file of the tree that names
+it, when those are all under DIR and few (see shared_links); the summary
+says, for each such struct, whether it was and why not.
+A file whose only change is the typestate #include,
 which spatch adds across a group, is restored.
 Patch mode rewrites in place; report mode then lists today's bugs and the
 functions left unmigrated, with their reasons.  Running it twice changes
@@ -82,11 +86,126 @@ def local_headers(path, text, member):
     return sorted(out)
 
 
-def group_by_header(files, texts, member=None, with_split=False):
+def _member_decl(member):
+    """A declaration of one or more members of type ``member``; group 1
+    holds the names (with their stars and array bounds)."""
+    return re.compile(r"(?:^|[{;])\s*%s\s*((?:\**\s*\w+(?:\s*\[[^]]*\])?"
+                      r"\s*,\s*)*\**\s*\w+(?:\s*\[[^]]*\])?)\s*;" %
+                      re.escape(member), re.M)
+
+
+def _decl_names(decl, text):
+    return {re.sub(r"\[.*", "", n).strip(" *\t\n")
+            for m in decl.finditer(text) for n in m.group(1).split(",")}
+
+
+def _braced(text, i):
+    """text[i:] up to the brace that closes the one at ``i``."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if not depth:
+                return text[i:j + 1]
+    return text[i:]
+
+
+# A struct under include/ is extended only when every file of the tree
+# that names it is scanned, all in one spatch group with the header: at
+# most this many files, for spatch's time grows with a group's size.
+SHARED_MAX = 16
+STRUCT_TAG = re.compile(r"\bstruct\s+([A-Za-z_]\w*)")
+
+
+def shared_structs(tree_dir, member):
+    """{tag: (header, fields)}: the structs defined under include/ that
+    hold members of type ``member``."""
+    decl, out = _member_decl(member), {}
+    for dirpath, _, names in os.walk(os.path.join(tree_dir, "include")):
+        for n in sorted(names):
+            path = os.path.join(dirpath, n)
+            if not n.endswith(".h"):
+                continue
+            text = _read(path)
+            if member not in text:
+                continue
+            for m in re.finditer(r"^struct\s+(\w+)\s*\{", text, re.M):
+                fields = _decl_names(decl, _braced(text, m.end() - 1))
+                if fields:
+                    out.setdefault(m.group(1), (path, set()))[1].update(fields)
+    return out
+
+
+def _naming(tree_dir, tags):
+    """{tag: [files]}: the .c and .h files of the tree (its documentation
+    and tools/ aside) that name each of ``tags`` as a word."""
+    out = {t: [] for t in tags}
+    if not tags:
+        return out
+    proc = subprocess.run(
+        ["grep", "-rlwE", "--include=*.c", "--include=*.h",
+         "--exclude-dir=Documentation", "--exclude-dir=tools",
+         "|".join(sorted(tags)), "."], cwd=tree_dir, check=False,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for rel in sorted(proc.stdout.split()):
+        path = os.path.normpath(os.path.join(tree_dir, rel))
+        text = _read(path)
+        for t in tags:
+            if re.search(r"\b%s\b" % t, text):
+                out[t].append(path)
+    return out
+
+
+def shared_links(tree_dir, sub, member, acquires, texts):
+    """File sets that go to spatch as one group because a candidate
+    acquires into a member of a struct defined under include/ (the
+    .cocci's "// Acquires:" calls, with ``->F``/``.F`` in their arguments
+    or receiving their result): the header, and every file that names
+    the struct.  A struct is extended only if every such file is under
+    ``sub`` or include/, and they are at most SHARED_MAX; otherwise the
+    reason is returned.  Returns (links, notes)."""
+    if not member or not acquires:
+        return [], []
+    structs = shared_structs(tree_dir, member)
+    acq = "|".join(map(re.escape, acquires))
+    wanted = set()
+    for f, text in texts.items():
+        for tag in set(STRUCT_TAG.findall(text)) & set(structs):
+            for name in structs[tag][1]:
+                if re.search(r"\b(?:%s)\s*\([^;]*?(?:->|\.)\s*%s\b|"
+                             r"(?:->|\.)\s*%s\s*=\s*(?:%s)\s*\(" % (
+                                 acq, name, name, acq), text):
+                    wanted.add(tag)
+    links, notes = [], []
+    top = os.path.join(tree_dir, sub) + os.sep
+    inc = os.path.join(tree_dir, "include") + os.sep
+    for tag, files in sorted(_naming(tree_dir, wanted).items()):
+        header = os.path.relpath(structs[tag][0], tree_dir)
+        outside = [os.path.relpath(f, tree_dir) for f in files
+                   if not f.startswith((top, inc))]
+        if outside:
+            notes.append("struct %s (%s): not extended: files outside %s/ "
+                         "name it too (%s)" % (tag, header, sub,
+                                               ", ".join(outside[:5])))
+        elif len(files) > SHARED_MAX:
+            notes.append("struct %s (%s): not extended: %d files name it, "
+                         "more than the %d scanned as one group" % (
+                             tag, header, len(files), SHARED_MAX))
+        else:
+            links.append(files)
+            notes.append("struct %s (%s): scanned as one group with the %d "
+                         "files that name it" % (tag, header, len(files)))
+    return links, notes
+
+
+def group_by_header(files, texts, member=None, with_split=False, links=()):
     """spatch groups: candidates that share a local header go together with
     it, so that each header is rewritten by exactly one spatch run (two
     runs over one header lose an edit) and a struct mapped in one file and
-    unmapped in another is judged as a whole."""
+    unmapped in another is judged as a whole.  Each of ``links`` (see
+    shared_links) joins its files, candidates or not, into one group."""
     parent = {f: f for f in files}
 
     def find(x):
@@ -98,6 +217,14 @@ def group_by_header(files, texts, member=None, with_split=False):
     owner, headers = {}, {}
     for f in files:
         headers[f] = local_headers(f, texts[f], member)
+    for link in links:
+        cs = [x for x in link if x in parent]
+        for x in link:
+            if x not in parent and cs:
+                headers[cs[0]].append(x)
+        for x in cs[1:]:
+            parent[find(x)] = find(cs[0])
+    for f in files:
         for h in headers[f]:
             if h in owner:
                 parent[find(f)] = find(owner[h])
@@ -110,7 +237,8 @@ def group_by_header(files, texts, member=None, with_split=False):
         g[1].extend(h for h in headers[f] if h not in g[1])
     groups, split = [], []
     for cs, hs in out.values():
-        clash = _clash(cs, texts)
+        others = [h for h in hs if h.endswith(".c")]
+        clash = _clash(cs + others, {**texts, **{h: _read(h) for h in others}})
         if clash:
             # spatch binds a rule's identifiers across the files of a
             # group: two functions or struct tags of one name would be
@@ -343,7 +471,11 @@ def main(argv):
         pattern, opts, member = cocci_header(cocci)
         before = candidates(tree_dir, sub, pattern)
         files = list(before)
-        groups, split = group_by_header(files, before, member, True)
+        acq = re.search(r"^// Acquires: (.*)$", _read(cocci), re.M)
+        links, shared = shared_links(tree_dir, sub, member,
+                                     acq.group(1).split() if acq else [],
+                                     before)
+        groups, split = group_by_header(files, before, member, True, links)
         if again is not None:
             groups = changed_groups(groups, tree_dir, again.get(name, ()))
             files = [f for f in files if any(f in g for g in groups)]
@@ -360,7 +492,8 @@ def main(argv):
                  "%s: scanned one by one, without their local headers "
                  "(%s)" % (", ".join(os.path.relpath(f, tree_dir) for f in cs),
                     why.replace(tree_dir + "/", ""))
-                 for cs, why in split]}
+                 for cs, why in split],
+             "shared_structs": shared}
         # A semantic patch generated from a spec's migrate: section also
         # lists every acquire site it saw (virtual mode "sites"), so that
         # each one is accounted for: migrated, or left with a reason.
@@ -432,6 +565,8 @@ def main(argv):
                   "or an exception)")
         for g in s["groups_split"]:
             print(f"  file group split: {g}")
+        for g in s["shared_structs"]:
+            print(f"  struct under include/: {g}")
         if sites_mode:
             print(f"{name}: {s['sites']} acquire sites: {s['sites_migrated']} "
                   f"migrated, {s['sites_with_reason']} left with a reason; "
@@ -649,9 +784,34 @@ def _left_out(tree_dir, obj, config, depth=0):
     return None
 
 
+def _grep_l(tree_dir, pattern):
+    proc = subprocess.run(
+        ["grep", "-rlE", "--include=*.c", "--include=*.h",
+         "--exclude-dir=Documentation", "--exclude-dir=tools", pattern, "."],
+        cwd=tree_dir, check=False, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True)
+    return sorted(os.path.normpath(x) for x in proc.stdout.split())
+
+
 def includers(tree_dir, rel):
     """The .c files beside header ``rel`` that include it: a struct the
-    migration extended there must still build in each of them."""
+    migration extended there must still build in each of them.  For a
+    header under include/, the .c files of the tree that include it, or
+    include a local header that does."""
+    if rel.startswith("include" + os.sep):
+        name = re.escape(rel[len("include" + os.sep):])
+        direct = _grep_l(tree_dir, r"^#include\s*<%s>" % name)
+        out = {f for f in direct if f.endswith(".c")}
+        for h in direct:
+            if h.endswith(".h") and not h.startswith("include" + os.sep):
+                d = os.path.dirname(h)
+                pat = re.compile(r'#include\s+"%s"' % re.escape(
+                    os.path.basename(h)))
+                for n in os.listdir(os.path.join(tree_dir, d)):
+                    if n.endswith(".c") and pat.search(
+                            _read(os.path.join(tree_dir, d, n))):
+                        out.add(os.path.join(d, n))
+        return sorted(out)
     d = os.path.join(tree_dir, os.path.dirname(rel))
     pat = re.compile(rf'#include\s+"{re.escape(os.path.basename(rel))}"')
     return sorted(os.path.relpath(os.path.join(d, n), tree_dir)

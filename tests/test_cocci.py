@@ -69,15 +69,21 @@ def test_borrowed_table_written_is_reported_not_migrated():
 
 def test_every_map_left_has_a_reason():
     """Each dma_map_sgtable() call that is not migrated is listed on its
-    own line with a reason, even where no shape matched at all."""
+    own line with a reason, even where no shape matched at all: the
+    shape's own reason where one nearly did (shape d: a parameter mapped
+    and unmapped in one function), else that none did."""
     path = os.path.join(FIXTURES, "bugs.c")
     proc = spatch("report", path)
     calls = [n for n, line in enumerate(open(path, encoding="utf-8"), 1)
              if "dma_map_sgtable(" in line]
     for n in calls:
-        assert re.search(rf":{n}:\d+-\d+: not migrated: dma_map_sgtable\(\) "
-                         r"in \w+\(\): 't' is neither a local", proc.stdout), \
+        assert re.search(rf":{n}:\d+-\d+: not migrated: (dma_map_sgtable\(\) "
+                         r"in \w+\(\): 't' is neither a local|"
+                         r"\w+\(\): line \d+ )", proc.stdout), \
             (n, proc.stdout)
+    assert re.search(r":53:\d+-\d+: not migrated: freed_after_failed_map_is_"
+                     r"fine\(\): line 55 passes 't' to sg_free_table\(\)",
+                     proc.stdout), proc.stdout
 
 
 def test_report_finds_exactly_the_marked_bugs():
@@ -185,3 +191,16 @@ def test_member_alias_left_alone_with_reasons():
         assert re.search(rf":56:\d+-\d+: not migrated: struct two, field "
                          rf"{field}: line 55 sets 'sgt' again in two_map\(\)",
                          line), lines
+
+
+def test_parameter_left_alone_with_reasons():
+    """Shape d moves a parameter's map and unmap onto a local handle only
+    when every path from the map ends in the unmap, no path reaches the
+    unmap without the map, the map's failure branch just returns, and
+    nothing else is given the table or sets the parameter; each refusal
+    names the line and the reason, and the function is left as it is."""
+    path = os.path.join(FIXTURES, "param_map_refused.before.c")
+    proc = spatch("report", path)
+    assert proc.returncode == 0, proc.stderr
+    got = assert_marked_reports(path, proc.stdout)
+    assert all("not migrated: foo_" in m for m in got.values()), got

@@ -18,6 +18,7 @@
 // Comments: candidate files match /dma_map_single\(|dma_map_single_attrs\(/
 // Options: --no-includes --include-headers
 // Members: dma_addr_t
+// Acquires: dma_map_single dma_map_single_attrs
 
 virtual patch
 virtual context

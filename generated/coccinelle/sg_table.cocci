@@ -23,6 +23,7 @@
 // Options: --no-includes --include-headers
 // Members: struct sg_table
 // Callers: dma_map_sgtable
+// Acquires: dma_map_sgtable dma_map_sg
 
 virtual patch
 virtual context
@@ -46,6 +47,9 @@ def acquire_only(name, value):
     return " | ".join(kept) if kept else "0"
 
 chain_bad = {}
+dmaps = {}      # (fn, parameter) -> positions of its acquire (shape d)
+dknown = {}     # (fn, parameter) -> (line, column) of its acquire and undo
+dbad = {}       # (fn, parameter) -> (position, why it is left alone)
 chain_typed = set()
 chain_seen = set()
 chain_sites = {}
@@ -56,6 +60,8 @@ sforeign = []
 saliases = {}   # (file, fn, local) -> {member: line of its last map}
 ssets = {}      # (file, fn, local) -> where the local is set
 sgiven = set()  # (S, F, take callback): the callback gets member F back
+stook = set()   # (S, F, take callback) that has a local of the struct
+sreach = {}     # (S, F, take callback) -> (local, its value) to declare
 sused = set()   # (fn, local) an undo passes: may be left unused
 sdrop = set()   # (fn, local) the rewrite leaves unused: it goes
 stakes = set()  # positions of the undo in such a callback
@@ -77,7 +83,8 @@ def used_by_undo(pos, values):
 def forget():
     for d in (chain_bad, chain_typed, chain_seen, chain_sites, smapped,
               schanges, sbad, sattrs, sknown, sfar, sunmapped, saliased,
-              sforeign, sgiven, stakes, saliases, ssets, sused, sdrop):
+              sforeign, sgiven, stakes, saliases, ssets, sused, sdrop,
+              dmaps, dknown, dbad, stook, sreach):
         d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
@@ -732,6 +739,48 @@ if (S, F, TF) in sgiven:
     stakes.add((p[0].file, p[0].line, p[0].column))
     sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
     sunmapped.add((S, F))
+    stook.add((S, F, TF))
+
+// A .unmap_dma_buf without such a local gets the one .map_dma_buf declares,
+// its value taken from the parameter of the same type (a = attach->priv
+// in both): the member's struct is reached the same way in both.
+@sgivenv1 depends on patch || report || org exists@
+identifier sgive1.GF, sdef.S, sdef.F, A, G, X;
+type T0;
+expression E0, E_;
+@@
+GF(..., T0 *G, ...) { ... when any
+ struct S *X = E0;
+ ... when any
+(
+ struct sg_table *A = \(&X->F\|X->F\);
+|
+ A = \(&X->F\|X->F\);
+)
+ ... when != A = E_
+ return A;
+}
+
+@stakev1 depends on patch || report || org exists@
+identifier sgive1.TF, sgivenv1.X, I, K;
+type sgivenv1.T0;
+expression P_attrs, P_count, P_dev, P_dir;
+position p;
+@@
+TF(..., T0 *K, ..., struct sg_table *I, ...) {
+ ... when any
+ dma_unmap_sgtable@p(P_dev, I, P_dir, P_attrs);
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+S << sdef.S; F << sdef.F; TF << sgive1.TF; G << sgivenv1.G; X << sgivenv1.X; E0 << sgivenv1.E0; K << stakev1.K; p << stakev1.p; P_attrs << stakev1.P_attrs = "0"; 
+@@
+if (S, F, TF) in sgiven and (S, F, TF) not in stook and re.search(r"\b%s\b" % G, E0) and not re.search(r"\b%s\b" % X, E0):
+    stakes.add((p[0].file, p[0].line, p[0].column))
+    sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
+    sunmapped.add((S, F))
+    sreach[(S, F, TF)] = (X, re.sub(r"\b%s\b" % G, K, E0))
 
 // An undo on a plain pointer that is not such an alias may be of the
 // member too (a callback given the object back, say): a member acquired
@@ -773,8 +822,8 @@ sbad.setdefault((S, F), (p[0], "line %s calls %s() on '%s' in a form the migrati
 sknown.add((p[0].file, p[0].line, p[0].column))
 
 // An acquire of a member whose struct is not among the files scanned (a
-// shared header under include/, say): listed, since the migration cannot
-// extend that struct.
+// shared header under include/ that other files name too, say): listed,
+// since the migration cannot extend that struct.
 @sany depends on report || org@
 expression X, P_attrs, P_count, P_dev, P_dir;
 identifier F;
@@ -888,6 +937,116 @@ for k, p in sorted(smapped.items()):
         sbad.setdefault(k, (saliased[k], "line %s: dma_unmap_sgtable() of '%s', a pointer that may point to member %s of struct %s, which line %s reaches through a local pointer: the typed unmap would not follow it" % (q.line, I, k[1], k[0], saliased[k].line)))
     elif k not in sunmapped:
         sbad.setdefault(k, (p, "'%s' is never passed to dma_unmap_sgtable() in the files scanned, so its handle would never be released" % k[1]))
+
+// Shape d: a parameter that points to an object its caller owns, acquired
+// by dma_map_sgtable() and undone by dma_unmap_sgtable() in the same function, on
+// every path: sgt_borrow_unmapped() wraps it into a local handle there.  The
+// acquire is tested at once, and its failure branch returns.
+@dmap depends on patch || report || org exists@
+identifier fn, Q;
+expression P_attrs, P_count, P_dev, P_dir, R;
+statement S1;
+position p, q;
+@@
+fn(..., struct sg_table *Q, ...) { ... when any
+ R = dma_map_sgtable@p(P_dev, Q, P_dir, P_attrs);
+ if (R) S1
+ ... when any
+ dma_unmap_sgtable@q(P_dev, Q, P_dir, P_attrs);
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+fn << dmap.fn; Q << dmap.Q; p << dmap.p; q << dmap.q; S1 << dmap.S1;
+@@
+k = (fn, Q)
+dmaps.setdefault(k, set()).add(p[0])
+dknown.setdefault(k, set()).update([(p[0].line, p[0].column), (q[0].line, q[0].column)])
+if not re.search(r"\breturn\b", S1) or re.search(r"\bgoto\b|\bdma_unmap_sgtable\s*\(", S1):
+    dbad.setdefault(k, (p[0], "line %s: the failure branch of dma_map_sgtable() on '%s' does not just return (a goto, or no return): the migration follows only one that does" % (p[0].line, Q)))
+
+// Each of these keeps the function as it is: the parameter set, or its
+// address taken; an undo that a path reaches without the acquire; a path
+// from the acquire out of the function without the undo, or back to the
+// acquire; any other call that is given the object.
+@dset depends on patch || report || org@
+identifier dmap.fn, dmap.Q;
+expression E_;
+position r;
+@@
+fn(...) { <...
+(
+ Q@r = E_
+|
+ &Q@r
+)
+...> }
+
+@script:python depends on patch || report || org@
+fn << dmap.fn; Q << dmap.Q; r << dset.r;
+@@
+dbad.setdefault((fn, Q), (r[0], "line %s sets '%s' or takes its address" % (r[0].line, Q)))
+
+@dnomap depends on patch || report || org exists@
+identifier dmap.fn, dmap.Q;
+expression P_attrs, P_count, P_dev, P_dir, R;
+position r;
+@@
+fn(...) { ... when != R = dma_map_sgtable(P_dev, Q, P_dir, P_attrs)
+ dma_unmap_sgtable@r(P_dev, Q, P_dir, P_attrs);
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+fn << dmap.fn; Q << dmap.Q; r << dnomap.r;
+@@
+dbad.setdefault((fn, Q), (r[0], "line %s: a path reaches the dma_unmap_sgtable() of '%s' there without the dma_map_sgtable()" % (r[0].line, Q)))
+
+@dleak depends on patch || report || org exists@
+identifier dmap.fn, dmap.Q;
+expression P_attrs, P_count, P_dev, P_dir, R, E_;
+statement S1;
+position dmap.p, r;
+@@
+fn(...) { ... when any
+ R = dma_map_sgtable@p(P_dev, Q, P_dir, P_attrs);
+ if (R) S1
+ ... when != dma_unmap_sgtable(P_dev, Q, P_dir, P_attrs)
+     when != S1
+(
+ R = dma_map_sgtable@r(P_dev, Q, P_dir, P_attrs);
+|
+ return@r E_;
+|
+ return@r;
+)
+}
+
+@script:python depends on patch || report || org@
+fn << dmap.fn; Q << dmap.Q; p << dmap.p; r << dleak.r;
+@@
+dbad.setdefault((fn, Q), (p[0], "line %s: a path from this dma_map_sgtable() of '%s' leaves %s() or comes back to it without dma_unmap_sgtable(): the handle would be lost" % (p[0].line, Q, fn)))
+
+@dcall depends on patch || report || org@
+identifier dmap.fn, dmap.Q, g;
+position r;
+@@
+fn(...) { <... g@r(..., Q, ...) ...> }
+
+@script:python depends on patch || report || org@
+fn << dmap.fn; Q << dmap.Q; g << dcall.g; r << dcall.r;
+@@
+if (r[0].line, r[0].column) not in dknown.get((fn, Q), ()):
+    dbad.setdefault((fn, Q), (r[0], "line %s passes '%s' to %s(), which the migration does not follow" % (r[0].line, Q, g)))
+
+@script:python depends on patch || report || org@
+@@
+for k, ps in dmaps.items():
+    for p in ps:
+        if k in dbad:
+            chain_bad.setdefault((p.file, k[0], k[1]), (p, dbad[k][1]))
+        else:
+            sknown.add((p.file, p.line, p.column))
 
 // One acquire of each member the rewrite knows, directly or through an
 // alias, to hang the decision on.
@@ -1102,6 +1261,73 @@ TF(..., struct sg_table *I, ...) {
  ... when any
 }
 
+@script:python sreach1 depends on sfield@
+S << sdef.S; F << sdef.F; TF << sgive1.TF;
+Y; V;
+@@
+if (S, F, TF) not in sreach:
+    cocci.include_match(False)
+else:
+    coccinelle.Y = cocci.make_ident(sreach[(S, F, TF)][0])
+    coccinelle.V = cocci.make_expr(sreach[(S, F, TF)][1])
+
+@depends on sfield exists@
+identifier sgive1.TF, sgood.H, sdef.S, sreach1.Y, I;
+expression sreach1.V;
+expression P_attrs, P_count, P_dev, P_dir;
+@@
+TF(..., struct sg_table *I, ...) {
++struct S *Y = V;
++
+ ... when any
+- dma_unmap_sgtable(P_dev, I, P_dir, P_attrs);
++ sgt_release(Y->H);
+ ... when any
+}
+
+
+@script:python dgood depends on patch@
+fn << dmap.fn; Q << dmap.Q;
+B; H; U;
+@@
+if (fn, Q) in dbad:
+    cocci.include_match(False)
+else:
+    coccinelle.B = cocci.make_ident(Q + "_body")
+    coccinelle.H = cocci.make_ident(Q + "_dma")
+    coccinelle.U = cocci.make_ident(Q + "_u")
+
+@ddecl depends on patch@
+identifier dgood.B, dgood.H, dgood.U, dmap.fn, dmap.Q;
+attribute name __uninitialized;
+@@
+fn(..., struct sg_table *Q, ...) {
++struct sgt B __uninitialized;
++struct sgt_borrowed_unmapped U;
++struct sgt_borrowed_managed H;
+ ...
+}
+
+@depends on ddecl@
+identifier dgood.B, dgood.H, dgood.U, dmap.fn, dmap.Q;
+expression P_attrs, P_count, P_dev, P_dir, R;
+@@
+fn(...) { <...
+- R = dma_map_sgtable(P_dev, Q, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&B, Q);
++ H = sgt_map(U, P_dev, P_dir, P_attrs);
++ R = sgt_err(H);
+...> }
+
+@depends on ddecl@
+identifier dgood.H, dmap.fn, dmap.Q;
+expression P_attrs, P_count, P_dev, P_dir;
+@@
+fn(...) { <...
+- dma_unmap_sgtable(P_dev, Q, P_dir, P_attrs);
++ sgt_release(H);
+...> }
+
 
 // A local that only a rewritten undo used (the device, an alias of the
 // member) would be left unused, which -Werror refuses: its declaration
@@ -1142,7 +1368,7 @@ fn(...) {
 }
 
 // Tables given a handle get the header.
-@depends on chain_decl || wrap_decl || sfield@
+@depends on chain_decl || wrap_decl || sfield || ddecl@
 @@
  #include <...>
 +#include <linux/typestate/sg_table.h>
@@ -1165,7 +1391,7 @@ for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.report.print_report(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
-        coccilib.report.print_report(p, "not migrated: dma_map_sgtable() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
+        coccilib.report.print_report(p, "not migrated: dma_map_sgtable() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too, and a struct under include/ with every file of the tree that names it when they are few and all scanned: the summary says why it did not)" % F)
 for k, ps in sorted(schanges.items()):
     if k in smapped and k not in sbad:
         for p in ps:
@@ -1184,7 +1410,7 @@ for (S, F), (p, why) in sorted(sbad.items()):
     coccilib.org.print_todo(p, "not migrated: struct %s, field %s: %s" % (S, F, why))
 for k, (p, F) in sorted(sfar.items()):
     if k not in sknown:
-        coccilib.org.print_todo(p, "not migrated: dma_map_sgtable() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too; it never extends one under include/)" % F)
+        coccilib.org.print_todo(p, "not migrated: dma_map_sgtable() of field '%s': its struct is not declared in the files scanned (make migrate scans a driver's local headers too, and a struct under include/ with every file of the tree that names it when they are few and all scanned: the summary says why it did not)" % F)
 for k, ps in sorted(schanges.items()):
     if k in smapped and k not in sbad:
         for p in ps:

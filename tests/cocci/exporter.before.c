@@ -3,7 +3,9 @@
  * private data and returns it; the dma-buf core gives it back to
  * .unmap_dma_buf as a parameter (as in drivers/dma-buf/heaps/cma_heap.c).
  * The spec's given_back names that contract, so the unmap of the
- * parameter is the release of the handle stored beside the table. */
+ * parameter is the release of the handle stored beside the table.
+ * exp2 has no local of its private data in .unmap_dma_buf (as in
+ * drivers/misc/fastrpc.c): the one .map_dma_buf declares is added there. */
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
@@ -41,4 +43,36 @@ static void exp_unmap_dma_buf(struct dma_buf_attachment *attachment,
 static const struct dma_buf_ops exp_ops = {
 	.map_dma_buf = exp_map_dma_buf,
 	.unmap_dma_buf = exp_unmap_dma_buf,
+};
+
+struct exp2_attachment {
+	struct device *dev;
+	struct sg_table sgt;
+};
+
+static struct sg_table *exp2_map_dma_buf(struct dma_buf_attachment *attachment,
+					 enum dma_data_direction dir)
+{
+	struct exp2_attachment *a = attachment->priv;
+	struct sg_table *table;
+	int ret;
+
+	table = &a->sgt;
+
+	ret = dma_map_sgtable(attachment->dev, table, dir, 0);
+	if (ret)
+		table = ERR_PTR(ret);
+	return table;
+}
+
+static void exp2_unmap_dma_buf(struct dma_buf_attachment *attach,
+			       struct sg_table *table,
+			       enum dma_data_direction dir)
+{
+	dma_unmap_sgtable(attach->dev, table, dir, 0);
+}
+
+static const struct dma_buf_ops exp2_ops = {
+	.map_dma_buf = exp2_map_dma_buf,
+	.unmap_dma_buf = exp2_unmap_dma_buf,
 };
