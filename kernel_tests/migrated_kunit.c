@@ -13,7 +13,9 @@
  * attr that only the map passes (shape f); exporter.after.c is a dma-buf
  * exporter's map and unmap callbacks (shape c), one of them without a
  * local of its private data in the unmap; param_map.after.c is a
- * table its caller owns, mapped and unmapped in one function (shape d).
+ * table its caller owns, mapped and unmapped in one function (shape d);
+ * nested_member.after.c is pattern b for the table of a struct
+ * sg_append_table in a driver struct (&buf->table.sgt).
  * tests/cocci/dma_single/kunit.after.c and member.after.c are what the
  * semantic patch generated from specs/dma_single.yaml makes
  * of buffers mapped and unmapped in one function (shape a) and of buffers
@@ -44,6 +46,7 @@ static int foo_setup_result;
 #include "cocci_exporter.after.inc"
 #include "cocci_acquire_only_attrs.after.inc"
 #include "cocci_param_map.after.inc"
+#include "cocci_nested_member.after.inc"
 #include "cocci_dma_single_kunit.after.inc"
 #include "cocci_dma_single_member.after.inc"
 
@@ -384,6 +387,45 @@ static void migrated_param_map_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fpga_seen_nents, -1);
 }
 
+static int nest_setup_ok(struct nest_buf *buf)
+{
+	return 0;
+}
+
+static int nest_setup_fails(struct nest_buf *buf)
+{
+	return -EIO;
+}
+
+/*
+ * A nested member: the append table's sgt mapped through the handle stored
+ * in the driver struct, unmapped once by the error path or by free.
+ */
+static void migrated_nested_member(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct nest_buf buf = { .dev = t->dev, .dma_dir = DMA_FROM_DEVICE };
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_append_table_from_pages(&buf.table, t->sparse, NPAGES / 2,
+								0, NPAGES / 2 * PAGE_SIZE,
+								UINT_MAX, 0, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, nest_buf_dma(&buf, nest_setup_ok), 0);
+	KUNIT_EXPECT_TRUE(test, buf.dmaed);
+	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(buf.table_sgt_dma), &buf.table.sgt);
+	KUNIT_EXPECT_EQ(test, sgt_dma_dir(buf.table_sgt_dma), DMA_FROM_DEVICE);
+	nest_buf_free(&buf);
+	KUNIT_EXPECT_NULL(test, __sgt_body(buf.table_sgt_dma));
+	/* The error path unmaps through the handle too. */
+	KUNIT_EXPECT_EQ(test, nest_buf_dma(&buf, nest_setup_fails), -EIO);
+	KUNIT_EXPECT_FALSE(test, buf.dmaed);
+	KUNIT_EXPECT_NULL(test, __sgt_body(buf.table_sgt_dma));
+	buf.dev = t->narrow_dev;
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_direct_map_sg\n");
+	KUNIT_EXPECT_LT(test, nest_buf_dma(&buf, nest_setup_ok), 0);
+	KUNIT_EXPECT_TRUE(test, sgt_is_err(buf.table_sgt_dma));
+	sg_free_append_table(&buf.table);
+}
+
 /* Pattern b through an alias: map and unmap reach the member by a pointer. */
 static void migrated_member_alias(struct kunit *test)
 {
@@ -523,6 +565,7 @@ static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_acquire_only_attrs),
 	KUNIT_CASE(migrated_param_map),
 	KUNIT_CASE(migrated_param_map_fails),
+	KUNIT_CASE(migrated_nested_member),
 	KUNIT_CASE(migrated_map_sg_single),
 	KUNIT_CASE(migrated_map_sg_failure_seen),
 	KUNIT_CASE(migrated_map_sg_unmap_count_fixed),

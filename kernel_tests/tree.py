@@ -38,6 +38,7 @@ COCCI_FIXTURES = ("local_lifecycle.after.c", "pin_unpin.after.c",
                   "map_sg_field.after.c", "member_alias.after.c",
                   "return_map.after.c", "exporter.after.c",
                   "acquire_only_attrs.after.c", "param_map.after.c",
+                  "nested_member.after.c",
                   "dma_single/kunit.after.c",
                   "dma_single/member.after.c")
 

@@ -26,6 +26,7 @@ NAME (repeatable) runs only that spec's semantic patch.
 """
 
 import difflib
+import functools
 import json
 import os
 import re
@@ -64,9 +65,7 @@ def local_headers(path, text, member):
     member onto a handle, and goes to spatch without it."""
     if not member:
         return []
-    decl = re.compile(r"(?:^|[{;])\s*%s\s*((?:\**\s*\w+(?:\s*\[[^]]*\])?"
-                      r"\s*,\s*)*\**\s*\w+(?:\s*\[[^]]*\])?)\s*;" %
-                      re.escape(member), re.M)
+    decl = _member_decl(member)
     used = set(re.findall(r"(?:->|\.)\s*([A-Za-z_]\w*)", text))
     out, seen, todo = [], set(), [(path, text, 0)]
     while todo:
@@ -87,11 +86,29 @@ def local_headers(path, text, member):
 
 
 def _member_decl(member):
-    """A declaration of one or more members of type ``member``; group 1
-    holds the names (with their stars and array bounds)."""
-    return re.compile(r"(?:^|[{;])\s*%s\s*((?:\**\s*\w+(?:\s*\[[^]]*\])?"
+    """A declaration of one or more members of type ``member`` (a type, or
+    a list of types); group 1 holds the names (with their stars and array
+    bounds)."""
+    types = [member] if isinstance(member, str) else member
+    return re.compile(r"(?:^|[{;])\s*(?:%s)\s*((?:\**\s*\w+(?:\s*\[[^]]*\])?"
                       r"\s*,\s*)*\**\s*\w+(?:\s*\[[^]]*\])?)\s*;" %
-                      re.escape(member), re.M)
+                      "|".join(re.escape(t) for t in types), re.M)
+
+
+def containers(tree_dir, member):
+    """The struct types under include/ that embed a member of type
+    ``member`` (not a pointer to one): a driver struct that holds one of
+    them holds the object as a nested member (X->F.G)."""
+    out = []
+    for tag, (header, fields) in sorted(shared_structs(tree_dir,
+                                                       member).items()):
+        text = _read(header)
+        m = re.search(r"^struct\s+%s\s*\{" % tag, text, re.M)
+        body = _braced(text, m.end() - 1)
+        if any(re.search(r"(?:^|[{;])\s*%s\s+%s\s*[;,\[]" % (
+                re.escape(member), f), body, re.M) for f in fields):
+            out.append("struct " + tag)
+    return out
 
 
 def _decl_names(decl, text):
@@ -119,6 +136,7 @@ SHARED_MAX = 16
 STRUCT_TAG = re.compile(r"\bstruct\s+([A-Za-z_]\w*)")
 
 
+@functools.lru_cache(maxsize=None)
 def shared_structs(tree_dir, member):
     """{tag: (header, fields)}: the structs defined under include/ that
     hold members of type ``member``."""
@@ -475,7 +493,14 @@ def main(argv):
         links, shared = shared_links(tree_dir, sub, member,
                                      acq.group(1).split() if acq else [],
                                      before)
-        groups, split = group_by_header(files, before, member, True, links)
+        # A chain's semantic patch also moves nested members (X->F.G, F
+        # a struct under include/ that embeds the object): a local header
+        # declaring such an F goes with the files that use it.
+        types = member
+        if member and re.search(r"^// Nested members: yes$", _read(cocci),
+                                re.M):
+            types = [member] + containers(tree_dir, member)
+        groups, split = group_by_header(files, before, types, True, links)
         if again is not None:
             groups = changed_groups(groups, tree_dir, again.get(name, ()))
             files = [f for f in files if any(f in g for g in groups)]

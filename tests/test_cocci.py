@@ -204,3 +204,14 @@ def test_parameter_left_alone_with_reasons():
     assert proc.returncode == 0, proc.stderr
     got = assert_marked_reports(path, proc.stdout)
     assert all("not migrated: foo_" in m for m in got.values()), got
+
+
+def test_nested_member_left_alone_with_reasons():
+    """A nested member (X->F.G) moves only when it is unmapped in the files
+    scanned, with the map's attrs, and reached by no local pointer or
+    other raw call; each refusal is listed at its map with the reason."""
+    path = os.path.join(FIXTURES, "nested_member_refused.before.c")
+    proc = spatch("report", path)
+    assert proc.returncode == 0, proc.stderr
+    got = assert_marked_reports(path, proc.stdout)
+    assert all("not migrated: struct nest_" in m for m in got.values()), got

@@ -24,6 +24,7 @@
 // Members: struct sg_table
 // Callers: dma_map_sgtable
 // Acquires: dma_map_sgtable dma_map_sg
+// Nested members: yes
 
 virtual patch
 virtual context
@@ -50,6 +51,11 @@ chain_bad = {}
 dmaps = {}      # (fn, parameter) -> positions of its acquire (shape d)
 dknown = {}     # (fn, parameter) -> (line, column) of its acquire and undo
 dbad = {}       # (fn, parameter) -> (position, why it is left alone)
+nmaps = {}      # (type of X, F, G) of an acquire of X->F.G -> positions
+nattrs = {}     # (type of X, F, G) -> must_match values seen
+nunmapped = set()
+ndeclared = set()
+nbad = {}       # (type of X, F, G) -> (position, why it is left alone)
 chain_typed = set()
 chain_seen = set()
 chain_sites = {}
@@ -84,7 +90,8 @@ def forget():
     for d in (chain_bad, chain_typed, chain_seen, chain_sites, smapped,
               schanges, sbad, sattrs, sknown, sfar, sunmapped, saliased,
               sforeign, sgiven, stakes, saliases, ssets, sused, sdrop,
-              dmaps, dknown, dbad, stook, sreach):
+              dmaps, dknown, dbad, stook, sreach, nmaps, nattrs,
+              nunmapped, ndeclared, nbad):
         d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
@@ -938,6 +945,148 @@ for k, p in sorted(smapped.items()):
     elif k not in sunmapped:
         sbad.setdefault(k, (p, "'%s' is never passed to dma_unmap_sgtable() in the files scanned, so its handle would never be released" % k[1]))
 
+// A nested member: the object is member G of a struct that is member F
+// of the driver's struct (&X->F.G; struct sg_append_table in a driver
+// struct, say, whose own struct the migration cannot extend).  The handle
+// goes in X's struct, beside F, when every acquire and undo of X->F.G in
+// the files scanned is one the rewrite knows.
+@nmap depends on patch || report || org exists@
+identifier F, G, fn;
+type TX;
+TX *X;
+expression P_attrs, P_count, P_dev, P_dir, R;
+statement S1;
+position p;
+@@
+fn(...) { ... when any
+(
+ R = dma_map_sgtable@p(P_dev, &X->F.G, P_dir, P_attrs);
+|
+ if (dma_map_sgtable@p(P_dev, &X->F.G, P_dir, P_attrs)) S1
+|
+ return dma_map_sgtable@p(P_dev, &X->F.G, P_dir, P_attrs);
+|
+ R = dma_map_sgtable@p(P_dev, X->F.G, P_dir, P_attrs);
+|
+ if (dma_map_sgtable@p(P_dev, X->F.G, P_dir, P_attrs)) S1
+|
+ return dma_map_sgtable@p(P_dev, X->F.G, P_dir, P_attrs);
+)
+ ... when any
+}
+
+@script:python nname depends on patch || report || org@
+TX << nmap.TX; F << nmap.F; G << nmap.G; p << nmap.p; P_attrs << nmap.P_attrs = "0"; 
+S;
+@@
+k = (TX, F, G)
+nmaps.setdefault(k, set()).add(p[0])
+nattrs.setdefault(k, set()).add((acquire_only("attrs", str(P_attrs)), ))
+m = re.fullmatch(r"struct\s+(\w+)\s*", TX)
+if m:
+    coccinelle.S = cocci.make_ident(m.group(1))
+else:
+    nbad.setdefault(k, (p[0], "'%s' is not a struct type the migration can extend" % TX))
+    cocci.include_match(False)
+
+@ndecl depends on patch || report || org@
+identifier nname.S, nmap.F;
+type T;
+@@
+struct S { ...
+ T F;
+ ... };
+
+@script:python depends on patch || report || org@
+TX << nmap.TX; F << nmap.F; G << nmap.G; S << nname.S;
+@@
+ndeclared.add((TX, F, G))
+
+@nunmap depends on patch || report || org@
+identifier F, G;
+type TX;
+TX *X;
+expression P_attrs, P_count, P_dev, P_dir;
+position q;
+@@
+(
+ dma_unmap_sgtable@q(P_dev, &X->F.G, P_dir, P_attrs);
+|
+ dma_unmap_sgtable@q(P_dev, X->F.G, P_dir, P_attrs);
+)
+
+@script:python depends on patch || report || org@
+TX << nunmap.TX; F << nunmap.F; G << nunmap.G; P_attrs << nunmap.P_attrs = "0"; 
+@@
+k = (TX, F, G)
+nunmapped.add(k)
+nattrs.setdefault(k, set()).add((str(P_attrs), ))
+
+// Any other raw call on X->F.G, a local pointer to it, or a write of it or
+// of F keeps it as it is.
+@nother depends on patch || report || org@
+identifier F, G, fld;
+type TX;
+TX *X;
+identifier f =~ "^dma_(un)?map_sg";
+identifier A;
+expression E_;
+position r != {nmap.p, nunmap.q};
+@@
+(
+ f@r(..., &X->F.G, ...)
+|
+ f@r(..., X->F.G, ...)
+|
+ f@r(..., X->F.G.fld, ...)
+|
+ f@r(..., X->F.G->fld, ...)
+|
+ A = &X->F@r.G
+|
+ A = X->F@r.G
+|
+ X->F@r.G = E_
+|
+ X->F@r = E_
+)
+
+@script:python depends on patch || report || org@
+TX << nother.TX; F << nother.F; G << nother.G; r << nother.r;
+@@
+nbad.setdefault((TX, F, G), (r[0], "line %s reaches %s.%s otherwise than by the dma_map_sgtable() and dma_unmap_sgtable() forms the migration rewrites (another such call, a local pointer to it, or a write)" % (r[0].line, F, G)))
+
+@nother2 depends on patch || report || org@
+identifier F, G, A;
+type TX, T;
+TX *X;
+position r;
+@@
+ T *A@r = \(&X->F.G\|X->F.G\);
+
+@script:python depends on patch || report || org@
+TX << nother2.TX; F << nother2.F; G << nother2.G; r << nother2.r;
+@@
+nbad.setdefault((TX, F, G), (r[0], "line %s points a local to %s.%s: the migration follows the member itself only" % (r[0].line, F, G)))
+
+@script:python depends on patch || report || org@
+@@
+for k, ps in nmaps.items():
+    p = min(ps, key=lambda x: (x.file, int(x.line)))
+    if k not in ndeclared:
+        nbad.setdefault(k, (p, "the struct of '%s' is not declared in the files scanned" % k[1]))
+    elif k not in nunmapped:
+        nbad.setdefault(k, (p, "'%s.%s' is never passed to dma_unmap_sgtable() in the files scanned, so its handle would never be released" % k[1:]))
+    elif len(nattrs.get(k, ())) > 1:
+        nbad.setdefault(k, (p, "'%s.%s' has different attrs at map and unmap (%s); the typed unmap reuses the map's" % (k[1], k[2], ", ".join(sorted(", ".join(v) for v in nattrs[k])))))
+    elif sforeign:
+        q, I = sforeign[0]
+        nbad.setdefault(k, (p, "line %s: dma_unmap_sgtable() of '%s', a pointer that may point to %s.%s: the typed unmap would not follow it" % (q.line, I, k[1], k[2])))
+    if k in nbad:
+        sbad.setdefault((k[0].replace("struct ", ""), k[1] + "." + k[2]), (p, nbad[k][1]))
+    for x in ps:
+        sknown.add((x.file, x.line, x.column))
+
 // Shape d: a parameter that points to an object its caller owns, acquired
 // by dma_map_sgtable() and undone by dma_unmap_sgtable() in the same function, on
 // every path: sgt_borrow_unmapped() wraps it into a local handle there.  The
@@ -1286,6 +1435,87 @@ TF(..., struct sg_table *I, ...) {
 }
 
 
+@script:python ngood depends on patch@
+TX << nmap.TX; F << nmap.F; G << nmap.G; S << nname.S;
+B; H; U;
+@@
+if (TX, F, G) in nbad:
+    cocci.include_match(False)
+else:
+    coccinelle.B = cocci.make_ident(F + "_" + G + "_body")
+    coccinelle.H = cocci.make_ident(F + "_" + G + "_dma")
+    coccinelle.U = cocci.make_ident(F + "_" + G + "_u")
+
+@nfield depends on patch@
+identifier ngood.B, ngood.H, nname.S, nmap.F;
+type T;
+@@
+struct S { ...
++struct sgt B;
++struct sgt_borrowed_managed H;
+ T F;
+ ... };
+
+@depends on nfield@
+identifier ngood.B, ngood.H, ngood.U, nmap.F, nmap.G, nmap.fn;
+type nmap.TX;
+TX *X;
+expression P_attrs, P_count, P_dev, P_dir, R;
+statement S1;
+@@
+fn(...) {
++struct sgt_borrowed_unmapped U;
+<+...
+(
+- R = dma_map_sgtable(P_dev, &X->F.G, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, &X->F.G);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ R = sgt_err(X->H);
+|
+- if (dma_map_sgtable(P_dev, &X->F.G, P_dir, P_attrs))
++ U = sgt_borrow_unmapped(&X->B, &X->F.G);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ if (sgt_is_err(X->H))
+  S1
+|
+- return dma_map_sgtable(P_dev, &X->F.G, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, &X->F.G);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ return sgt_err(X->H);
+|
+- R = dma_map_sgtable(P_dev, X->F.G, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, X->F.G);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ R = sgt_err(X->H);
+|
+- if (dma_map_sgtable(P_dev, X->F.G, P_dir, P_attrs))
++ U = sgt_borrow_unmapped(&X->B, X->F.G);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ if (sgt_is_err(X->H))
+  S1
+|
+- return dma_map_sgtable(P_dev, X->F.G, P_dir, P_attrs);
++ U = sgt_borrow_unmapped(&X->B, X->F.G);
++ X->H = sgt_map(U, P_dev, P_dir, P_attrs);
++ return sgt_err(X->H);
+)
+...+>
+}
+
+@depends on nfield@
+identifier ngood.H, nmap.F, nmap.G;
+type nmap.TX;
+TX *X;
+expression P_attrs, P_count, P_dev, P_dir;
+@@
+(
+- dma_unmap_sgtable(P_dev, &X->F.G, P_dir, P_attrs);
++ sgt_release(X->H);
+|
+- dma_unmap_sgtable(P_dev, X->F.G, P_dir, P_attrs);
++ sgt_release(X->H);
+)
+
 @script:python dgood depends on patch@
 fn << dmap.fn; Q << dmap.Q;
 B; H; U;
@@ -1368,7 +1598,7 @@ fn(...) {
 }
 
 // Tables given a handle get the header.
-@depends on chain_decl || wrap_decl || sfield || ddecl@
+@depends on chain_decl || wrap_decl || sfield || ddecl || nfield@
 @@
  #include <...>
 +#include <linux/typestate/sg_table.h>
