@@ -501,6 +501,18 @@ def main(argv):
                                 re.M):
             types = [member] + containers(tree_dir, member)
         groups, split = group_by_header(files, before, types, True, links)
+        grouped = {f for g in groups if len(g) > 1 for f in g}
+        for i, link in enumerate(links):
+            h = [f for f in link if f.startswith(os.path.join(tree_dir,
+                                                              "include", ""))]
+            if h and h[0] not in grouped:
+                k = next(j for j, n in enumerate(shared)
+                         if os.path.relpath(h[0], tree_dir) + "):" in n
+                         and ": scanned as one group" in n)
+                shared[k] = re.sub(
+                    r": scanned as one group with the (\d+) files that "
+                    r"name it$", r": not extended: the group of the \1 "
+                    "files that name it was split (see above)", shared[k])
         if again is not None:
             groups = changed_groups(groups, tree_dir, again.get(name, ()))
             files = [f for f in files if any(f in g for g in groups)]

@@ -217,3 +217,66 @@ def test_files_spatch_gave_up_on_are_named():
                                               "/t/drivers/b/y.c"]
     assert migrate.spatch_gave_up("Note: processing took 3.0s: /t/z.c\n") \
         == []
+
+
+def _shared_tree(tmp_path, outside=False, extra=0):
+    _write(str(tmp_path / "include" / "linux" / "pin.h"),
+           "struct pin_map {\n\tstruct device *dev;\n"
+           "\tstruct sg_table *sgt;\n};\n"
+           "struct pin_append {\n\tstruct sg_table sgt;\n\tint n;\n};\n")
+    d = tmp_path / "drivers" / "pin"
+    _write(str(d / "a.c"), "#include <linux/pin.h>\n"
+           "int a(struct pin_map *m)\n"
+           "{ return dma_map_sgtable(m->dev, m->sgt, 0, 0); }\n")
+    _write(str(d / "b.c"), "#include <linux/pin.h>\n"
+           "void b(struct pin_map *m)\n"
+           "{ dma_unmap_sgtable(m->dev, m->sgt, 0, 0); }\n")
+    # Names the struct, and is no candidate: it goes to spatch all the same.
+    _write(str(d / "c.c"), "int c(struct pin_map *m) { return !m; }\n")
+    for i in range(extra):
+        _write(str(d / ("x%d.c" % i)), "struct pin_map *x%d;\n" % i)
+    if outside:
+        _write(str(tmp_path / "sound" / "s.c"), "struct pin_map *s;\n")
+    return str(tmp_path), migrate.candidates(str(tmp_path), "drivers",
+                                             r"struct sg_table|dma_map_sgtable")
+
+
+def test_a_struct_under_include_goes_with_every_file_that_names_it(tmp_path):
+    tree, cands = _shared_tree(tmp_path)
+    links, notes = migrate.shared_links(tree, "drivers", "struct sg_table",
+                                        ["dma_map_sgtable"], cands)
+    assert notes == ["struct pin_map (include/linux/pin.h): scanned as one "
+                     "group with the 4 files that name it"]
+    groups = migrate.group_by_header(list(cands), cands, "struct sg_table",
+                                     links=links)
+    assert [sorted(os.path.relpath(f, tree) for f in g) for g in groups] == \
+        [["drivers/pin/a.c", "drivers/pin/b.c", "drivers/pin/c.c",
+          "include/linux/pin.h"]]
+    # Its includers are built after the migration changed it.
+    assert migrate.includers(tree, "include/linux/pin.h") == \
+        ["drivers/pin/a.c", "drivers/pin/b.c"]
+
+
+@pytest.mark.parametrize("outside, extra, why", [
+    (True, 0, "not extended: files outside drivers/ name it too "
+              "(sound/s.c)"),
+    (False, migrate.SHARED_MAX, "not extended: %d files name it, more than "
+     "the %d scanned as one group" % (migrate.SHARED_MAX + 4,
+                                      migrate.SHARED_MAX)),
+])
+def test_a_struct_under_include_is_left_with_the_reason(tmp_path, outside,
+                                                        extra, why):
+    tree, cands = _shared_tree(tmp_path, outside, extra)
+    links, notes = migrate.shared_links(tree, "drivers", "struct sg_table",
+                                        ["dma_map_sgtable"], cands)
+    assert links == []
+    assert notes == ["struct pin_map (include/linux/pin.h): " + why]
+
+
+def test_containers_are_structs_under_include_that_embed_the_object(
+        tmp_path):
+    tree, _ = _shared_tree(tmp_path)
+    # pin_map holds a pointer: X->sgt is a member of its own; pin_append
+    # embeds the table, so a driver struct holding one has X->F.sgt.
+    assert migrate.containers(tree, "struct sg_table") == \
+        ["struct pin_append"]

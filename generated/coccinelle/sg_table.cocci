@@ -992,13 +992,14 @@ else:
 @ndecl depends on patch || report || org@
 identifier nname.S, nmap.F;
 type T;
+position pd;
 @@
 struct S { ...
- T F;
+ T F@pd;
  ... };
 
 @script:python depends on patch || report || org@
-TX << nmap.TX; F << nmap.F; G << nmap.G; S << nname.S;
+TX << nmap.TX; F << nmap.F; G << nmap.G; pd << ndecl.pd;
 @@
 ndeclared.add((TX, F, G))
 
