@@ -97,8 +97,13 @@ def log_lines(log):
 def tools_lines(migrate_log):
     """The migration's lines of the Tools section."""
     lines = []
+    cpu = {}
     for l in migrate_log:
         lines.append(f"- migration: {l.strip()}")
+        m = re.search(r"^(\S+)\.cocci: spatch and the rewrite took \d+ s "
+                      r"\(spatch used (\d+) s of CPU", l.strip())
+        if m:
+            cpu[m.group(1)] = int(m.group(2))
         m = re.search(r"migration of \S+ took (\d+) s", l)
         if m:
             secs = int(m.group(1))
@@ -111,4 +116,13 @@ def tools_lines(migrate_log):
                 "reported in the files it changed through a diff of "
                 "each (no second pass). Each spec's own time and its "
                 "slowest file groups are in the lines above.")
+    if cpu:
+        # The wall time depends on what else the machine runs; the CPU
+        # time spatch used does much less.
+        lines.append(
+            "- migration CPU time (spatch, user and system, all workers): "
+            f"{sum(cpu.values())} s for {len(cpu)} specs ("
+            + ", ".join(f"{k} {v} s" for k, v in sorted(cpu.items()))
+            + f"); spread over {os.cpu_count()} idle cores, at best "
+            f"{sum(cpu.values()) // (os.cpu_count() or 1)} s of wall time")
     return lines

@@ -488,341 +488,15 @@ E << store.E;
 @@
 stored[key(p)] = (p[0].current_element, E)
 
-// The shape the rewrite knows: the object stored as a statement, its
-// failure test (dma_mapping_error(dev, obj)) right after it.
-@life depends on patch || report || org exists@
-identifier fn;
-expression E, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
-statement S1;
-position p, pe, pf;
-@@
-fn(...) {
- ... when any
-(
- E@pe = dma_map_single@p(P_dev, P_cpu_addr, P_size, P_dir);
-|
- E@pe = dma_map_single_attrs@p(P_dev, P_cpu_addr, P_size, P_dir, P_attrs);
-)
-(
- if (\(dma_mapping_error(P_dev, E@pf)\|unlikely(dma_mapping_error(P_dev, E@pf))\)) S1
-|
- R = dma_mapping_error(P_dev, E@pf);
- if (\(R\|unlikely(R)\)) S1
-)
- ... when any
-}
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-p << life.p;
-pe << life.pe;
-pf << life.pf;
-S1 << life.S1;
-@@
-args = {}
-cands[key(p)] = (fn, E, args, leaves(S1), S1)
-known.setdefault(group(fn, E), set()).update((key(pe), key(pf)))
-
-// Which defaults apply depends on the form: record them by position.
-@life_1 depends on patch || report || org@
-expression E;
-expression P_dev, P_cpu_addr, P_size, P_dir;
-position life.p;
-@@
- E = dma_map_single@p(P_dev, P_cpu_addr, P_size, P_dir)
-
-@script:python depends on patch || report || org@
-p << life.p;
-P_dev << life_1.P_dev;
-P_cpu_addr << life_1.P_cpu_addr;
-P_size << life_1.P_size;
-P_dir << life_1.P_dir;
-@@
-args = cands[key(p)][2]
-args["dev"] = acquire_only("dev", str(P_dev))
-args["size"] = acquire_only("size", str(P_size))
-args["dir"] = acquire_only("dir", str(P_dir))
-args["attrs"] = acquire_only("attrs", "0")
-@life_2 depends on patch || report || org@
-expression E;
-expression P_dev, P_cpu_addr, P_size, P_dir, P_attrs;
-position life.p;
-@@
- E = dma_map_single_attrs@p(P_dev, P_cpu_addr, P_size, P_dir, P_attrs)
-
-@script:python depends on patch || report || org@
-p << life.p;
-P_dev << life_2.P_dev;
-P_cpu_addr << life_2.P_cpu_addr;
-P_size << life_2.P_size;
-P_dir << life_2.P_dir;
-P_attrs << life_2.P_attrs;
-@@
-args = cands[key(p)][2]
-args["dev"] = acquire_only("dev", str(P_dev))
-args["size"] = acquire_only("size", str(P_size))
-args["dir"] = acquire_only("dir", str(P_dir))
-args["attrs"] = acquire_only("attrs", str(P_attrs))
-
-// Every release of the object in the function, with its arguments.
-@rel_1 depends on patch || report || org@
-expression life.E;
-expression P_dev, P_size, P_dir;
-position q, qe;
-@@
-dma_unmap_single@q(P_dev, E@qe, P_size, P_dir)
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-q << rel_1.q;
-qe << rel_1.qe;
-P_dev << rel_1.P_dev;
-P_size << rel_1.P_size;
-P_dir << rel_1.P_dir;
-@@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-    "attrs": "0",
-}
-KIND = "release"
-if q[0].current_element == fn:
-    g = group(fn, E)
-    rels.setdefault(g, []).append((q[0], args, "dma_unmap_single", KIND))
-    known.setdefault(g, set()).add(key(qe))
-@rel_2 depends on patch || report || org@
-expression life.E;
-expression P_dev, P_size, P_dir, P_attrs;
-position q, qe;
-@@
-dma_unmap_single_attrs@q(P_dev, E@qe, P_size, P_dir, P_attrs)
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-q << rel_2.q;
-qe << rel_2.qe;
-P_dev << rel_2.P_dev;
-P_size << rel_2.P_size;
-P_dir << rel_2.P_dir;
-P_attrs << rel_2.P_attrs;
-@@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-    "attrs": str(P_attrs),
-}
-KIND = "release"
-if q[0].current_element == fn:
-    g = group(fn, E)
-    rels.setdefault(g, []).append((q[0], args, "dma_unmap_single_attrs", KIND))
-    known.setdefault(g, set()).add(key(qe))
-
-// Every operation form on the object in the function.
-@op_1_sync_for_cpu depends on patch || report || org@
-expression life.E;
-expression P_dev, P_size, P_dir;
-position q, qe;
-@@
-dma_sync_single_for_cpu@q(P_dev, E@qe, P_size, P_dir)
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-q << op_1_sync_for_cpu.q;
-qe << op_1_sync_for_cpu.qe;
-P_dev << op_1_sync_for_cpu.P_dev;
-P_size << op_1_sync_for_cpu.P_size;
-P_dir << op_1_sync_for_cpu.P_dir;
-@@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-}
-KIND = "operation"
-if q[0].current_element == fn:
-    g = group(fn, E)
-    rels.setdefault(g, []).append((q[0], args, "dma_sync_single_for_cpu", KIND))
-    known.setdefault(g, set()).add(key(qe))
-@op_1_sync_for_device depends on patch || report || org@
-expression life.E;
-expression P_dev, P_size, P_dir;
-position q, qe;
-@@
-dma_sync_single_for_device@q(P_dev, E@qe, P_size, P_dir)
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-q << op_1_sync_for_device.q;
-qe << op_1_sync_for_device.qe;
-P_dev << op_1_sync_for_device.P_dev;
-P_size << op_1_sync_for_device.P_size;
-P_dir << op_1_sync_for_device.P_dir;
-@@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-}
-KIND = "operation"
-if q[0].current_element == fn:
-    g = group(fn, E)
-    rels.setdefault(g, []).append((q[0], args, "dma_sync_single_for_device", KIND))
-    known.setdefault(g, set()).add(key(qe))
-
-// A write to the object that a release or operation can see (the typed
-// call would use the handle, not the value written), its address taken,
-// or the object passed to a raw-API function the spec does not describe:
-// the handle could not follow.  A write no release sees afterwards (say,
-// clearing the object after the unmap) keeps its meaning.
-@write depends on patch || report || org exists@
-identifier life.fn;
-expression life.E, X;
-position w;
-@@
-fn(...) {
- ... when any
-(
- E@w = X
-|
- E@w += X
-|
- E@w -= X
-|
- E@w |= X
-|
- E@w &= X
-|
- E@w++
-|
- E@w--
-|
- ++E@w
-|
- --E@w
-)
- ... when != \( E = dma_map_single(...) \| E = dma_map_single_attrs(...) \)
-(
- dma_unmap_single(..., E, ...)
-|
- dma_unmap_single_attrs(..., E, ...)
-|
- dma_sync_single_for_cpu(..., E, ...)
-|
- dma_sync_single_for_device(..., E, ...)
-)
- ... when any
-}
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-w << write.w;
-@@
-uses.setdefault(group(fn, E), []).append(("write", w[0], None))
-
-@addr depends on patch || report || org@
-expression life.E;
-position w;
-@@
- &E@w
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-w << addr.w;
-@@
-if w[0].current_element == fn:
-    uses.setdefault(group(fn, E), []).append(("address", w[0], None))
-
-@rawuse depends on patch || report || org@
-expression life.E;
-identifier F =~ "^(dma_(map|unmap|sync)_(single|page|sg|sgtable|resource)[a-z0-9_]*)$";
-position w;
-@@
- F(..., <+... E@w ...+>, ...)
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-w << rawuse.w;
-F << rawuse.F;
-@@
-if w[0].current_element == fn:
-    uses.setdefault(group(fn, E), []).append(("raw", w[0], F))
-
-// A release or operation reachable without the acquire: the handle
-// would not be set there.
-@undom depends on patch || report || org exists@
-identifier life.fn;
-expression life.E;
-position q;
-@@
-fn(...) {
- ... when != \( E = dma_map_single(...) \| E = dma_map_single_attrs(...) \)
-(
- dma_unmap_single@q(..., E, ...)
-|
- dma_unmap_single_attrs@q(..., E, ...)
-|
- dma_sync_single_for_cpu@q(..., E, ...)
-|
- dma_sync_single_for_device@q(..., E, ...)
-)
- ... when any
-}
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-q << undom.q;
-@@
-refuse(group(fn, E), q[0].line, "line %s reaches %s without the acquire in this function" % (q[0].line, "a release or sync"))
-
-// Released twice on one path.
-@twice depends on patch || report || org exists@
-identifier life.fn;
-expression life.E;
-position q;
-@@
-fn(...) {
- ... when any
-(
- E = dma_map_single(...);
-|
- E = dma_map_single_attrs(...);
-)
- ... when != \( E = dma_map_single(...) \| E = dma_map_single_attrs(...) \)
-(
- dma_unmap_single(..., E, ...)
-|
- dma_unmap_single_attrs(..., E, ...)
-)
- ... when != \( E = dma_map_single(...) \| E = dma_map_single_attrs(...) \)
-(
- dma_unmap_single@q(..., E, ...)
-|
- dma_unmap_single_attrs@q(..., E, ...)
-)
- ... when any
-}
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-E << life.E;
-q << twice.q;
-@@
-refuse(group(fn, E), q[0].line, "line %s may release the object a second time" % q[0].line)
+// The rules from here to life inherit nothing, and what they find goes to
+// Python, not to later rules.  They come before life because spatch runs
+// each rule, and each script rule, once for every set of bindings the
+// rules before it pass on: after life, once for each object life found
+// (ath10k, 12 objects: 83,000 script rule runs there, 7,000 here).
 
 // Assignments to plain identifiers: an object reached through a pointer
 // or index that changes in the function is not one object there.
-@assign depends on life && (patch || report || org)@
+@assign depends on store && (patch || report || org)@
 identifier b;
 expression X;
 position w;
@@ -835,7 +509,7 @@ w << assign.w;
 @@
 assigns.setdefault((w[0].current_element, b), set()).add((w[0].line, False))
 
-@step depends on life && (patch || report || org)@
+@step depends on store && (patch || report || org)@
 identifier b;
 expression X;
 position w;
@@ -860,24 +534,9 @@ w << step.w;
 @@
 assigns.setdefault((w[0].current_element, b), set()).add((w[0].line, True))
 
-// Locals and parameters of the function: an object that is neither (a
-// field, a global) outlives it, and on failure the raw code leaves the
-// raw failure value there where the rewrite leaves the old one.
-@param depends on patch || report || org@
-identifier life.fn, x;
-type T;
-@@
-fn(..., T x, ...) {
- ...
-}
-
-@script:python depends on patch || report || org@
-fn << life.fn;
-x << param.x;
-@@
-locals.setdefault(fn, set()).add(x)
-
-@localvar depends on life && (patch || report || org)@
+// Locals of each function (its parameters: see param, after life): an
+// object that is neither (a field, a global) outlives it.
+@localvar depends on store && (patch || report || org)@
 identifier x;
 type T;
 position pd;
@@ -1327,6 +986,356 @@ R << fraw.R;
 @@
 fuses.setdefault((S, F), []).append(("raw", w[0], R))
 
+// The shape the rewrite knows: the object stored as a statement, its
+// failure test (dma_mapping_error(dev, obj)) right after it.
+@life depends on patch || report || org exists@
+identifier fn;
+expression E, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
+statement S1;
+position p, pe, pf;
+@@
+fn(...) {
+ ... when any
+(
+ E@pe = dma_map_single@p(P_dev, P_cpu_addr, P_size, P_dir);
+|
+ E@pe = dma_map_single_attrs@p(P_dev, P_cpu_addr, P_size, P_dir, P_attrs);
+)
+(
+ if (\(dma_mapping_error(P_dev, E@pf)\|unlikely(dma_mapping_error(P_dev, E@pf))\)) S1
+|
+ R = dma_mapping_error(P_dev, E@pf);
+ if (\(R\|unlikely(R)\)) S1
+)
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+p << life.p;
+pe << life.pe;
+pf << life.pf;
+S1 << life.S1;
+@@
+args = {}
+cands[key(p)] = (fn, E, args, leaves(S1), S1)
+known.setdefault(group(fn, E), set()).update((key(pe), key(pf)))
+
+// Which defaults apply depends on the form: record them by position.
+@life_1 depends on patch || report || org@
+expression E;
+expression P_dev, P_cpu_addr, P_size, P_dir;
+position life.p;
+@@
+ E = dma_map_single@p(P_dev, P_cpu_addr, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+p << life.p;
+P_dev << life_1.P_dev;
+P_cpu_addr << life_1.P_cpu_addr;
+P_size << life_1.P_size;
+P_dir << life_1.P_dir;
+@@
+args = cands[key(p)][2]
+args["dev"] = acquire_only("dev", str(P_dev))
+args["size"] = acquire_only("size", str(P_size))
+args["dir"] = acquire_only("dir", str(P_dir))
+args["attrs"] = acquire_only("attrs", "0")
+@life_2 depends on patch || report || org@
+expression E;
+expression P_dev, P_cpu_addr, P_size, P_dir, P_attrs;
+position life.p;
+@@
+ E = dma_map_single_attrs@p(P_dev, P_cpu_addr, P_size, P_dir, P_attrs)
+
+@script:python depends on patch || report || org@
+p << life.p;
+P_dev << life_2.P_dev;
+P_cpu_addr << life_2.P_cpu_addr;
+P_size << life_2.P_size;
+P_dir << life_2.P_dir;
+P_attrs << life_2.P_attrs;
+@@
+args = cands[key(p)][2]
+args["dev"] = acquire_only("dev", str(P_dev))
+args["size"] = acquire_only("size", str(P_size))
+args["dir"] = acquire_only("dir", str(P_dir))
+args["attrs"] = acquire_only("attrs", str(P_attrs))
+
+// Every release of the object in the function, with its arguments.
+@rel_1 depends on patch || report || org@
+expression life.E;
+expression P_dev, P_size, P_dir;
+position q, qe;
+@@
+dma_unmap_single@q(P_dev, E@qe, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+q << rel_1.q;
+qe << rel_1.qe;
+P_dev << rel_1.P_dev;
+P_size << rel_1.P_size;
+P_dir << rel_1.P_dir;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": "0",
+}
+KIND = "release"
+if q[0].current_element == fn:
+    g = group(fn, E)
+    rels.setdefault(g, []).append((q[0], args, "dma_unmap_single", KIND))
+    known.setdefault(g, set()).add(key(qe))
+@rel_2 depends on patch || report || org@
+expression life.E;
+expression P_dev, P_size, P_dir, P_attrs;
+position q, qe;
+@@
+dma_unmap_single_attrs@q(P_dev, E@qe, P_size, P_dir, P_attrs)
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+q << rel_2.q;
+qe << rel_2.qe;
+P_dev << rel_2.P_dev;
+P_size << rel_2.P_size;
+P_dir << rel_2.P_dir;
+P_attrs << rel_2.P_attrs;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": str(P_attrs),
+}
+KIND = "release"
+if q[0].current_element == fn:
+    g = group(fn, E)
+    rels.setdefault(g, []).append((q[0], args, "dma_unmap_single_attrs", KIND))
+    known.setdefault(g, set()).add(key(qe))
+
+// Every operation form on the object in the function.
+@op_1_sync_for_cpu depends on patch || report || org@
+expression life.E;
+expression P_dev, P_size, P_dir;
+position q, qe;
+@@
+dma_sync_single_for_cpu@q(P_dev, E@qe, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+q << op_1_sync_for_cpu.q;
+qe << op_1_sync_for_cpu.qe;
+P_dev << op_1_sync_for_cpu.P_dev;
+P_size << op_1_sync_for_cpu.P_size;
+P_dir << op_1_sync_for_cpu.P_dir;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+KIND = "operation"
+if q[0].current_element == fn:
+    g = group(fn, E)
+    rels.setdefault(g, []).append((q[0], args, "dma_sync_single_for_cpu", KIND))
+    known.setdefault(g, set()).add(key(qe))
+@op_1_sync_for_device depends on patch || report || org@
+expression life.E;
+expression P_dev, P_size, P_dir;
+position q, qe;
+@@
+dma_sync_single_for_device@q(P_dev, E@qe, P_size, P_dir)
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+q << op_1_sync_for_device.q;
+qe << op_1_sync_for_device.qe;
+P_dev << op_1_sync_for_device.P_dev;
+P_size << op_1_sync_for_device.P_size;
+P_dir << op_1_sync_for_device.P_dir;
+@@
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+KIND = "operation"
+if q[0].current_element == fn:
+    g = group(fn, E)
+    rels.setdefault(g, []).append((q[0], args, "dma_sync_single_for_device", KIND))
+    known.setdefault(g, set()).add(key(qe))
+
+// A write to the object that a release or operation can see (the typed
+// call would use the handle, not the value written), its address taken,
+// or the object passed to a raw-API function the spec does not describe:
+// the handle could not follow.  A write no release sees afterwards (say,
+// clearing the object after the unmap) keeps its meaning.
+@write depends on patch || report || org exists@
+identifier life.fn;
+expression life.E, X;
+position w;
+@@
+fn(...) {
+ ... when any
+(
+ E@w = X
+|
+ E@w += X
+|
+ E@w -= X
+|
+ E@w |= X
+|
+ E@w &= X
+|
+ E@w++
+|
+ E@w--
+|
+ ++E@w
+|
+ --E@w
+)
+ ... when != \( E = dma_map_single(...) \| E = dma_map_single_attrs(...) \)
+(
+ dma_unmap_single(..., E, ...)
+|
+ dma_unmap_single_attrs(..., E, ...)
+|
+ dma_sync_single_for_cpu(..., E, ...)
+|
+ dma_sync_single_for_device(..., E, ...)
+)
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+w << write.w;
+@@
+uses.setdefault(group(fn, E), []).append(("write", w[0], None))
+
+@addr depends on patch || report || org@
+expression life.E;
+position w;
+@@
+ &E@w
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+w << addr.w;
+@@
+if w[0].current_element == fn:
+    uses.setdefault(group(fn, E), []).append(("address", w[0], None))
+
+@rawuse depends on patch || report || org@
+expression life.E;
+identifier F =~ "^(dma_(map|unmap|sync)_(single|page|sg|sgtable|resource)[a-z0-9_]*)$";
+position w;
+@@
+ F(..., <+... E@w ...+>, ...)
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+w << rawuse.w;
+F << rawuse.F;
+@@
+if w[0].current_element == fn:
+    uses.setdefault(group(fn, E), []).append(("raw", w[0], F))
+
+// A release or operation reachable without the acquire: the handle
+// would not be set there.
+@undom depends on patch || report || org exists@
+identifier life.fn;
+expression life.E;
+position q;
+@@
+fn(...) {
+ ... when != \( E = dma_map_single(...) \| E = dma_map_single_attrs(...) \)
+(
+ dma_unmap_single@q(..., E, ...)
+|
+ dma_unmap_single_attrs@q(..., E, ...)
+|
+ dma_sync_single_for_cpu@q(..., E, ...)
+|
+ dma_sync_single_for_device@q(..., E, ...)
+)
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+q << undom.q;
+@@
+refuse(group(fn, E), q[0].line, "line %s reaches %s without the acquire in this function" % (q[0].line, "a release or sync"))
+
+// Released twice on one path.
+@twice depends on patch || report || org exists@
+identifier life.fn;
+expression life.E;
+position q;
+@@
+fn(...) {
+ ... when any
+(
+ E = dma_map_single(...);
+|
+ E = dma_map_single_attrs(...);
+)
+ ... when != \( E = dma_map_single(...) \| E = dma_map_single_attrs(...) \)
+(
+ dma_unmap_single(..., E, ...)
+|
+ dma_unmap_single_attrs(..., E, ...)
+)
+ ... when != \( E = dma_map_single(...) \| E = dma_map_single_attrs(...) \)
+(
+ dma_unmap_single@q(..., E, ...)
+|
+ dma_unmap_single_attrs@q(..., E, ...)
+)
+ ... when any
+}
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+q << twice.q;
+@@
+refuse(group(fn, E), q[0].line, "line %s may release the object a second time" % q[0].line)
+
+// Parameters of the function (its locals: see localvar, before life):
+// an object that is neither a local nor a parameter (a field, a
+// global) outlives it, and on failure the raw code leaves the raw
+// failure value there where the rewrite leaves the old one.
+@param depends on patch || report || org@
+identifier life.fn, x;
+type T;
+@@
+fn(..., T x, ...) {
+ ...
+}
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+x << param.x;
+@@
+locals.setdefault(fn, set()).add(x)
+
 // Decide, per object and function, and name the handle.
 @script:python good depends on patch@
 fn << life.fn;
@@ -1441,7 +1450,13 @@ fn(...) {
 // inherit nothing (a match that an earlier script rule dropped would take
 // their bindings with it) and select by member name, not position (a
 // function that a rule changed is parsed again, with new positions).
-@fdecl depends on patch@
+// Each of them looks at every function of the file group, so they run
+// only where they can change something: fdecl where an acquire stored into
+// a member of a struct declared in the group (a facq rule matched; if none
+// did, fmigrated is false without a look), the others where fdecl moved a
+// member (fname_ok(F) needs fmigrated of a member F whose struct fdecl saw,
+// and fmigrated stays false once it was).
+@fdecl depends on patch && (ever facq_1 || ever facq_2)@
 identifier S;
 identifier F : script:python(S) { fmigrated((S, F)) };
 fresh identifier B = script:python(S, F) { fmembers((S, F))[0] };
@@ -1453,7 +1468,7 @@ struct S { ...
  dma_addr_t F;
  ... };
 
-@depends on patch disable ptr_to_array@
+@depends on patch && ever fdecl disable ptr_to_array@
 identifier fn;
 expression X, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
 statement S1;
@@ -1513,7 +1528,7 @@ fn(...) {
  ...>
 }
 
-@depends on patch disable ptr_to_array@
+@depends on patch && ever fdecl disable ptr_to_array@
 identifier fn;
 expression X;
 expression X_attrs, X_dev, X_dir, X_size;
@@ -1538,7 +1553,7 @@ fn(...) {
  ...>
 }
 
-@depends on patch disable ptr_to_array@
+@depends on patch && ever fdecl disable ptr_to_array@
 identifier fn;
 expression X, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
 statement S1;
@@ -1598,7 +1613,7 @@ fn(...) {
  ...>
 }
 
-@depends on patch disable ptr_to_array@
+@depends on patch && ever fdecl disable ptr_to_array@
 identifier fn;
 expression X;
 expression X_attrs, X_dev, X_dir, X_size;
