@@ -56,6 +56,7 @@ nattrs = {}     # (type of X, F, G) -> must_match values seen
 nunmapped = set()
 ndeclared = set()
 nbad = {}       # (type of X, F, G) -> (position, why it is left alone)
+nbadk = set()   # (struct tag, F, G) of those
 chain_typed = set()
 chain_seen = set()
 chain_sites = {}
@@ -67,7 +68,7 @@ saliases = {}   # (file, fn, local) -> {member: line of its last map}
 ssets = {}      # (file, fn, local) -> where the local is set
 sgiven = set()  # (S, F, take callback): the callback gets member F back
 stook = set()   # (S, F, take callback) that has a local of the struct
-sreach = {}     # (S, F, take callback) -> (local, its value) to declare
+sreach = set()  # (S, F, take callback) that gets the local .gives declares
 sused = set()   # (fn, local) an undo passes: may be left unused
 sdrop = set()   # (fn, local) the rewrite leaves unused: it goes
 stakes = set()  # positions of the undo in such a callback
@@ -91,7 +92,7 @@ def forget():
               schanges, sbad, sattrs, sknown, sfar, sunmapped, saliased,
               sforeign, sgiven, stakes, saliases, ssets, sused, sdrop,
               dmaps, dknown, dbad, stook, sreach, nmaps, nattrs,
-              nunmapped, ndeclared, nbad):
+              nunmapped, ndeclared, nbad, nbadk):
         d.clear()
 
 // Shape a: an object local to one function goes through the whole chain
@@ -748,16 +749,16 @@ if (S, F, TF) in sgiven:
     sunmapped.add((S, F))
     stook.add((S, F, TF))
 
-// A .unmap_dma_buf without such a local gets the one .map_dma_buf declares,
-// its value taken from the parameter of the same type (a = attach->priv
-// in both): the member's struct is reached the same way in both.
+// A .unmap_dma_buf without such a local gets the one .map_dma_buf declares
+// (a = attachment->priv), read from its parameter of the same type (a =
+// attach->priv): the member's struct is reached the same way in both.
 @sgivenv1 depends on patch || report || org exists@
-identifier sgive1.GF, sdef.S, sdef.F, A, G, X;
+identifier sgive1.GF, sdef.S, sdef.F, A, G, X, FLD;
 type T0;
-expression E0, E_;
+expression E_;
 @@
 GF(..., T0 *G, ...) { ... when any
- struct S *X = E0;
+ struct S *X = G->FLD;
  ... when any
 (
  struct sg_table *A = \(&X->F\|X->F\);
@@ -781,13 +782,13 @@ TF(..., T0 *K, ..., struct sg_table *I, ...) {
 }
 
 @script:python depends on patch || report || org@
-S << sdef.S; F << sdef.F; TF << sgive1.TF; G << sgivenv1.G; X << sgivenv1.X; E0 << sgivenv1.E0; K << stakev1.K; p << stakev1.p; P_attrs << stakev1.P_attrs = "0"; 
+S << sdef.S; F << sdef.F; TF << sgive1.TF; p << stakev1.p; P_attrs << stakev1.P_attrs = "0"; 
 @@
-if (S, F, TF) in sgiven and (S, F, TF) not in stook and re.search(r"\b%s\b" % G, E0) and not re.search(r"\b%s\b" % X, E0):
+if (S, F, TF) in sgiven and (S, F, TF) not in stook:
     stakes.add((p[0].file, p[0].line, p[0].column))
     sattrs.setdefault((S, F), set()).add((str(P_attrs), ))
     sunmapped.add((S, F))
-    sreach[(S, F, TF)] = (X, re.sub(r"\b%s\b" % G, K, E0))
+    sreach.add((S, F, TF))
 
 // An undo on a plain pointer that is not such an alias may be of the
 // member too (a callback given the object back, say): a member acquired
@@ -983,11 +984,11 @@ k = (TX, F, G)
 nmaps.setdefault(k, set()).add(p[0])
 nattrs.setdefault(k, set()).add((acquire_only("attrs", str(P_attrs)), ))
 m = re.fullmatch(r"struct\s+(\w+)\s*", TX)
-if m:
-    coccinelle.S = cocci.make_ident(m.group(1))
-else:
+# A script rule that drops every match it is given stops the rules after
+# it in spatch 1.1.1: a type that is no struct gets a tag no struct has.
+coccinelle.S = cocci.make_ident(m.group(1) if m else "typestate_no_struct_")
+if not m:
     nbad.setdefault(k, (p[0], "'%s' is not a struct type the migration can extend" % TX))
-    cocci.include_match(False)
 
 @ndecl depends on patch || report || org@
 identifier nname.S, nmap.F;
@@ -1085,6 +1086,7 @@ for k, ps in nmaps.items():
         nbad.setdefault(k, (p, "line %s: dma_unmap_sgtable() of '%s', a pointer that may point to %s.%s: the typed unmap would not follow it" % (q.line, I, k[1], k[2])))
     if k in nbad:
         sbad.setdefault((k[0].replace("struct ", ""), k[1] + "." + k[2]), (p, nbad[k][1]))
+        nbadk.add((re.sub(r"^struct\s+", "", k[0]).strip(), k[1], k[2]))
     for x in ps:
         sknown.add((x.file, x.line, x.column))
 
@@ -1411,60 +1413,52 @@ TF(..., struct sg_table *I, ...) {
  ... when any
 }
 
-@script:python sreach1 depends on sfield@
-S << sdef.S; F << sdef.F; TF << sgive1.TF;
-Y; V;
-@@
-if (S, F, TF) not in sreach:
-    cocci.include_match(False)
-else:
-    coccinelle.Y = cocci.make_ident(sreach[(S, F, TF)][0])
-    coccinelle.V = cocci.make_expr(sreach[(S, F, TF)][1])
-
 @depends on sfield exists@
-identifier sgive1.TF, sgood.H, sdef.S, sreach1.Y, I;
-expression sreach1.V;
+identifier sgive1.TF, sgood.H, sdef.S, sdef.F, sgivenv1.X, sgivenv1.FLD, K;
+identifier I : script:python(S, F, TF) { (S, F, TF) in sreach };
+type sgivenv1.T0;
 expression P_attrs, P_count, P_dev, P_dir;
 @@
-TF(..., struct sg_table *I, ...) {
-+struct S *Y = V;
+TF(..., T0 *K, ..., struct sg_table *I, ...) {
++struct S *X = K->FLD;
 +
  ... when any
 - dma_unmap_sgtable(P_dev, I, P_dir, P_attrs);
-+ sgt_release(Y->H);
++ sgt_release(X->H);
  ... when any
 }
 
 
+// The names, and each rule below takes only members left in nbadk out:
+// a script rule that drops every match stops the rules after it.
 @script:python ngood depends on patch@
-TX << nmap.TX; F << nmap.F; G << nmap.G; S << nname.S;
+F << nmap.F; G << nmap.G;
 B; H; U;
 @@
-if (TX, F, G) in nbad:
-    cocci.include_match(False)
-else:
-    coccinelle.B = cocci.make_ident(F + "_" + G + "_body")
-    coccinelle.H = cocci.make_ident(F + "_" + G + "_dma")
-    coccinelle.U = cocci.make_ident(F + "_" + G + "_u")
+coccinelle.B = cocci.make_ident(F + "_" + G + "_body")
+coccinelle.H = cocci.make_ident(F + "_" + G + "_dma")
+coccinelle.U = cocci.make_ident(F + "_" + G + "_u")
 
 @nfield depends on patch@
-identifier ngood.B, ngood.H, nname.S, nmap.F;
+identifier ngood.B, ngood.H, nname.S, nmap.F, nmap.G;
+identifier F2 : script:python(S, F, G) { F2 == F and (S, F, G) not in nbadk };
 type T;
 @@
 struct S { ...
 +struct sgt B;
 +struct sgt_borrowed_managed H;
- T F;
+ T F2;
  ... };
 
 @depends on nfield@
-identifier ngood.B, ngood.H, ngood.U, nmap.F, nmap.G, nmap.fn;
+identifier ngood.B, ngood.H, ngood.U, nname.S, nmap.F, nmap.G, nmap.fn;
+identifier fn2 : script:python(fn, S, F, G) { fn2 == fn and (S, F, G) not in nbadk };
 type nmap.TX;
 TX *X;
 expression P_attrs, P_count, P_dev, P_dir, R;
 statement S1;
 @@
-fn(...) {
+fn2(...) {
 +struct sgt_borrowed_unmapped U;
 <+...
 (
@@ -1504,7 +1498,8 @@ fn(...) {
 }
 
 @depends on nfield@
-identifier ngood.H, nmap.F, nmap.G;
+identifier ngood.H, nname.S, nmap.F, nmap.G;
+identifier G2 : script:python(S, F, G) { G2 == G and (S, F, G) not in nbadk };
 type nmap.TX;
 TX *X;
 expression P_attrs, P_count, P_dev, P_dir;
@@ -1517,22 +1512,22 @@ expression P_attrs, P_count, P_dev, P_dir;
 + sgt_release(X->H);
 )
 
+// The names, and each rule below takes only (fn, Q) left out of dbad: a
+// script rule that drops every match stops the rules after it.
 @script:python dgood depends on patch@
-fn << dmap.fn; Q << dmap.Q;
+Q << dmap.Q;
 B; H; U;
 @@
-if (fn, Q) in dbad:
-    cocci.include_match(False)
-else:
-    coccinelle.B = cocci.make_ident(Q + "_body")
-    coccinelle.H = cocci.make_ident(Q + "_dma")
-    coccinelle.U = cocci.make_ident(Q + "_u")
+coccinelle.B = cocci.make_ident(Q + "_body")
+coccinelle.H = cocci.make_ident(Q + "_dma")
+coccinelle.U = cocci.make_ident(Q + "_u")
 
 @ddecl depends on patch@
 identifier dgood.B, dgood.H, dgood.U, dmap.fn, dmap.Q;
+identifier fn2 : script:python(fn, Q) { fn2 == fn and (fn, Q) not in dbad };
 attribute name __uninitialized;
 @@
-fn(..., struct sg_table *Q, ...) {
+fn2(..., struct sg_table *Q, ...) {
 +struct sgt B __uninitialized;
 +struct sgt_borrowed_unmapped U;
 +struct sgt_borrowed_managed H;
@@ -1541,9 +1536,10 @@ fn(..., struct sg_table *Q, ...) {
 
 @depends on ddecl@
 identifier dgood.B, dgood.H, dgood.U, dmap.fn, dmap.Q;
+identifier fn2 : script:python(fn, Q) { fn2 == fn and (fn, Q) not in dbad };
 expression P_attrs, P_count, P_dev, P_dir, R;
 @@
-fn(...) { <...
+fn2(...) { <...
 - R = dma_map_sgtable(P_dev, Q, P_dir, P_attrs);
 + U = sgt_borrow_unmapped(&B, Q);
 + H = sgt_map(U, P_dev, P_dir, P_attrs);
@@ -1552,9 +1548,10 @@ fn(...) { <...
 
 @depends on ddecl@
 identifier dgood.H, dmap.fn, dmap.Q;
+identifier fn2 : script:python(fn, Q) { fn2 == fn and (fn, Q) not in dbad };
 expression P_attrs, P_count, P_dev, P_dir;
 @@
-fn(...) { <...
+fn2(...) { <...
 - dma_unmap_sgtable(P_dev, Q, P_dir, P_attrs);
 + sgt_release(H);
 ...> }
