@@ -324,6 +324,15 @@ static void migrated_member_open_fails(struct kunit *test)
 	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_map_page_attrs\n");
 	KUNIT_EXPECT_EQ(test, bar_open(&bd), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(hw[0]), 0);
+	/*
+	 * The raw ring_dma would hold DMA_MAPPING_ERROR, which the raw
+	 * teardown's guard skips; the migrated one keeps its 0, and the
+	 * teardown's dmab_release_if_live() skips the error handle instead.
+	 */
+	KUNIT_EXPECT_EQ(test, bd.ring_dma, 0);
+	KUNIT_EXPECT_TRUE(test, dmab_is_err(bd.ring_dma_h));
+	bar_teardown(&bd);
+	KUNIT_EXPECT_TRUE(test, dmab_is_err(bd.ring_dma_h));
 }
 
 /* Pattern b, shape e: the map's result returned is the typed map's errno. */
