@@ -78,13 +78,14 @@ def cases(spec):
                 [f"__auto_type r = {t.cname}({args});", "",
                  f"return {spec.prefix}_is_err(r);"],
                 () if ok else (_selector(st), _macro(t.cname)), t))
-        rel = f"{spec.prefix}_release"
-        out.append(Case(
-            f"release__{st.name}", f"{rel}() of {st.ctype}",
-            "pass" if st.releasable else "fail", "void", [h],
-            [f"{rel}(h);"],
-            () if st.releasable else (_selector(st), _macro(rel)),
-            st.values[-1]))
+        for kind in ("release", "release_if_live"):
+            rel = f"{spec.prefix}_{kind}"
+            out.append(Case(
+                f"{kind}__{st.name}", f"{rel}() of {st.ctype}",
+                "pass" if st.releasable else "fail", "void", [h],
+                [f"{rel}(h);"],
+                () if st.releasable else (_selector(st), _macro(rel)),
+                st.values[-1]))
         if st.releasable:
             out.append(Case(
                 f"free__{st.name}", f"__free({st.cname}) at scope exit",

@@ -50,6 +50,7 @@ class Lint(Node):
         self.states = [st.ctype for st in spec.states]
         self.releasable = [st for st in spec.states if st.releasable]
         self.release = f"{p}_release"
+        self.release_if_live = f"{p}_release_if_live"
         self.take = f"{p}_take"
         self.is_err = f"{p}_is_err"
         self.err = f"{p}_err"

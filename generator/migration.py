@@ -162,9 +162,9 @@ class Test(Node):
             self.form = Form(spec, path[:-1], {"call": text}, params, what)
             self.form.path = path
 
-    def pattern(self, obj="E"):
+    def pattern(self, obj="E", bind=None):
         if self.shape == "call":
-            return self.form.pattern(obj=obj)
+            return self.form.pattern(obj=obj, bind=bind)
         return {"not": f"!{obj}", "zero": f"{obj} == 0",
                 "negative": f"{obj} < 0"}[self.shape]
 
@@ -354,6 +354,19 @@ class Migration(Section):
                                         for f in o.forms]:
             names.update(self.xbind(f).values())
         return sorted(names)
+
+    def release_xvars(self):
+        """The X_<param> metavariables of the release forms alone."""
+        return sorted({v for f in self.release.forms
+                       for v in self.xbind(f).values()})
+
+    def gbind(self):
+        """Fresh metavariables G_<param> for the arguments of the raw
+        failure test, but the object, when the test is a call."""
+        if self.acquire.fails.shape != "call":
+            return {}
+        return {a: "G_" + a for a in self.acquire.fails.form.args
+                if a != OBJ}
 
     def metavars(self):
         """Expression metavariables the acquire binds."""

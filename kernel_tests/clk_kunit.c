@@ -131,7 +131,7 @@ static void clkh_failed_enable_keeps_prepare(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, clkh_err(e), -EIO);
 	KUNIT_EXPECT_PTR_EQ(test, __clkh_body(p), &body);
 	clkh_expect(test, c, true, false);
-	clkh_release(e);		/* an error handle holds nothing */
+	clkh_release_if_live(e);	/* an error handle holds nothing */
 	clkh_release(p);
 	clkh_expect(test, c, false, false);
 }

@@ -1528,6 +1528,31 @@ fn(...) {
  ...>
 }
 
+// A release the raw code guards with its own record of the map's
+// failure (the failure value it stored in the member): after a failed
+// map the member keeps its old value now, so the guard no longer says
+// whether the map failed; the handle does.  dmab_release_if_live()
+// skips it when it holds an error or was released.
+@depends on patch && ever fdecl disable ptr_to_array@
+identifier fn;
+expression X, G_dev, X_attrs, X_dev, X_dir, X_size;
+identifier F : script:python() { fname_ok(F) };
+fresh identifier H = script:python(F) { fname_members(F)[1] };
+@@
+fn(...) {
+ <...
+(
+- if (!dma_mapping_error(G_dev, X->F))
+-	dma_unmap_single(X_dev, X->F, X_size, X_dir);
++ dmab_release_if_live(X->H);
+|
+- if (!dma_mapping_error(G_dev, X->F))
+-	dma_unmap_single_attrs(X_dev, X->F, X_size, X_dir, X_attrs);
++ dmab_release_if_live(X->H);
+)
+ ...>
+}
+
 @depends on patch && ever fdecl disable ptr_to_array@
 identifier fn;
 expression X;
@@ -1609,6 +1634,31 @@ fn(...) {
   if (\(R\|unlikely(R)\)) S1
 + X.F = dmab_dma_addr(X.H);
 )
+)
+ ...>
+}
+
+// A release the raw code guards with its own record of the map's
+// failure (the failure value it stored in the member): after a failed
+// map the member keeps its old value now, so the guard no longer says
+// whether the map failed; the handle does.  dmab_release_if_live()
+// skips it when it holds an error or was released.
+@depends on patch && ever fdecl disable ptr_to_array@
+identifier fn;
+expression X, G_dev, X_attrs, X_dev, X_dir, X_size;
+identifier F : script:python() { fname_ok(F) };
+fresh identifier H = script:python(F) { fname_members(F)[1] };
+@@
+fn(...) {
+ <...
+(
+- if (!dma_mapping_error(G_dev, X.F))
+-	dma_unmap_single(X_dev, X.F, X_size, X_dir);
++ dmab_release_if_live(X.H);
+|
+- if (!dma_mapping_error(G_dev, X.F))
+-	dma_unmap_single_attrs(X_dev, X.F, X_size, X_dir, X_attrs);
++ dmab_release_if_live(X.H);
 )
  ...>
 }

@@ -108,12 +108,13 @@ for x in q:
     releases[key(x)] = x.line
 
 // Handles handed on whole, which an error handle may be untested: returned,
-// moved out or released (a release ignores an error handle).
+// moved out or released by sgt_release_if_live(), which skips an error
+// handle.  Not sgt_release(): like the raw calls, it tests nothing first.
 @handed depends on report || org@
 expression H;
 position q;
 @@
-\( sgt_take(H@q) \| sgt_release(H@q) \)
+\( sgt_take(H@q) \| sgt_release_if_live(H@q) \)
 
 @script:python depends on report || org@
 q << handed.q;

@@ -128,5 +128,5 @@ static void map_then_read(struct device *dev, struct sgt_owned_unmapped u)
 	struct sgt_owned_managed m = sgt_map(u, dev, DMA_TO_DEVICE, 0);
 
 	pr_info("%u\n", sgt_cpu_nents(u)); /* expect: use of u after sgt_map() on line 128 consumed it, before its result was tested */
-	sgt_release(m);
+	sgt_release(m); /* expect: m from sgt_map() on line 128 used before sgt_is_err() or sgt_err() tested it */
 }

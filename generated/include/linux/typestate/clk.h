@@ -525,12 +525,16 @@ clkh_prepared_enabled_disable_unprepare(struct clkh_prepared_enabled *src)
 
 /**
  * clkh_prepared_disabled_release() - release a handle in state prepared_disabled
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
- * Undoes what the handle holds, in order: the prepare of prepare=prepared. The
- * test of an empty or error handle folds away where the handle's origin is in
- * view (a local); a handle kept in a driver struct keeps it, and a second
- * release, or one after a failed transition, does nothing.
+ * Undoes what the handle holds, in order: the prepare of prepare=prepared. Like
+ * the raw calls, it tests nothing first: give it a handle that holds something,
+ * such as one whose constructor or transition was tested and which was not
+ * released or moved on since. A second release, or one of a failed result,
+ * dereferences NULL or an ERR_PTR() here, at the bug. clkh_release_if_live() is
+ * the release for a handle that may be empty, and
+ * __free(clkh_prepared_disabled) skips an empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -539,20 +543,21 @@ static inline void clkh_prepared_disabled_release(struct clkh_prepared_disabled 
 	struct clkh *body = __clkh_prepared_disabled_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	clk_unprepare(body->clk);
 }
 
 /**
  * clkh_prepared_enabled_release() - release a handle in state prepared_enabled
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
  * Undoes what the handle holds, in order: the enable of enable=enabled, then
- * the prepare of prepare=prepared. The test of an empty or error handle folds
- * away where the handle's origin is in view (a local); a handle kept in a
- * driver struct keeps it, and a second release, or one after a failed
- * transition, does nothing.
+ * the prepare of prepare=prepared. Like the raw calls, it tests nothing first:
+ * give it a handle that holds something, such as one whose constructor or
+ * transition was tested and which was not released or moved on since. A second
+ * release, or one of a failed result, dereferences NULL or an ERR_PTR() here,
+ * at the bug. clkh_release_if_live() is the release for a handle that may be
+ * empty, and __free(clkh_prepared_enabled) skips an empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -561,8 +566,6 @@ static inline void clkh_prepared_enabled_release(struct clkh_prepared_enabled *h
 	struct clkh *body = __clkh_prepared_enabled_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	clk_disable(body->clk);
 	clk_unprepare(body->clk);
 }
@@ -580,13 +583,33 @@ static inline void clkh_prepared_enabled_release(struct clkh_prepared_enabled *h
  * its state, e.g. ``struct clkh_prepared_enabled h
  * __free(clkh_prepared_enabled) = ...;``. Only that name is accepted on that
  * type. clkh_take() hands it on instead, and a transition that succeeds empties
- * the old handle, so nothing is released twice. The release functions ignore
- * empty and error handles, so a failed constructor needs no special case.
+ * the old handle, so nothing is released twice. The cleanup skips an empty or
+ * error handle, so a failed constructor needs no special case; an explicit
+ * release, like the raw calls, takes a handle that holds something
+ * (clkh_release_if_live() takes one that may not).
  */
 #define clkh_release(h)								\
 	(_Generic((typeof(h)){},						\
 		struct clkh_prepared_disabled : clkh_prepared_disabled_release,	\
 		struct clkh_prepared_enabled : clkh_prepared_enabled_release)(&(h)))
+
+/**
+ * clkh_release_if_live() - release a handle if it holds something
+ * @h: the handle variable, in state prepared_disabled, prepared_enabled;
+ * emptied if it held a handle
+ *
+ * clkh_release() unless @h is empty (moved on or released) or holds an error:
+ * for a handle whose liveness is known only at run time, as a driver struct's
+ * member released on a path that may come before its map or after its release.
+ * The test folds away where the handle's origin is in view.
+ */
+#define clkh_release_if_live(h)				\
+	({						\
+		typeof(h) *__h = &(h);			\
+							\
+		if (!IS_ERR_OR_NULL(__clkh_body(*__h)))	\
+			clkh_release(*__h);		\
+	})
 
 /*
  * What __free_clkh_prepared_disabled() accepts: the address of a variable of
@@ -600,7 +623,8 @@ union __clkh_prepared_disabled_ref {
  * __free_clkh_prepared_disabled() - release at scope exit, for __free(clkh_prepared_disabled)
  * @r: address of the handle variable, of type &struct clkh_prepared_disabled
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(clkh_prepared_disabled) on
  * another state's handle, a void pointer or an int is an error in every build,
@@ -608,7 +632,8 @@ union __clkh_prepared_disabled_ref {
  */
 static inline void __free_clkh_prepared_disabled(union __clkh_prepared_disabled_ref r)
 {
-	clkh_prepared_disabled_release(r.h);
+	if (!IS_ERR_OR_NULL(__clkh_prepared_disabled_body(*r.h)))
+		clkh_prepared_disabled_release(r.h);
 }
 
 /*
@@ -623,7 +648,8 @@ union __clkh_prepared_enabled_ref {
  * __free_clkh_prepared_enabled() - release at scope exit, for __free(clkh_prepared_enabled)
  * @r: address of the handle variable, of type &struct clkh_prepared_enabled
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(clkh_prepared_enabled) on
  * another state's handle, a void pointer or an int is an error in every build,
@@ -631,7 +657,8 @@ union __clkh_prepared_enabled_ref {
  */
 static inline void __free_clkh_prepared_enabled(union __clkh_prepared_enabled_ref r)
 {
-	clkh_prepared_enabled_release(r.h);
+	if (!IS_ERR_OR_NULL(__clkh_prepared_enabled_body(*r.h)))
+		clkh_prepared_enabled_release(r.h);
 }
 
 /**

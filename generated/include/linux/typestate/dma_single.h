@@ -441,12 +441,16 @@ static inline __must_check struct dmab_unmapped dmab_managed_unmap(struct dmab_m
 
 /**
  * dmab_managed_release() - release a handle in state managed
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
- * Undoes what the handle holds, in order: the mapping of mapping=managed. The
- * test of an empty or error handle folds away where the handle's origin is in
- * view (a local); a handle kept in a driver struct keeps it, and a second
- * release, or one after a failed transition, does nothing.
+ * Undoes what the handle holds, in order: the mapping of mapping=managed. Like
+ * the raw calls, it tests nothing first: give it a handle that holds something,
+ * such as one whose constructor or transition was tested and which was not
+ * released or moved on since. A second release, or one of a failed result,
+ * dereferences NULL or an ERR_PTR() here, at the bug. dmab_release_if_live() is
+ * the release for a handle that may be empty, and __free(dmab_managed) skips an
+ * empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -455,8 +459,6 @@ static inline void dmab_managed_release(struct dmab_managed *h)
 	struct dmab *body = __dmab_managed_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	dma_unmap_single_attrs(body->dev, body->addr, body->size,
 			       body->dir, body->attrs);
 }
@@ -473,12 +475,30 @@ static inline void dmab_managed_release(struct dmab_managed *h)
  * its state, e.g. ``struct dmab_managed h __free(dmab_managed) = ...;``. Only
  * that name is accepted on that type. dmab_take() hands it on instead, and a
  * transition that succeeds empties the old handle, so nothing is released
- * twice. The release functions ignore empty and error handles, so a failed
- * constructor needs no special case.
+ * twice. The cleanup skips an empty or error handle, so a failed constructor
+ * needs no special case; an explicit release, like the raw calls, takes a
+ * handle that holds something (dmab_release_if_live() takes one that may not).
  */
 #define dmab_release(h)			\
 	(_Generic((typeof(h)){},	\
 		struct dmab_managed : dmab_managed_release)(&(h)))
+
+/**
+ * dmab_release_if_live() - release a handle if it holds something
+ * @h: the handle variable, in state managed; emptied if it held a handle
+ *
+ * dmab_release() unless @h is empty (moved on or released) or holds an error:
+ * for a handle whose liveness is known only at run time, as a driver struct's
+ * member released on a path that may come before its map or after its release.
+ * The test folds away where the handle's origin is in view.
+ */
+#define dmab_release_if_live(h)				\
+	({						\
+		typeof(h) *__h = &(h);			\
+							\
+		if (!IS_ERR_OR_NULL(__dmab_body(*__h)))	\
+			dmab_release(*__h);		\
+	})
 
 /*
  * What __free_dmab_managed() accepts: the address of a variable of type struct
@@ -492,7 +512,8 @@ union __dmab_managed_ref {
  * __free_dmab_managed() - release at scope exit, for __free(dmab_managed)
  * @r: address of the handle variable, of type &struct dmab_managed
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(dmab_managed) on another
  * state's handle, a void pointer or an int is an error in every build, not a
@@ -500,7 +521,8 @@ union __dmab_managed_ref {
  */
 static inline void __free_dmab_managed(union __dmab_managed_ref r)
 {
-	dmab_managed_release(r.h);
+	if (!IS_ERR_OR_NULL(__dmab_managed_body(*r.h)))
+		dmab_managed_release(r.h);
 }
 
 /**

@@ -729,12 +729,16 @@ sgt_owned_managed_unmap(struct sgt_owned_managed *src)
 
 /**
  * sgt_borrowed_managed_release() - release a handle in state borrowed_managed
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed.
- * The test of an empty or error handle folds away where the handle's origin is
- * in view (a local); a handle kept in a driver struct keeps it, and a second
- * release, or one after a failed transition, does nothing.
+ * Like the raw calls, it tests nothing first: give it a handle that holds
+ * something, such as one whose constructor or transition was tested and which
+ * was not released or moved on since. A second release, or one of a failed
+ * result, dereferences NULL or an ERR_PTR() here, at the bug.
+ * sgt_release_if_live() is the release for a handle that may be empty, and
+ * __free(sgt_borrowed_managed) skips an empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -743,20 +747,22 @@ static inline void sgt_borrowed_managed_release(struct sgt_borrowed_managed *h)
 	struct sgt *body = __sgt_borrowed_managed_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 }
 
 /**
  * sgt_owned_unmapped_release() - release a handle in state owned_unmapped
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
- * Undoes what the handle holds, in order: the table of ownership=owned. The
- * test of an empty or error handle folds away where the handle's origin is in
- * view (a local); a handle kept in a driver struct keeps it, and a second
- * release, or one after a failed transition, does nothing.
+ * Undoes what the handle holds, in order: the table of ownership=owned. Like
+ * the raw calls, it tests nothing first: give it a handle that holds something,
+ * such as one whose constructor or transition was tested and which was not
+ * released or moved on since. A second release, or one of a failed result,
+ * dereferences NULL or an ERR_PTR() here, at the bug. sgt_release_if_live() is
+ * the release for a handle that may be empty, and __free(sgt_owned_unmapped)
+ * skips an empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -765,20 +771,21 @@ static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
 	struct sgt *body = __sgt_owned_unmapped_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	sg_free_table(&body->table);
 }
 
 /**
  * sgt_owned_managed_release() - release a handle in state owned_managed
- * @h: address of the handle variable, emptied; an empty or error handle is ignored
+ * @h: address of the handle variable, emptied; it must hold a handle, not be
+ * empty or hold an error
  *
  * Undoes what the handle holds, in order: the dma_mapping of mapping=managed,
- * then the table of ownership=owned. The test of an empty or error handle folds
- * away where the handle's origin is in view (a local); a handle kept in a
- * driver struct keeps it, and a second release, or one after a failed
- * transition, does nothing.
+ * then the table of ownership=owned. Like the raw calls, it tests nothing
+ * first: give it a handle that holds something, such as one whose constructor
+ * or transition was tested and which was not released or moved on since. A
+ * second release, or one of a failed result, dereferences NULL or an ERR_PTR()
+ * here, at the bug. sgt_release_if_live() is the release for a handle that may
+ * be empty, and __free(sgt_owned_managed) skips an empty or error handle.
  *
  * Context: as the calls it makes; see the transitions that undo each.
  */
@@ -787,8 +794,6 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
 	struct sgt *body = __sgt_owned_managed_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	if (IS_ERR_OR_NULL(body))
-		return;
 	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
 			  body->attrs);
 	sg_free_table(&body->table);
@@ -808,14 +813,34 @@ static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
  * its state, e.g. ``struct sgt_owned_managed h __free(sgt_owned_managed) =
  * ...;``. Only that name is accepted on that type. sgt_take() hands it on
  * instead, and a transition that succeeds empties the old handle, so nothing is
- * released twice. The release functions ignore empty and error handles, so a
- * failed constructor needs no special case.
+ * released twice. The cleanup skips an empty or error handle, so a failed
+ * constructor needs no special case; an explicit release, like the raw calls,
+ * takes a handle that holds something (sgt_release_if_live() takes one that may
+ * not).
  */
 #define sgt_release(h)								\
 	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_managed : sgt_borrowed_managed_release,	\
 		struct sgt_owned_unmapped : sgt_owned_unmapped_release,		\
 		struct sgt_owned_managed : sgt_owned_managed_release)(&(h)))
+
+/**
+ * sgt_release_if_live() - release a handle if it holds something
+ * @h: the handle variable, in state borrowed_managed, owned_unmapped,
+ * owned_managed; emptied if it held a handle
+ *
+ * sgt_release() unless @h is empty (moved on or released) or holds an error:
+ * for a handle whose liveness is known only at run time, as a driver struct's
+ * member released on a path that may come before its map or after its release.
+ * The test folds away where the handle's origin is in view.
+ */
+#define sgt_release_if_live(h)				\
+	({						\
+		typeof(h) *__h = &(h);			\
+							\
+		if (!IS_ERR_OR_NULL(__sgt_body(*__h)))	\
+			sgt_release(*__h);		\
+	})
 
 /*
  * What __free_sgt_borrowed_managed() accepts: the address of a variable of type
@@ -829,7 +854,8 @@ union __sgt_borrowed_managed_ref {
  * __free_sgt_borrowed_managed() - release at scope exit, for __free(sgt_borrowed_managed)
  * @r: address of the handle variable, of type &struct sgt_borrowed_managed
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(sgt_borrowed_managed) on
  * another state's handle, a void pointer or an int is an error in every build,
@@ -837,7 +863,8 @@ union __sgt_borrowed_managed_ref {
  */
 static inline void __free_sgt_borrowed_managed(union __sgt_borrowed_managed_ref r)
 {
-	sgt_borrowed_managed_release(r.h);
+	if (!IS_ERR_OR_NULL(__sgt_borrowed_managed_body(*r.h)))
+		sgt_borrowed_managed_release(r.h);
 }
 
 /*
@@ -852,7 +879,8 @@ union __sgt_owned_unmapped_ref {
  * __free_sgt_owned_unmapped() - release at scope exit, for __free(sgt_owned_unmapped)
  * @r: address of the handle variable, of type &struct sgt_owned_unmapped
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(sgt_owned_unmapped) on another
  * state's handle, a void pointer or an int is an error in every build, not a
@@ -860,7 +888,8 @@ union __sgt_owned_unmapped_ref {
  */
 static inline void __free_sgt_owned_unmapped(union __sgt_owned_unmapped_ref r)
 {
-	sgt_owned_unmapped_release(r.h);
+	if (!IS_ERR_OR_NULL(__sgt_owned_unmapped_body(*r.h)))
+		sgt_owned_unmapped_release(r.h);
 }
 
 /*
@@ -875,7 +904,8 @@ union __sgt_owned_managed_ref {
  * __free_sgt_owned_managed() - release at scope exit, for __free(sgt_owned_managed)
  * @r: address of the handle variable, of type &struct sgt_owned_managed
  *
- * __free() calls this with the address of the variable it annotates. Unlike a
+ * __free() calls this with the address of the variable it annotates; it
+ * releases the handle unless the variable is empty or holds an error. Unlike a
  * DEFINE_FREE() cleanup, which takes any pointer, its parameter is a
  * transparent union of exactly that type: __free(sgt_owned_managed) on another
  * state's handle, a void pointer or an int is an error in every build, not a
@@ -883,7 +913,8 @@ union __sgt_owned_managed_ref {
  */
 static inline void __free_sgt_owned_managed(union __sgt_owned_managed_ref r)
 {
-	sgt_owned_managed_release(r.h);
+	if (!IS_ERR_OR_NULL(__sgt_owned_managed_body(*r.h)))
+		sgt_owned_managed_release(r.h);
 }
 
 /**
