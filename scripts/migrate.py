@@ -166,13 +166,8 @@ def _naming(tree_dir, tags):
     out = {t: [] for t in tags}
     if not tags:
         return out
-    proc = subprocess.run(
-        ["grep", "-rlwE", "--include=*.c", "--include=*.h",
-         "--exclude-dir=Documentation", "--exclude-dir=tools",
-         "|".join(sorted(tags)), "."], cwd=tree_dir, check=False,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for rel in sorted(proc.stdout.split()):
-        path = os.path.normpath(os.path.join(tree_dir, rel))
+    for rel in _grep_l(tree_dir, "|".join(sorted(tags)), "-w"):
+        path = os.path.join(tree_dir, rel)
         text = _read(path)
         for t in tags:
             if re.search(r"\b%s\b" % t, text):
@@ -835,9 +830,11 @@ def _left_out(tree_dir, obj, config, depth=0):
     return None
 
 
-def _grep_l(tree_dir, pattern):
+def _grep_l(tree_dir, pattern, *flags):
+    """The .c and .h files of the tree (its documentation and tools/
+    aside), relative to it, whose text matches extended regex ``pattern``."""
     proc = subprocess.run(
-        ["grep", "-rlE", "--include=*.c", "--include=*.h",
+        ["grep", "-rlE", *flags, "--include=*.c", "--include=*.h",
          "--exclude-dir=Documentation", "--exclude-dir=tools", pattern, "."],
         cwd=tree_dir, check=False, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True)
