@@ -424,10 +424,11 @@ static void migrated_nested_member(struct kunit *test)
 {
 	struct migrated_test *t = test->priv;
 	struct nest_buf buf = { .dev = t->dev, .dma_dir = DMA_FROM_DEVICE };
+	int ret;
 
-	KUNIT_ASSERT_EQ(test, sg_alloc_append_table_from_pages(&buf.table, t->sparse, NPAGES / 2,
-								0, NPAGES / 2 * PAGE_SIZE,
-								UINT_MAX, 0, GFP_KERNEL), 0);
+	ret = sg_alloc_append_table_from_pages(&buf.table, t->sparse, NPAGES / 2, 0,
+					       NPAGES / 2 * PAGE_SIZE, UINT_MAX, 0, GFP_KERNEL);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_ASSERT_EQ(test, nest_buf_dma(&buf, nest_setup_ok), 0);
 	KUNIT_EXPECT_TRUE(test, buf.dmaed);
 	KUNIT_EXPECT_PTR_EQ(test, sgt_raw(buf.table_sgt_dma), &buf.table.sgt);
