@@ -47,6 +47,16 @@ def acquire_only(name, value):
     kept = [f.strip() for f in value.split("|") if f.strip() not in drop]
     return " | ".join(kept) if kept else "0"
 
+
+def never_undone(name):
+    """Why a member (X->F or X->F.G) that is never undone is left alone."""
+    return "'%s' is never passed to dma_unmap_sgtable() in the files scanned, so its handle would never be released" % name
+
+
+def undone_otherwise(name, seen):
+    """Why a member acquired and undone with other must_match values is."""
+    return "'%s' has different attrs at map and unmap (%s); the typed unmap reuses the map's" % (name, ", ".join(sorted(", ".join(v) for v in seen)))
+
 chain_bad = {}
 dmaps = {}      # (fn, parameter) -> positions of its acquire (shape d)
 dknown = {}     # (fn, parameter) -> (line, column) of its acquire and undo
@@ -904,7 +914,7 @@ S << sdef.S; F << sdef.F; p << smap.p;
 @@
 k = (S, F)
 if len(sattrs.get(k, ())) > 1:
-    sbad.setdefault(k, (p[0], "'%s' has different attrs at map and unmap (%s); the typed unmap reuses the map's" % (F, ", ".join(sorted(", ".join(v) for v in sattrs[k])))))
+    sbad.setdefault(k, (p[0], undone_otherwise(F, sattrs[k])))
 
 // A count result tested for < 0, which the raw call never returns: the
 // rewrite gives -errno on failure there, so the test starts to work.
@@ -944,7 +954,7 @@ for k, p in sorted(smapped.items()):
         q, I = sforeign[0]
         sbad.setdefault(k, (saliased[k], "line %s: dma_unmap_sgtable() of '%s', a pointer that may point to member %s of struct %s, which line %s reaches through a local pointer: the typed unmap would not follow it" % (q.line, I, k[1], k[0], saliased[k].line)))
     elif k not in sunmapped:
-        sbad.setdefault(k, (p, "'%s' is never passed to dma_unmap_sgtable() in the files scanned, so its handle would never be released" % k[1]))
+        sbad.setdefault(k, (p, never_undone(k[1])))
 
 // A nested member: the object is member G of a struct that is member F
 // of the driver's struct (&X->F.G; struct sg_append_table in a driver
@@ -1078,9 +1088,9 @@ for k, ps in nmaps.items():
     if k not in ndeclared:
         nbad.setdefault(k, (p, "the struct of '%s' is not declared in the files scanned" % k[1]))
     elif k not in nunmapped:
-        nbad.setdefault(k, (p, "'%s.%s' is never passed to dma_unmap_sgtable() in the files scanned, so its handle would never be released" % k[1:]))
+        nbad.setdefault(k, (p, never_undone("%s.%s" % k[1:])))
     elif len(nattrs.get(k, ())) > 1:
-        nbad.setdefault(k, (p, "'%s.%s' has different attrs at map and unmap (%s); the typed unmap reuses the map's" % (k[1], k[2], ", ".join(sorted(", ".join(v) for v in nattrs[k])))))
+        nbad.setdefault(k, (p, undone_otherwise("%s.%s" % k[1:], nattrs[k])))
     elif sforeign:
         q, I = sforeign[0]
         nbad.setdefault(k, (p, "line %s: dma_unmap_sgtable() of '%s', a pointer that may point to %s.%s: the typed unmap would not follow it" % (q.line, I, k[1], k[2])))
