@@ -28,6 +28,7 @@ virtual sites
 
 @initialize:python@
 @@
+import os
 import re
 
 ACQUIRE_ONLY = {"attrs": ["DMA_ATTR_NO_WARN"]}
@@ -41,6 +42,18 @@ def acquire_only(name, value):
         return value
     kept = [f.strip() for f in value.split("|") if f.strip() not in drop]
     return " | ".join(kept) if kept else "0"
+
+
+def source(path):
+    """The text of file ``path`` as it is in the tree.  scripts/migrate.py
+    may hand spatch copies in which the functions no rule can match are
+    hidden (scripts/elide.py), under TYPESTATE_SOURCE_ROOT; the tree's
+    file is then the rest of the path, with the same line numbers."""
+    root = os.environ.get("TYPESTATE_SOURCE_ROOT")
+    if root and path.startswith(root + "/"):
+        path = path[len(root):]
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
 
 virtuals = set()
 
@@ -227,7 +240,7 @@ def spans(sf):
 def fmembers(sf):
     """Names of the storage and handle members added beside member sf."""
     if sf not in fnames:
-        text = open(ffile[sf], encoding="utf-8", errors="replace").read()
+        text = source(ffile[sf])
         fnames[sf] = (fresh(("struct",) + sf, sf[1] + "_body", text),
                       fresh(("struct",) + sf, sf[1] + "_h", text))
     return fnames[sf]
@@ -389,7 +402,7 @@ def only_use(pos, name):
     and used nowhere else in it than in release and operation calls,
     which the rewrite may all drop (kernel style: the body runs from a
     line that is a lone brace to the next one)."""
-    lines = open(pos.file, encoding="utf-8", errors="replace").read().split("\n")
+    lines = source(pos.file).split("\n")
     i = int(pos.line) - 1
     start = i
     while start > 0 and lines[start] != "{":
@@ -415,7 +428,7 @@ def failure_reads(k, s1, obj):
     m = re.search(r"goto\s+(\w+)\s*;\s*\}?\s*$", s1.strip())
     if not m:
         return None
-    lines = open(k[0], encoding="utf-8", errors="replace").read().split("\n")
+    lines = source(k[0]).split("\n")
     start = int(k[1])
     label = re.compile(r"^\s*%s\s*:" % m.group(1))
     for i in range(start, len(lines)):
@@ -1349,7 +1362,7 @@ sf = field_of([key(p)])
 if not ok or (sf and spans(sf)):
     cocci.include_match(False)
 else:
-    text = open(p[0].file, encoding="utf-8", errors="replace").read()
+    text = source(p[0].file)
     b = base_name(E)
     coccinelle.B = cocci.make_ident(fresh(fn, b + "_body", text))
     coccinelle.H = cocci.make_ident(fresh(fn, b + "_h", text))
