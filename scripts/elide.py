@@ -23,15 +23,16 @@ MARK = ";/*@typestate-hidden:%d@*/"
 MARKS = re.compile(r";/\*@typestate-hidden:(\d+)@\*/(\n*)")
 
 
-# The tokens functions() needs: comments, directives (with their
-# continuation lines), string and character literals, the punctuation
-# that delimits items and bodies, and runs of anything else.
+# What functions() looks at: comments, directives (with their
+# continuation lines), string and character literals, and the punctuation
+# that delimits items and bodies; finditer() skips the rest.
 TOKENS = re.compile(r"""
     (?P<comment>/\*.*?\*/|//[^\n]*)
   | (?P<directive>^[ \t]*\#(?:\\\n|[^\n])*)
   | (?P<literal>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
-  | (?P<punct>[{};()])
-  | [^\s{};()"'/]+|\S""", re.S | re.M | re.X)
+  | [{};)]""", re.S | re.M | re.X)
+# Nothing but blanks and comments.
+BLANK = re.compile(r"(?:\s|/\*.*?\*/|//[^\n]*)*", re.S)
 
 
 def functions(text):
@@ -46,7 +47,8 @@ def functions(text):
     depth = 0
     item = body = None          # where the current item and body start
     directive = False           # a directive inside the current body
-    paren = False               # the previous token is ')'
+    paren = -1                  # where the last top-level ')' ends
+    end = 0                     # where the last item or directive ends
     for m in TOKENS.finditer(text):
         kind = m.lastgroup
         if kind == "comment":
@@ -55,14 +57,18 @@ def functions(text):
             if depth:
                 directive = True
             else:
-                item = None
+                item, end = None, m.end()
             continue
         if depth == 0 and item is None:
-            item = m.start()
+            # The item starts at its first token, which may be one that
+            # finditer() skipped: the first thing after the previous
+            # item that is not blank or a comment.
+            item = BLANK.match(text, end).end()
         tok = m.group()
         if tok == "{":
             if depth == 0:
-                body = m.start() if paren else None
+                body = m.start() if paren >= 0 and BLANK.fullmatch(
+                    text, paren, m.start()) else None
                 directive = False
             depth += 1
         elif tok == "}":
@@ -74,9 +80,10 @@ def functions(text):
                         and "(" in text[item:body]:
                     out.append((item, body, m.end()))
                 item = body = None
+                end = m.end()
         elif tok == ";" and depth == 0:
-            item = None
-        paren = tok == ")"
+            item, end = None, m.end()
+        paren = m.end() if tok == ")" and depth == 0 else -1
     return out if depth == 0 else []
 
 

@@ -148,10 +148,18 @@ def shared_structs(tree_dir, member):
     """{tag: (header, fields)}: the structs defined under include/ that
     hold members of type ``member``."""
     decl, out = _member_decl(member), {}
-    for dirpath, _, names in os.walk(os.path.join(tree_dir, "include")):
+    inc = os.path.join(tree_dir, "include")
+    # grep picks the headers that name the type; they are read in the
+    # order of the walk, which decides the header of a tag defined twice.
+    proc = subprocess.run(["grep", "-rlaF", "--include=*.h", member, "."],
+                          cwd=inc, check=False, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True)
+    naming = {os.path.normpath(os.path.join(inc, x))
+              for x in proc.stdout.split("\n") if x}
+    for dirpath, _, names in os.walk(inc):
         for n in sorted(names):
             path = os.path.join(dirpath, n)
-            if not n.endswith(".h"):
+            if not n.endswith(".h") or path not in naming:
                 continue
             text = _read(path)
             if member not in text:
@@ -303,14 +311,22 @@ def _clash(files, texts):
 
 
 def candidates(tree_dir, sub, pattern):
-    """{path: text} of the .c files under ``sub`` that match ``pattern``."""
+    """{path: text} of the .c files under ``sub`` that match ``pattern``.
+    grep reads the tree (a tenth of the time Python takes to read it);
+    the files it names are read and matched again in Python, which
+    decides."""
     pat = re.compile(pattern)
+    proc = subprocess.run(["grep", "-rlaE", "--include=*.c", pattern, "."],
+                          cwd=os.path.join(tree_dir, sub), check=False,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
+    if proc.returncode > 1:
+        raise SystemExit("migrate: grep failed on %s: %s" % (
+            os.path.join(tree_dir, sub), proc.stderr.strip()))
     out = {}
-    for dirpath, _, names in os.walk(os.path.join(tree_dir, sub)):
-        for name in names:
-            if not name.endswith(".c"):
-                continue
-            path = os.path.join(dirpath, name)
+    for rel in proc.stdout.split("\n"):
+        if rel:
+            path = os.path.normpath(os.path.join(tree_dir, sub, rel))
             text = _read(path)
             if pat.search(text):
                 out[path] = text
@@ -322,8 +338,9 @@ def _calls(text, fn):
     text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"),
                   text, flags=re.S)
     text = re.sub(r"//[^\n]*", "", text)
+    call = re.compile(r"\b%s\s*\(" % re.escape(fn))
     return [n for n, line in enumerate(text.splitlines(), 1)
-            if re.search(r"\b%s\s*\(" % re.escape(fn), line)]
+            if call.search(line)]
 
 
 def callers(before, changed, findings, fn, rel):
