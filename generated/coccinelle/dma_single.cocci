@@ -82,6 +82,7 @@ fwhy = {}       # (S, F) -> (line, reason)
 fdone = set()   # (S, F) the patch rewrites
 fnames = {}     # (S, F) -> (body member, handle member)
 ffile = {}      # (S, F) -> file that declares the struct
+fpairs = {}     # (S, F) fdef found -> file that declares the struct
 fowner = {}     # member use position -> (S, F), where its type is known
 fcleared = set()  # member writes judged elsewhere: stores of an acquire,
                   # and "member = 0" right after its release
@@ -600,40 +601,49 @@ struct S { ...
  dma_addr_t F@pd;
  ... };
 
-@facq_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
-struct S *X;
-position p, pm;
-@@
-(
- X->F@pm = dma_map_single@p(...)
-|
- X->F@pm = dma_map_single_attrs@p(...)
-)
-
 @script:python depends on patch || report || org@
 S << fdef.S;
 F << fname.F;
 pd << fdef.pd;
+@@
+fpairs.setdefault((S, F), pd[0].file)
+
+@facq_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
+struct S *X;
+position p, pm;
+@@
+(
+ X->Fc@pm = dma_map_single@p(...)
+|
+ X->Fc@pm = dma_map_single_attrs@p(...)
+)
+
+@script:python depends on patch || report || org@
+S << facq_1.S;
+F << facq_1.Fc;
 X << facq_1.X;
 p << facq_1.p;
 pm << facq_1.pm;
 @@
-fields[key(p)] = (S, F, X, "->")
-fcleared.add(key(pm))
-ffile.setdefault((S, F), pd[0].file)
+if (S, F) in fpairs:
+    fields[key(p)] = (S, F, X, "->")
+    fcleared.add(key(pm))
+    ffile.setdefault((S, F), fpairs[(S, F)])
 
-@frel_1_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+@frel_1_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S *X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_unmap_single@q(P_dev, X->F@qe, P_size, P_dir)
+dma_unmap_single@q(P_dev, X->Fc@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << frel_1_1.S;
+F << frel_1_1.Fc;
 X << frel_1_1.X;
 q << frel_1_1.q;
 qe << frel_1_1.qe;
@@ -641,25 +651,27 @@ P_dev << frel_1_1.P_dev;
 P_size << frel_1_1.P_size;
 P_dir << frel_1_1.P_dir;
 @@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-    "attrs": "0",
-}
-frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
-fknown.setdefault((S, F), set()).add(key(qe))
-@frel_2_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+if (S, F) in fpairs:
+    args = {
+        "dev": str(P_dev),
+        "size": str(P_size),
+        "dir": str(P_dir),
+        "attrs": "0",
+    }
+    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
+    fknown.setdefault((S, F), set()).add(key(qe))
+@frel_2_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S *X;
 expression P_dev, P_size, P_dir, P_attrs;
 position q, qe;
 @@
-dma_unmap_single_attrs@q(P_dev, X->F@qe, P_size, P_dir, P_attrs)
+dma_unmap_single_attrs@q(P_dev, X->Fc@qe, P_size, P_dir, P_attrs)
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << frel_2_1.S;
+F << frel_2_1.Fc;
 X << frel_2_1.X;
 q << frel_2_1.q;
 qe << frel_2_1.qe;
@@ -668,25 +680,27 @@ P_size << frel_2_1.P_size;
 P_dir << frel_2_1.P_dir;
 P_attrs << frel_2_1.P_attrs;
 @@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-    "attrs": str(P_attrs),
-}
-frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
-fknown.setdefault((S, F), set()).add(key(qe))
-@fop_1_sync_for_cpu_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+if (S, F) in fpairs:
+    args = {
+        "dev": str(P_dev),
+        "size": str(P_size),
+        "dir": str(P_dir),
+        "attrs": str(P_attrs),
+    }
+    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
+    fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_cpu_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S *X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_sync_single_for_cpu@q(P_dev, X->F@qe, P_size, P_dir)
+dma_sync_single_for_cpu@q(P_dev, X->Fc@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << fop_1_sync_for_cpu_1.S;
+F << fop_1_sync_for_cpu_1.Fc;
 X << fop_1_sync_for_cpu_1.X;
 q << fop_1_sync_for_cpu_1.q;
 qe << fop_1_sync_for_cpu_1.qe;
@@ -694,24 +708,26 @@ P_dev << fop_1_sync_for_cpu_1.P_dev;
 P_size << fop_1_sync_for_cpu_1.P_size;
 P_dir << fop_1_sync_for_cpu_1.P_dir;
 @@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-}
-frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
-fknown.setdefault((S, F), set()).add(key(qe))
-@fop_1_sync_for_device_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+if (S, F) in fpairs:
+    args = {
+        "dev": str(P_dev),
+        "size": str(P_size),
+        "dir": str(P_dir),
+    }
+    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
+    fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_device_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S *X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_sync_single_for_device@q(P_dev, X->F@qe, P_size, P_dir)
+dma_sync_single_for_device@q(P_dev, X->Fc@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << fop_1_sync_for_device_1.S;
+F << fop_1_sync_for_device_1.Fc;
 X << fop_1_sync_for_device_1.X;
 q << fop_1_sync_for_device_1.q;
 qe << fop_1_sync_for_device_1.qe;
@@ -719,47 +735,50 @@ P_dev << fop_1_sync_for_device_1.P_dev;
 P_size << fop_1_sync_for_device_1.P_size;
 P_dir << fop_1_sync_for_device_1.P_dir;
 @@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-}
-frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
-fknown.setdefault((S, F), set()).add(key(qe))
-@facq_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+if (S, F) in fpairs:
+    args = {
+        "dev": str(P_dev),
+        "size": str(P_size),
+        "dir": str(P_dir),
+    }
+    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
+    fknown.setdefault((S, F), set()).add(key(qe))
+@facq_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S X;
 position p, pm;
 @@
 (
- X.F@pm = dma_map_single@p(...)
+ X.Fc@pm = dma_map_single@p(...)
 |
- X.F@pm = dma_map_single_attrs@p(...)
+ X.Fc@pm = dma_map_single_attrs@p(...)
 )
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
-pd << fdef.pd;
+S << facq_2.S;
+F << facq_2.Fc;
 X << facq_2.X;
 p << facq_2.p;
 pm << facq_2.pm;
 @@
-fields[key(p)] = (S, F, X, ".")
-fcleared.add(key(pm))
-ffile.setdefault((S, F), pd[0].file)
+if (S, F) in fpairs:
+    fields[key(p)] = (S, F, X, ".")
+    fcleared.add(key(pm))
+    ffile.setdefault((S, F), fpairs[(S, F)])
 
-@frel_1_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+@frel_1_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_unmap_single@q(P_dev, X.F@qe, P_size, P_dir)
+dma_unmap_single@q(P_dev, X.Fc@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << frel_1_2.S;
+F << frel_1_2.Fc;
 X << frel_1_2.X;
 q << frel_1_2.q;
 qe << frel_1_2.qe;
@@ -767,25 +786,27 @@ P_dev << frel_1_2.P_dev;
 P_size << frel_1_2.P_size;
 P_dir << frel_1_2.P_dir;
 @@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-    "attrs": "0",
-}
-frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
-fknown.setdefault((S, F), set()).add(key(qe))
-@frel_2_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+if (S, F) in fpairs:
+    args = {
+        "dev": str(P_dev),
+        "size": str(P_size),
+        "dir": str(P_dir),
+        "attrs": "0",
+    }
+    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
+    fknown.setdefault((S, F), set()).add(key(qe))
+@frel_2_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S X;
 expression P_dev, P_size, P_dir, P_attrs;
 position q, qe;
 @@
-dma_unmap_single_attrs@q(P_dev, X.F@qe, P_size, P_dir, P_attrs)
+dma_unmap_single_attrs@q(P_dev, X.Fc@qe, P_size, P_dir, P_attrs)
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << frel_2_2.S;
+F << frel_2_2.Fc;
 X << frel_2_2.X;
 q << frel_2_2.q;
 qe << frel_2_2.qe;
@@ -794,25 +815,27 @@ P_size << frel_2_2.P_size;
 P_dir << frel_2_2.P_dir;
 P_attrs << frel_2_2.P_attrs;
 @@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-    "attrs": str(P_attrs),
-}
-frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
-fknown.setdefault((S, F), set()).add(key(qe))
-@fop_1_sync_for_cpu_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+if (S, F) in fpairs:
+    args = {
+        "dev": str(P_dev),
+        "size": str(P_size),
+        "dir": str(P_dir),
+        "attrs": str(P_attrs),
+    }
+    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
+    fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_cpu_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_sync_single_for_cpu@q(P_dev, X.F@qe, P_size, P_dir)
+dma_sync_single_for_cpu@q(P_dev, X.Fc@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << fop_1_sync_for_cpu_2.S;
+F << fop_1_sync_for_cpu_2.Fc;
 X << fop_1_sync_for_cpu_2.X;
 q << fop_1_sync_for_cpu_2.q;
 qe << fop_1_sync_for_cpu_2.qe;
@@ -820,24 +843,26 @@ P_dev << fop_1_sync_for_cpu_2.P_dev;
 P_size << fop_1_sync_for_cpu_2.P_size;
 P_dir << fop_1_sync_for_cpu_2.P_dir;
 @@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-}
-frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
-fknown.setdefault((S, F), set()).add(key(qe))
-@fop_1_sync_for_device_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+if (S, F) in fpairs:
+    args = {
+        "dev": str(P_dev),
+        "size": str(P_size),
+        "dir": str(P_dir),
+    }
+    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
+    fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_device_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_sync_single_for_device@q(P_dev, X.F@qe, P_size, P_dir)
+dma_sync_single_for_device@q(P_dev, X.Fc@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << fop_1_sync_for_device_2.S;
+F << fop_1_sync_for_device_2.Fc;
 X << fop_1_sync_for_device_2.X;
 q << fop_1_sync_for_device_2.q;
 qe << fop_1_sync_for_device_2.qe;
@@ -845,13 +870,14 @@ P_dev << fop_1_sync_for_device_2.P_dev;
 P_size << fop_1_sync_for_device_2.P_size;
 P_dir << fop_1_sync_for_device_2.P_dir;
 @@
-args = {
-    "dev": str(P_dev),
-    "size": str(P_size),
-    "dir": str(P_dir),
-}
-frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
-fknown.setdefault((S, F), set()).add(key(qe))
+if (S, F) in fpairs:
+    args = {
+        "dev": str(P_dev),
+        "size": str(P_size),
+        "dir": str(P_dir),
+    }
+    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
+    fknown.setdefault((S, F), set()).add(key(qe))
 
 // A member cleared right after its release keeps its meaning: the raw
 // code and the rewrite both leave 0 there.
@@ -890,32 +916,36 @@ fcleared.add(key(w))
 
 // Which struct each use of the member belongs to, where its type is known:
 // a use by a namesake in another struct is judged with that struct.
-@fown_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+@fown_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S *X;
 position w;
 @@
- X->F@w
+ X->Fc@w
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << fown_1.S;
+F << fown_1.Fc;
 w << fown_1.w;
 @@
-fowner[key(w)] = (S, F)
-@fown_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
+if (S, F) in fpairs:
+    fowner[key(w)] = (S, F)
+@fown_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
+identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
+identifier S;
 struct S X;
 position w;
 @@
- X.F@w
+ X.Fc@w
 
 @script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
+S << fown_2.S;
+F << fown_2.Fc;
 w << fown_2.w;
 @@
-fowner[key(w)] = (S, F)
+if (S, F) in fpairs:
+    fowner[key(w)] = (S, F)
 
 // Any other write, address or raw-API use of a member of that name, in
 // any struct (a namesake only makes the rewrite more careful).
@@ -1812,5 +1842,6 @@ fwhy.clear()
 fdone.clear()
 fnames.clear()
 ffile.clear()
+fpairs.clear()
 fowner.clear()
 fcleared.clear()
