@@ -82,7 +82,6 @@ fwhy = {}       # (S, F) -> (line, reason)
 fdone = set()   # (S, F) the patch rewrites
 fnames = {}     # (S, F) -> (body member, handle member)
 ffile = {}      # (S, F) -> file that declares the struct
-fpairs = {}     # (S, F) fdef found -> file that declares the struct
 fowner = {}     # member use position -> (S, F), where its type is known
 fcleared = set()  # member writes judged elsewhere: stores of an acquire,
                   # and "member = 0" right after its release
@@ -601,49 +600,40 @@ struct S { ...
  dma_addr_t F@pd;
  ... };
 
-@script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
-pd << fdef.pd;
-@@
-fpairs.setdefault((S, F), pd[0].file)
-
-@facq_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+@facq_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S *X;
 position p, pm;
 @@
 (
- X->Fc@pm = dma_map_single@p(...)
+ X->F@pm = dma_map_single@p(...)
 |
- X->Fc@pm = dma_map_single_attrs@p(...)
+ X->F@pm = dma_map_single_attrs@p(...)
 )
 
 @script:python depends on patch || report || org@
-S << facq_1.S;
-F << facq_1.Fc;
+S << fdef.S;
+F << fname.F;
+pd << fdef.pd;
 X << facq_1.X;
 p << facq_1.p;
 pm << facq_1.pm;
 @@
-if (S, F) in fpairs:
-    fields[key(p)] = (S, F, X, "->")
-    fcleared.add(key(pm))
-    ffile.setdefault((S, F), fpairs[(S, F)])
+fields[key(p)] = (S, F, X, "->")
+fcleared.add(key(pm))
+ffile.setdefault((S, F), pd[0].file)
 
-@frel_1_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+@frel_1_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S *X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_unmap_single@q(P_dev, X->Fc@qe, P_size, P_dir)
+dma_unmap_single@q(P_dev, X->F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << frel_1_1.S;
-F << frel_1_1.Fc;
+S << fdef.S;
+F << fname.F;
 X << frel_1_1.X;
 q << frel_1_1.q;
 qe << frel_1_1.qe;
@@ -651,27 +641,25 @@ P_dev << frel_1_1.P_dev;
 P_size << frel_1_1.P_size;
 P_dir << frel_1_1.P_dir;
 @@
-if (S, F) in fpairs:
-    args = {
-        "dev": str(P_dev),
-        "size": str(P_size),
-        "dir": str(P_dir),
-        "attrs": "0",
-    }
-    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
-    fknown.setdefault((S, F), set()).add(key(qe))
-@frel_2_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": "0",
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@frel_2_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S *X;
 expression P_dev, P_size, P_dir, P_attrs;
 position q, qe;
 @@
-dma_unmap_single_attrs@q(P_dev, X->Fc@qe, P_size, P_dir, P_attrs)
+dma_unmap_single_attrs@q(P_dev, X->F@qe, P_size, P_dir, P_attrs)
 
 @script:python depends on patch || report || org@
-S << frel_2_1.S;
-F << frel_2_1.Fc;
+S << fdef.S;
+F << fname.F;
 X << frel_2_1.X;
 q << frel_2_1.q;
 qe << frel_2_1.qe;
@@ -680,27 +668,25 @@ P_size << frel_2_1.P_size;
 P_dir << frel_2_1.P_dir;
 P_attrs << frel_2_1.P_attrs;
 @@
-if (S, F) in fpairs:
-    args = {
-        "dev": str(P_dev),
-        "size": str(P_size),
-        "dir": str(P_dir),
-        "attrs": str(P_attrs),
-    }
-    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
-    fknown.setdefault((S, F), set()).add(key(qe))
-@fop_1_sync_for_cpu_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": str(P_attrs),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_cpu_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S *X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_sync_single_for_cpu@q(P_dev, X->Fc@qe, P_size, P_dir)
+dma_sync_single_for_cpu@q(P_dev, X->F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fop_1_sync_for_cpu_1.S;
-F << fop_1_sync_for_cpu_1.Fc;
+S << fdef.S;
+F << fname.F;
 X << fop_1_sync_for_cpu_1.X;
 q << fop_1_sync_for_cpu_1.q;
 qe << fop_1_sync_for_cpu_1.qe;
@@ -708,26 +694,24 @@ P_dev << fop_1_sync_for_cpu_1.P_dev;
 P_size << fop_1_sync_for_cpu_1.P_size;
 P_dir << fop_1_sync_for_cpu_1.P_dir;
 @@
-if (S, F) in fpairs:
-    args = {
-        "dev": str(P_dev),
-        "size": str(P_size),
-        "dir": str(P_dir),
-    }
-    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
-    fknown.setdefault((S, F), set()).add(key(qe))
-@fop_1_sync_for_device_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_device_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S *X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_sync_single_for_device@q(P_dev, X->Fc@qe, P_size, P_dir)
+dma_sync_single_for_device@q(P_dev, X->F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fop_1_sync_for_device_1.S;
-F << fop_1_sync_for_device_1.Fc;
+S << fdef.S;
+F << fname.F;
 X << fop_1_sync_for_device_1.X;
 q << fop_1_sync_for_device_1.q;
 qe << fop_1_sync_for_device_1.qe;
@@ -735,50 +719,47 @@ P_dev << fop_1_sync_for_device_1.P_dev;
 P_size << fop_1_sync_for_device_1.P_size;
 P_dir << fop_1_sync_for_device_1.P_dir;
 @@
-if (S, F) in fpairs:
-    args = {
-        "dev": str(P_dev),
-        "size": str(P_size),
-        "dir": str(P_dir),
-    }
-    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
-    fknown.setdefault((S, F), set()).add(key(qe))
-@facq_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@facq_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S X;
 position p, pm;
 @@
 (
- X.Fc@pm = dma_map_single@p(...)
+ X.F@pm = dma_map_single@p(...)
 |
- X.Fc@pm = dma_map_single_attrs@p(...)
+ X.F@pm = dma_map_single_attrs@p(...)
 )
 
 @script:python depends on patch || report || org@
-S << facq_2.S;
-F << facq_2.Fc;
+S << fdef.S;
+F << fname.F;
+pd << fdef.pd;
 X << facq_2.X;
 p << facq_2.p;
 pm << facq_2.pm;
 @@
-if (S, F) in fpairs:
-    fields[key(p)] = (S, F, X, ".")
-    fcleared.add(key(pm))
-    ffile.setdefault((S, F), fpairs[(S, F)])
+fields[key(p)] = (S, F, X, ".")
+fcleared.add(key(pm))
+ffile.setdefault((S, F), pd[0].file)
 
-@frel_1_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+@frel_1_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_unmap_single@q(P_dev, X.Fc@qe, P_size, P_dir)
+dma_unmap_single@q(P_dev, X.F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << frel_1_2.S;
-F << frel_1_2.Fc;
+S << fdef.S;
+F << fname.F;
 X << frel_1_2.X;
 q << frel_1_2.q;
 qe << frel_1_2.qe;
@@ -786,27 +767,25 @@ P_dev << frel_1_2.P_dev;
 P_size << frel_1_2.P_size;
 P_dir << frel_1_2.P_dir;
 @@
-if (S, F) in fpairs:
-    args = {
-        "dev": str(P_dev),
-        "size": str(P_size),
-        "dir": str(P_dir),
-        "attrs": "0",
-    }
-    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
-    fknown.setdefault((S, F), set()).add(key(qe))
-@frel_2_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": "0",
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single", "release", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@frel_2_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S X;
 expression P_dev, P_size, P_dir, P_attrs;
 position q, qe;
 @@
-dma_unmap_single_attrs@q(P_dev, X.Fc@qe, P_size, P_dir, P_attrs)
+dma_unmap_single_attrs@q(P_dev, X.F@qe, P_size, P_dir, P_attrs)
 
 @script:python depends on patch || report || org@
-S << frel_2_2.S;
-F << frel_2_2.Fc;
+S << fdef.S;
+F << fname.F;
 X << frel_2_2.X;
 q << frel_2_2.q;
 qe << frel_2_2.qe;
@@ -815,27 +794,25 @@ P_size << frel_2_2.P_size;
 P_dir << frel_2_2.P_dir;
 P_attrs << frel_2_2.P_attrs;
 @@
-if (S, F) in fpairs:
-    args = {
-        "dev": str(P_dev),
-        "size": str(P_size),
-        "dir": str(P_dir),
-        "attrs": str(P_attrs),
-    }
-    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
-    fknown.setdefault((S, F), set()).add(key(qe))
-@fop_1_sync_for_cpu_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+    "attrs": str(P_attrs),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_unmap_single_attrs", "release", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_cpu_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_sync_single_for_cpu@q(P_dev, X.Fc@qe, P_size, P_dir)
+dma_sync_single_for_cpu@q(P_dev, X.F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fop_1_sync_for_cpu_2.S;
-F << fop_1_sync_for_cpu_2.Fc;
+S << fdef.S;
+F << fname.F;
 X << fop_1_sync_for_cpu_2.X;
 q << fop_1_sync_for_cpu_2.q;
 qe << fop_1_sync_for_cpu_2.qe;
@@ -843,26 +820,24 @@ P_dev << fop_1_sync_for_cpu_2.P_dev;
 P_size << fop_1_sync_for_cpu_2.P_size;
 P_dir << fop_1_sync_for_cpu_2.P_dir;
 @@
-if (S, F) in fpairs:
-    args = {
-        "dev": str(P_dev),
-        "size": str(P_size),
-        "dir": str(P_dir),
-    }
-    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
-    fknown.setdefault((S, F), set()).add(key(qe))
-@fop_1_sync_for_device_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_cpu", "operation", args))
+fknown.setdefault((S, F), set()).add(key(qe))
+@fop_1_sync_for_device_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S X;
 expression P_dev, P_size, P_dir;
 position q, qe;
 @@
-dma_sync_single_for_device@q(P_dev, X.Fc@qe, P_size, P_dir)
+dma_sync_single_for_device@q(P_dev, X.F@qe, P_size, P_dir)
 
 @script:python depends on patch || report || org@
-S << fop_1_sync_for_device_2.S;
-F << fop_1_sync_for_device_2.Fc;
+S << fdef.S;
+F << fname.F;
 X << fop_1_sync_for_device_2.X;
 q << fop_1_sync_for_device_2.q;
 qe << fop_1_sync_for_device_2.qe;
@@ -870,14 +845,13 @@ P_dev << fop_1_sync_for_device_2.P_dev;
 P_size << fop_1_sync_for_device_2.P_size;
 P_dir << fop_1_sync_for_device_2.P_dir;
 @@
-if (S, F) in fpairs:
-    args = {
-        "dev": str(P_dev),
-        "size": str(P_size),
-        "dir": str(P_dir),
-    }
-    frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
-    fknown.setdefault((S, F), set()).add(key(qe))
+args = {
+    "dev": str(P_dev),
+    "size": str(P_size),
+    "dir": str(P_dir),
+}
+frels.setdefault((S, F), []).append((q[0], normal(args, X), "dma_sync_single_for_device", "operation", args))
+fknown.setdefault((S, F), set()).add(key(qe))
 
 // A member cleared right after its release keeps its meaning: the raw
 // code and the rewrite both leave 0 there.
@@ -916,36 +890,32 @@ fcleared.add(key(w))
 
 // Which struct each use of the member belongs to, where its type is known:
 // a use by a namesake in another struct is judged with that struct.
-@fown_1 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+@fown_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S *X;
 position w;
 @@
- X->Fc@w
+ X->F@w
 
 @script:python depends on patch || report || org@
-S << fown_1.S;
-F << fown_1.Fc;
+S << fdef.S;
+F << fname.F;
 w << fown_1.w;
 @@
-if (S, F) in fpairs:
-    fowner[key(w)] = (S, F)
-@fown_2 depends on (patch || report || org) && ever fdef disable ptr_to_array@
-identifier Fc : script:python() { any(f == Fc for _, f in fpairs) };
-identifier S;
+fowner[key(w)] = (S, F)
+@fown_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
 struct S X;
 position w;
 @@
- X.Fc@w
+ X.F@w
 
 @script:python depends on patch || report || org@
-S << fown_2.S;
-F << fown_2.Fc;
+S << fdef.S;
+F << fname.F;
 w << fown_2.w;
 @@
-if (S, F) in fpairs:
-    fowner[key(w)] = (S, F)
+fowner[key(w)] = (S, F)
 
 // Any other write, address or raw-API use of a member of that name, in
 // any struct (a namesake only makes the rewrite more careful).
@@ -1842,6 +1812,5 @@ fwhy.clear()
 fdone.clear()
 fnames.clear()
 ffile.clear()
-fpairs.clear()
 fowner.clear()
 fcleared.clear()
