@@ -24,8 +24,8 @@ nothing the second time; --again FILE (the first run's --summary) makes
 that second run scan only the file groups the first one changed.  --spec
 NAME (repeatable) runs only that spec's semantic patch.
 spatch sees copies of the files in which each function that names nothing
-a rule matches is hidden (scripts/elide.py); the output is the same, in a
-third of the time.  --no-hide gives spatch the files as they are.
+a rule matches is hidden (scripts/elide.py); the output is the same, in
+about half the time.  --no-hide gives spatch the files as they are.
 """
 
 import functools
@@ -410,11 +410,10 @@ def spatch(cocci, groups_list, mode, opts, extra=(), keep=None):
             for g in groups_list:
                 regex = keep(g)
                 for f in g:
-                    text, hidden[f] = elide.hide(_read(f), regex)
+                    text, hidden[f] = elide.hide(_read_bytes(f), regex)
                     copy = root + f
                     os.makedirs(os.path.dirname(copy), exist_ok=True)
-                    with open(copy, "w", encoding="utf-8") as out:
-                        out.write(text)
+                    _write_bytes(copy, text)
             groups_list = [[root + f for f in g] for g in groups_list]
         groups = os.path.join(tmp, "groups")
         with open(groups, "w", encoding="utf-8") as f:
@@ -435,7 +434,7 @@ def spatch(cocci, groups_list, mode, opts, extra=(), keep=None):
             proc.stderr = proc.stderr.replace(root + "/", "/")
             if "--in-place" in extra:
                 for f, h in hidden.items():
-                    _put_back(f, _read(root + f), h)
+                    _put_back(f, _read_bytes(root + f), h)
     return proc
 
 
@@ -448,9 +447,22 @@ def _put_back(path, text, hidden):
         raise SystemExit("migrate: %s: spatch changed a function hidden "
                          "from it (%s): run again with --no-hide and "
                          "report this" % (path, e))
-    if text != _read(path):
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+    if text != _read_bytes(path):
+        _write_bytes(path, text)
+
+
+def _read_bytes(path):
+    """The text of ``path`` with any byte that is not UTF-8 kept as it is
+    (a surrogate escape), so that writing it back changes no byte."""
+    with open(path, encoding="utf-8", errors="surrogateescape",
+              newline="") as f:
+        return f.read()
+
+
+def _write_bytes(path, text):
+    with open(path, "w", encoding="utf-8", errors="surrogateescape",
+              newline="") as f:
+        f.write(text)
 
 
 def keep_regex(cocci, tree_dir, types):
@@ -786,9 +798,9 @@ def moved_findings(report, texts):
 
 
 def line_opcodes(a, b):
-    """difflib.SequenceMatcher(None, a, b).get_opcodes() for two lists of
-    lines, computed by GNU diff: difflib took half a minute on the 140
-    files dma_single rewrites in drivers/, diff a second."""
+    """The opcodes of GNU diff between two lists of lines, in the form of
+    difflib.SequenceMatcher's get_opcodes(): difflib took half a minute
+    on the 140 files dma_single rewrites in drivers/, diff a second."""
     with tempfile.TemporaryDirectory(prefix="typestate-diff.") as tmp:
         paths = []
         for name, lines in (("a", a), ("b", b)):
@@ -796,9 +808,13 @@ def line_opcodes(a, b):
             with open(paths[-1], "w", encoding="utf-8",
                       errors="surrogateescape", newline="") as f:
                 f.write("".join(x.rstrip("\n") + "\n" for x in lines))
-        out = subprocess.run(["diff", "-U0", *paths], stdout=subprocess.PIPE,
-                             text=True, errors="surrogateescape",
-                             check=False).stdout
+        proc = subprocess.run(["diff", "-U0", *paths],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, errors="surrogateescape",
+                              check=False)
+    if proc.returncode > 1:
+        raise SystemExit("migrate: diff failed: %s" % proc.stderr.strip())
+    out = proc.stdout
     ops, i, j = [], 0, 0
     for m in re.finditer(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@",
                          out, re.M):

@@ -209,3 +209,19 @@ def test_hiding_changes_nothing_migrate_writes_or_reports(tmp_path):
     # real output.
     assert re.search(r"[1-9]\d* files and \d+ functions migrated", out_h)
     assert "not migrated" in out_h or "left with a reason" in out_h
+
+
+def test_bytes_that_are_not_utf8_come_back_unchanged(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import migrate
+    path = tmp_path / "f.c"
+    raw = SOURCE.encode().replace(b"/* a comment { */", b"/* Jos\xe9 { */")
+    raw = raw.replace(b"\n", b"\r\n", 3)
+    path.write_bytes(raw)
+    text, hidden = elide.hide(migrate._read_bytes(str(path)),
+                              re.compile(r"\bdma_map_single\b"))
+    assert hidden
+    migrate._put_back(str(path), text.replace("DMA_TO_DEVICE",
+                                              "DMA_FROM_DEVICE"), hidden)
+    assert path.read_bytes() == raw.replace(b"DMA_TO_DEVICE",
+                                            b"DMA_FROM_DEVICE")
