@@ -151,11 +151,8 @@ def shared_structs(tree_dir, member):
     inc = os.path.join(tree_dir, "include")
     # grep picks the headers that name the type; they are read in the
     # order of the walk, which decides the header of a tag defined twice.
-    proc = subprocess.run(["grep", "-rlaF", "--include=*.h", member, "."],
-                          cwd=inc, check=False, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, text=True)
-    naming = {os.path.normpath(os.path.join(inc, x))
-              for x in proc.stdout.split("\n") if x}
+    naming = {os.path.join(tree_dir, x) for x in _grep_l(
+        tree_dir, member, "-F", under="include", kinds=("h",))}
     for dirpath, _, names in os.walk(inc):
         for n in sorted(names):
             path = os.path.join(dirpath, n)
@@ -311,25 +308,15 @@ def _clash(files, texts):
 
 
 def candidates(tree_dir, sub, pattern):
-    """{path: text} of the .c files under ``sub`` that match ``pattern``.
-    grep reads the tree (a tenth of the time Python takes to read it);
-    the files it names are read and matched again in Python, which
-    decides."""
+    """{path: text} of the .c files under ``sub`` that match ``pattern``:
+    those grep names, read and matched again in Python, which decides."""
     pat = re.compile(pattern)
-    proc = subprocess.run(["grep", "-rlaE", "--include=*.c", pattern, "."],
-                          cwd=os.path.join(tree_dir, sub), check=False,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True)
-    if proc.returncode > 1:
-        raise SystemExit("migrate: grep failed on %s: %s" % (
-            os.path.join(tree_dir, sub), proc.stderr.strip()))
     out = {}
-    for rel in proc.stdout.split("\n"):
-        if rel:
-            path = os.path.normpath(os.path.join(tree_dir, sub, rel))
-            text = _read(path)
-            if pat.search(text):
-                out[path] = text
+    for rel in _grep_l(tree_dir, pattern, under=sub, kinds=("c",)):
+        path = os.path.join(tree_dir, rel)
+        text = _read(path)
+        if pat.search(text):
+            out[path] = text
     return dict(sorted(out.items()))
 
 
@@ -968,15 +955,23 @@ def _left_out(tree_dir, obj, config, depth=0):
     return None
 
 
-def _grep_l(tree_dir, pattern, *flags):
-    """The .c and .h files of the tree (its documentation and tools/
-    aside), relative to it, whose text matches extended regex ``pattern``."""
+def _grep_l(tree_dir, pattern, *flags, under=None, kinds=("c", "h")):
+    """The files whose names end in one of ``kinds`` (.c and .h), under
+    ``under`` or else in the whole tree (its documentation and tools/
+    aside), relative to the tree, whose text matches extended regex
+    ``pattern`` (a fixed string with flag -F).  grep reads a tree in a
+    tenth of the time Python takes; a grep that fails stops the run."""
+    where = [under] if under else ["--exclude-dir=Documentation",
+                                   "--exclude-dir=tools", "."]
     proc = subprocess.run(
-        ["grep", "-rlE", *flags, "--include=*.c", "--include=*.h",
-         "--exclude-dir=Documentation", "--exclude-dir=tools", pattern, "."],
+        ["grep", "-rla", *([] if "-F" in flags else ["-E"]), *flags,
+         *("--include=*." + k for k in kinds), pattern, *where],
         cwd=tree_dir, check=False, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, text=True)
-    return sorted(os.path.normpath(x) for x in proc.stdout.split())
+        stderr=subprocess.PIPE, text=True)
+    if proc.returncode > 1:
+        raise SystemExit("migrate: grep failed in %s: %s" % (
+            os.path.join(tree_dir, under or ""), proc.stderr.strip()))
+    return sorted(os.path.normpath(x) for x in proc.stdout.splitlines())
 
 
 def includers(tree_dir, rel):
