@@ -156,12 +156,13 @@ def literal_words(cocci):
                              decls):
             words.update(re.findall(r"\w+", m.group(1)))
         # The types of typed metavariables: struct, union and enum tags
-        # and the kernel's _t typedefs.
-        words.update(re.findall(r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)",
-                                decls))
-        words.update(re.findall(r"\b[A-Za-z_]\w*_t\b", decls))
+        # and the kernel's _t typedefs, but not a tag that is a
+        # metavariable inherited from another rule (struct fdef.S).
+        types = set(re.findall(r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)",
+                               decls))
+        types.update(re.findall(r"\b[A-Za-z_]\w*_t\b", decls))
+        words |= types - set(re.findall(r"\.\s*([A-Za-z_]\w*)", decls))
         bound = set(re.findall(r"\b[A-Za-z_]\w*\b", decls))
-        words -= set(re.findall(r"\.\s*([A-Za-z_]\w*)", decls))
         code = re.sub(r"(?m)^[-+*]*\s*#.*$|//.*$", "", code)
         words.update(w for w in re.findall(r"\b[A-Za-z_]\w*\b", code)
                      if w not in bound)
