@@ -13,6 +13,7 @@ from hypothesis import given, settings, strategies as st
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import elide  # noqa: E402
+import migrate  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "tests", "cocci")
 
@@ -212,8 +213,6 @@ def test_hiding_changes_nothing_migrate_writes_or_reports(tmp_path):
 
 
 def test_bytes_that_are_not_utf8_come_back_unchanged(tmp_path):
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    import migrate
     path = tmp_path / "f.c"
     raw = SOURCE.encode().replace(b"/* a comment { */", b"/* Jos\xe9 { */")
     raw = raw.replace(b"\n", b"\r\n", 3)
