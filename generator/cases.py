@@ -171,6 +171,20 @@ def cases(spec):
         out.append(Case(
             f"ctor__{c.name}", f"constructor {c.cname}()", "pass",
             c.target.ctype,
-            [f"{spec.storage_type} *body"] + [a.decl for a in c.params],
+            [f"{c.target.storage_type} *body"] + [a.decl for a in c.params],
             [f"return {c.cname}({args});"], node=c))
+        # Storage sized per state: a constructor takes the storage of its
+        # result's state, and the other kind is an incompatible pointer,
+        # an error in every kernel build (-Werror=incompatible-pointer-types).
+        if spec.extended:
+            other = (spec.storage_type if c.target.extended
+                     else spec.extended.ctype)
+            out.append(Case(
+                f"ctor_storage__{c.name}",
+                f"constructor {c.cname}() given {other}", "fail",
+                c.target.ctype,
+                [f"{other} *body"] + [a.decl for a in c.params],
+                [f"return {c.cname}({args});"],
+                (f"passing argument 1 of '{c.cname}' from incompatible "
+                 "pointer type",), c))
     return out

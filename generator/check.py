@@ -406,18 +406,56 @@ def _returns(path, spec=None):
     return None
 
 
+def _states_at(spec, path):
+    """The states whose storage the C at ``path`` sees as ${body}."""
+    if len(path) > 1 and isinstance(path[1], int):
+        if path[0] == "constructors":
+            return [spec.constructors[path[1]].target]
+        if path[0] == "operations":
+            return spec.operations[path[1]].states
+        if path[0] == "transitions":
+            t = next(t for t in spec.transitions + spec.composites
+                     if t.path[:2] == path[:2])
+            return [s for step in t.steps for s in (step.src, step.dst)]
+        if path[0] == "dimensions" and path[2:3] == ("values",):
+            value = spec.dimensions[path[1]].values[path[3]]
+            return [s for s in spec.states if value in s.values]
+    return spec.states
+
+
+# A comment in C from a spec, blanked out (same length) before its
+# ${body}->field uses are checked.
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
 def _body_fields(spec):
-    """``${body}->x``: x must be a field of the storage struct."""
-    fields = {f.name for f in spec.fields}
+    """``${body}->x``: x must be a field of the storage of every state
+    the snippet runs in (raw.expr: of every state)."""
+    ext = spec.extended
     for path, kind, value in string_kinds(spec.data):
         if "${body}" not in value:
             continue
-        for m in re.finditer(r"\$\{body\}\s*->\s*([A-Za-z_]\w*)", value):
-            if m.group(1) not in fields:
+        states = _states_at(spec, path)
+        fields = set.intersection(*({f.name for f in st.fields}
+                                    for st in states))
+        code = _COMMENT.sub(lambda m: " " * len(m.group()), value)
+        for m in re.finditer(r"\$\{body\}\s*->\s*([A-Za-z_]\w*)", code):
+            name = m.group(1)
+            if name in fields:
+                continue
+            if ext and name in {f.name for f in ext.fields}:
                 raise spec.loc.error_at_char(
-                    path, value, m.start(1), f"'{m.group(1)}' is not a field "
-                    f"of {spec.storage_type}; its fields are "
-                    + ", ".join(sorted(fields)))
+                    path, value, m.start(1), f"'{name}' is a field of "
+                    f"{ext.ctype}, which only states "
+                    + ", ".join(s.name for s in ext.states) + " have, but "
+                    "this code also runs in state "
+                    + ", ".join(s.name for s in states if not s.extended)
+                    + f"; use the fields of {spec.storage_type} here, or "
+                    "widen storage.extended.where")
+            raise spec.loc.error_at_char(
+                path, value, m.start(1), f"'{name}' is not a field "
+                f"of {spec.storage_type}; its fields are "
+                + ", ".join(sorted(fields)))
 
 
 def _assigned_types(spec):
@@ -425,7 +463,7 @@ def _assigned_types(spec):
     field and a parameter or local of the same call: their types must be
     the same, or kbuild refuses the assignment (incompatible pointer
     types) or silently converts it."""
-    fields = {f.name: f.type for f in spec.fields}
+    fields = {f.name: f.type for f in spec.all_fields}
     pattern = re.compile(r"\$\{body\}->(\w+) = (\w+);|(\w+) = "
                          r"\$\{body\}->(\w+);")
     for c in spec.constructors + spec.transitions + spec.operations:
@@ -638,7 +676,7 @@ def _names(spec):
                               ("errors", i, "code"))
             seen_codes.add(e["code"])
     seen = set()
-    for f in spec.fields:
+    for f in spec.all_fields:
         _ident(f, f.name, what="field")
         _ctype(f, f.type)
         if f.name in seen:
@@ -944,6 +982,9 @@ def generated_names(spec):
                     f"the body accessor of state {st.name}"))
         out.append((f"__{st.cname}_take", node, "name",
                     f"the take of state {st.name}"))
+        if st.extended:
+            out.append((f"__{st.cname}_common", node, "name",
+                        f"the common storage accessor of state {st.name}"))
         if st.releasable:
             out.append((f"{st.cname}_release", node, "name",
                         f"the release of state {st.name}"))
@@ -968,6 +1009,9 @@ def generated_names(spec):
     for op in spec.operations:
         out.append((op.cname, op, "name", f"operation '{op.name}'"))
         out.append((op.impl, op, "name", f"operation '{op.name}'"))
+    if spec.extended:
+        out.append((spec.extended.name, spec.extended, "name",
+                    "the extended storage struct"))
     return out
 
 

@@ -259,6 +259,66 @@ class State:
     def describe(self):
         return ", ".join(f"{v.dim.name}={v.name}" for v in self.values)
 
+    @property
+    def extended(self):
+        """Whether this state's storage is the extended one."""
+        ext = self.spec.extended
+        return ext is not None and self in ext.states
+
+    @property
+    def storage_type(self):
+        """The storage a handle in this state points into."""
+        return self.spec.extended.ctype if self.extended \
+            else self.spec.storage_type
+
+    @property
+    def fields(self):
+        """The storage fields a handle in this state has."""
+        return self.spec.fields + (self.spec.extended.fields
+                                   if self.extended else [])
+
+
+class Extended(Node):
+    """storage.extended: the fields only some states need, in a larger
+    struct of their own whose first member, ``common``, is the common
+    storage, so that every other state's storage carries none of them."""
+
+    def __init__(self, spec, path, d):
+        super().__init__(spec, path)
+        self.name = d["name"]
+        self.ctype = f"struct {self.name}"
+        self.doc = d["doc"]
+        self.fields = [Param(spec, path + ("fields", i), f)
+                       for i, f in enumerate(d["fields"])]
+        self.where = {}
+        for dim_name, names in d["where"].items():
+            dim = spec.dimension(dim_name, self, ("where", dim_name), True)
+            self.where[dim] = {dim.value(n, self, ("where", dim_name, i))
+                               for i, n in enumerate(names)}
+        self.states = [s for s in spec.states
+                       if all(s.value_of(dim) in vals
+                              for dim, vals in self.where.items())]
+        if not self.states:
+            raise self.error("'where' selects no state; name the values "
+                             "whose states need these fields", "where")
+        if len(self.states) == len(spec.states):
+            raise self.error("'where' selects every state; put these fields "
+                             "in storage.fields instead", "where")
+
+    def check_closed(self, transitions):
+        """A transition keeps its storage: it may not lead from a state of
+        the extended storage to one of the common storage, or back."""
+        for t in transitions:
+            vals = self.where.get(t.dim)
+            if vals is None or (t.src in vals) == (t.dst in vals):
+                continue
+            raise self.error(
+                f"transition '{t.name}' moves {t.dim.name} from {t.src.name} "
+                f"to {t.dst.name}, across this 'where', but a transition "
+                "keeps the handle's storage; select whole sets of states "
+                f"that transitions do not leave (here: both or neither of "
+                f"{t.src.name}, {t.dst.name})", ("where", t.dim.name))
+
 
 class Code(Node):
     """A C snippet from the spec, with ${body} / ${raw} placeholders."""
@@ -283,9 +343,10 @@ class Code(Node):
     def uses(self, word):
         return re.search(rf"\b{re.escape(word)}\b", self.text) is not None
 
-    def render(self, body):
-        raw = string.Template(self.spec.raw_expr).substitute(body=body)
-        return string.Template(self.text).substitute(body=body, raw=raw)
+    def render(self, body, extended=False):
+        """The C, with ``body`` for ${body}.  ``extended``: ``body`` is
+        the extended storage, whose common fields are under ``common``."""
+        return self.spec.fill(self.text, body, extended)
 
 
 class Callable(Node):
@@ -513,6 +574,19 @@ class Operation(Callable):
             if d.get(key) is not None:
                 Code(spec, path + (key,), d[key])
 
+    @property
+    def storage_type(self):
+        """What its implementation takes: the extended storage when every
+        state it is legal in has it, else the common one."""
+        return self.spec.extended.ctype if self.extended \
+            else self.spec.storage_type
+
+    @property
+    def extended(self):
+        """Whether its implementation takes the extended storage."""
+        return bool(self.spec.extended and self.states
+                    and all(s.extended for s in self.states))
+
 
 class Spec:
     """The whole resolved spec."""
@@ -532,6 +606,7 @@ class Spec:
         self.fields = [Param(self, ("storage", "fields", i), f)
                        for i, f in enumerate(data["storage"]["fields"])]
         self.storage_doc = data["storage"]["doc"]
+        self.extended = None
         self.raw_type = data["raw"]["type"]
         self.raw_expr = data["raw"]["expr"]
         if Code(self, ("raw", "expr"), self.raw_expr).uses_placeholder("raw"):
@@ -655,6 +730,32 @@ class Spec:
                 dst.incoming.append(step)
         for c in self.composites:
             c.resolve(self)
+        if "extended" in data["storage"]:
+            self.extended = Extended(self, ("storage", "extended"),
+                                     data["storage"]["extended"])
+            self.extended.check_closed(self.transitions)
+
+    def fill(self, text, body, extended=False):
+        """C text from the spec with its placeholders filled: ${body} is
+        ``body``, ${raw} the raw.expr of it.  In extended storage the
+        common fields are members of its ``common``."""
+        raw = self.raw_expr
+        if extended:
+            common = {f.name for f in self.fields}
+
+            def to_common(t):
+                return re.sub(r"\$\{body\}(\s*->\s*)([A-Za-z_]\w*)",
+                              lambda m: "${body}" + m.group(1)
+                              + ("common." if m.group(2) in common else "")
+                              + m.group(2), t)
+            text, raw = to_common(text), to_common(raw)
+        raw = string.Template(raw).substitute(body=body)
+        return string.Template(text).substitute(body=body, raw=raw)
+
+    @property
+    def all_fields(self):
+        """Every storage field: the common ones, then the extended ones."""
+        return self.fields + (self.extended.fields if self.extended else [])
 
     # -- lookups -----------------------------------------------------------
 
@@ -704,7 +805,10 @@ class Spec:
         params = [p.type for c in self.constructors + self.transitions +
                   self.operations for p in c.params]
         own = {self.storage_type} | {st.ctype for st in self.states}
-        return sorted(tags(params) - tags(f.type for f in self.fields) - own)
+        if self.extended:
+            own.add(self.extended.ctype)
+        return sorted(tags(params) - tags(f.type for f in self.all_fields)
+                      - own)
 
 
 _TYPE_WORDS = frozenset("const struct enum union int long char short "

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import string
 import tempfile
 import textwrap
 
@@ -125,9 +124,10 @@ def generic_macro(head, ctrl, assoc, args, before="", after=""):
     return macro(head, lines)
 
 
-def code(snippet, body="body", indent=1):
-    """A spec's C snippet, placeholders filled, re-indented with tabs."""
-    return code_plain(snippet.render(body), indent)
+def code(snippet, body="body", indent=1, extended=False):
+    """A spec's C snippet, placeholders filled, re-indented with tabs;
+    ``extended``: ``body`` points to the extended storage."""
+    return code_plain(snippet.render(body, extended), indent)
 
 
 def code_plain(text, indent=1):
@@ -217,13 +217,17 @@ def _env():
         step_assoc=lambda st: (st.src.ctype, st.cname),
         release_assoc=lambda st: (st.ctype, st.cname + "_release"),
         body_assoc=lambda st: (st.ctype, f"__{st.cname}_body"),
+        op_assoc=lambda st, op: (st.ctype, f"__{st.cname}_"
+                                 + ("common" if st.storage_type
+                                    != op.storage_type else "body")),
         take_assoc=lambda st: (st.ctype, f"__{st.cname}_take"),
         err_return=_err_return,
         release_word=lambda v: f"the {v.holds} of {v.dim.name}={v.name}",
         uses_body=lambda c: "body" in c.render("body"),
         names=lambda params: [a.name for a in params],
-        fill=lambda text, op: _fill(op.spec, text, "body"),
-        expand_iter=lambda text, op: _fill(op.spec, text, f"{op.impl}(h)"),
+        fill=lambda text, op: op.spec.fill(text, "body", op.extended),
+        expand_iter=lambda text, op: op.spec.fill(text, f"{op.impl}(h)",
+                                                  op.extended),
         kunit_arg=lambda name, plan, op: plan.arg(op, name),
         star=_star,
         cstr=cstr,
@@ -271,11 +275,6 @@ def _star(rule, pos):
         else:
             out.append(line)
     return "\n".join(out)
-
-
-def _fill(spec, text, body):
-    raw = string.Template(spec.raw_expr).substitute(body=body)
-    return string.Template(text).substitute(body=body, raw=raw)
 
 
 def header_path(spec):

@@ -77,7 +77,7 @@ static void sgt_dma_iteration_matches_mapping(struct kunit *test)
 	struct scatterlist *sg, *raw_sg;
 	unsigned long total = 0;
 	unsigned int n = 0, pages = 0;
-	struct sgt body;
+	struct sgt_owned body;
 	int i;
 	struct sgt_owned_managed h __free(sgt_owned_managed) =
 		sgt_new_mapped(&body, t->dev, t->sparse, l->n_pages, l->offset, l->size,
@@ -120,7 +120,7 @@ static void sgt_nents_and_orig_nents_where_they_belong(struct kunit *test)
 	struct sg_page_iter piter;
 	struct scatterlist *sg;
 	unsigned int dma = 0, cpu = 0, cpu_pages = 0;
-	struct sgt body;
+	struct sgt_owned body;
 	int i;
 	struct sgt_owned_managed h __free(sgt_owned_managed) =
 		sgt_new_mapped(&body, t->dev, t->sparse, 4, 0, 4 * PAGE_SIZE,
@@ -212,7 +212,7 @@ static void sgt_owned_release_unmaps_then_frees(struct kunit *test)
 	struct sgt_test *t = test->priv;
 	struct sgt_owned_unmapped u;
 	struct sgt_owned_managed m;
-	struct sgt body;
+	struct sgt_owned body;
 
 	u = sgt_alloc_from_pages(&body, t->dev, t->sparse, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(u));
@@ -232,7 +232,7 @@ static void sgt_failed_map_leaves_unmapped_valid(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
 	struct sgt_owned_managed m;
-	struct sgt body, saved;
+	struct sgt_owned body, saved;
 	struct sgt_owned_unmapped u __free(sgt_owned_unmapped) =
 		sgt_alloc_from_pages(&body, t->dev, t->sparse, 4, 0, 4 * PAGE_SIZE,
 				     GFP_KERNEL);
@@ -258,7 +258,7 @@ static void sgt_failed_map_leaves_unmapped_valid(struct kunit *test)
 static void sgt_free_scope_releases(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 
 	{
 		struct sgt_owned_managed h __free(sgt_owned_managed) =
@@ -272,7 +272,7 @@ static void sgt_free_scope_releases(struct kunit *test)
 }
 
 /* sgt_take() hands the handle on: no release at scope exit. */
-static struct sgt_owned_unmapped sgt_make(struct sgt_test *t, struct sgt *body)
+static struct sgt_owned_unmapped sgt_make(struct sgt_test *t, struct sgt_owned *body)
 {
 	struct sgt_owned_unmapped h __free(sgt_owned_unmapped) =
 		sgt_alloc_from_pages(body, t->dev, t->sparse, 2, 0, 2 * PAGE_SIZE,
@@ -284,7 +284,7 @@ static struct sgt_owned_unmapped sgt_make(struct sgt_test *t, struct sgt *body)
 static void sgt_take_hands_on(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 	struct sgt_owned_unmapped h = sgt_make(t, &body);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, __sgt_body(h));
@@ -302,7 +302,7 @@ static void sgt_sync_managed_mapping(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
 	struct sg_page_iter piter;
-	struct sgt body;
+	struct sgt_owned body;
 	u8 *p;
 	struct sgt_owned_managed h __free(sgt_owned_managed) =
 		sgt_new_mapped(&body, t->dev, t->sparse, 2, 0, 2 * PAGE_SIZE,
@@ -326,7 +326,7 @@ static void sgt_vmalloc_buffer(struct kunit *test)
 	struct sg_page_iter piter;
 	unsigned long len = 3 * PAGE_SIZE - 200;
 	unsigned int k = 0;
-	struct sgt body;
+	struct sgt_owned body;
 	void *buf = vmalloc(3 * PAGE_SIZE);
 	struct sgt_owned_unmapped h;
 	struct sgt_owned_managed m;
@@ -356,7 +356,7 @@ static void sgt_vmalloc_buffer(struct kunit *test)
 static void sgt_empty_page_list_refused(struct kunit *test)
 {
 	struct sgt_test *t = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 
 	KUNIT_EXPECT_EQ(test, sgt_err(sgt_alloc_from_pages(&body, t->dev, t->sparse, 0, 0, 0,
 							   GFP_KERNEL)), -EINVAL);

@@ -80,7 +80,7 @@ def test_undo_releasing_what_failed_is_refused(tmp_path):
 
 def test_transition_releasing_what_it_does_not_declare(tmp_path):
     res, path = _lint(tmp_path, MAP_CALL, MAP_CALL + """
-      sg_free_table(&${body}->table);""")
+      sg_free_table(${raw});""")
     assert "transition 'map' releases 'table' in its code " \
         "(sg_free_table())" in _error(res, path)
 
@@ -113,7 +113,7 @@ def test_operation_releasing_a_resource_is_refused(tmp_path):
 
   - name: drop
     summary: free the table
-    call: sg_free_table(&${body}->table);""")
+    call: sg_free_table(${raw});""")
     assert "operation 'drop' releases 'table' (sg_free_table())" \
         in _error(res, path)
 

@@ -159,7 +159,18 @@ def test_sg_table_header(tmp_path):
     for st_name in states:
         assert text.count(f"\nstruct {prefix}_{st_name} {{\n") == 1, st_name
     defined = set(re.findall(r"^struct (sgt_\w+) \{$", text, re.M))
-    assert defined == {f"sgt_{s}" for s in states}
+    assert defined == {f"sgt_{s}" for s in states} | {"sgt_owned"}
+    # Storage sized per state: a borrowed table's storage has no
+    # struct sg_table; the owned one adds it after the common part.
+    common = re.search(r"^struct sgt \{\n(.*?)^\};", text, re.M | re.S)
+    owned = re.search(r"^struct sgt_owned \{\n(.*?)^\};", text, re.M | re.S)
+    assert "struct sg_table table;" not in common.group(1)
+    assert owned.group(1) == "\tstruct sgt common;\n\tstruct sg_table table;\n"
+    for st_name in states:
+        body = "sgt_owned" if st_name.startswith("owned") else "sgt"
+        assert f"struct {body} *__private body;\n}};" in text.split(
+            f"\nstruct sgt_{st_name} {{\n", 1)[1].split("\n}", 1)[0] + \
+            "\n};", st_name
     assert "sgt_owned_mapped" not in text           # excluded
     # The checked-in copy says the same.
     with open(os.path.join(GENERATED, HEADER), encoding="utf-8") as f:

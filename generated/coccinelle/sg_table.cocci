@@ -247,7 +247,7 @@ attribute name __uninitialized;
 fn(...) {
  ... when any
 - struct sg_table T;
-+ struct sgt B __uninitialized;
++ struct sgt_owned B __uninitialized;
 + struct sgt_owned_unmapped H_u;
 + struct sgt_owned_managed H_m;
  ... when any

@@ -99,7 +99,7 @@ static void sgt_gen_state_borrowed_unmapped(struct kunit *test)
 		struct sgt_borrowed_unmapped h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r && r->sgl && r->orig_nents == sgt_cpu_nents(h),
 				      "raw in borrowed_unmapped");
 		sgt_gen_cov(test, "operation", "raw@borrowed_unmapped");
 	}
@@ -107,7 +107,7 @@ static void sgt_gen_state_borrowed_unmapped(struct kunit *test)
 		struct sgt_borrowed_unmapped h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == sgt_raw(h)->orig_nents,
 				      "cpu_nents in borrowed_unmapped");
 		sgt_gen_cov(test, "operation", "cpu_nents@borrowed_unmapped");
 	}
@@ -148,7 +148,7 @@ static void sgt_gen_state_borrowed_mapped(struct kunit *test)
 		struct sgt_borrowed_mapped h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r && r->sgl && r->orig_nents == sgt_cpu_nents(h),
 				      "raw in borrowed_mapped");
 		sgt_gen_cov(test, "operation", "raw@borrowed_mapped");
 	}
@@ -156,7 +156,7 @@ static void sgt_gen_state_borrowed_mapped(struct kunit *test)
 		struct sgt_borrowed_mapped h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == sgt_raw(h)->orig_nents,
 				      "cpu_nents in borrowed_mapped");
 		sgt_gen_cov(test, "operation", "cpu_nents@borrowed_mapped");
 	}
@@ -231,7 +231,7 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 		struct sgt_borrowed_managed h = h1;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r && r->sgl && r->orig_nents == sgt_cpu_nents(h),
 				      "raw in borrowed_managed");
 		sgt_gen_cov(test, "operation", "raw@borrowed_managed");
 	}
@@ -239,7 +239,7 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 		struct sgt_borrowed_managed h = h1;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == sgt_raw(h)->orig_nents,
 				      "cpu_nents in borrowed_managed");
 		sgt_gen_cov(test, "operation", "cpu_nents@borrowed_managed");
 	}
@@ -318,7 +318,7 @@ static void sgt_gen_state_borrowed_managed(struct kunit *test)
 static void sgt_gen_state_owned_unmapped(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 
 	struct sgt_owned_unmapped h0 __free(sgt_owned_unmapped) =
 		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
@@ -329,7 +329,7 @@ static void sgt_gen_state_owned_unmapped(struct kunit *test)
 		struct sgt_owned_unmapped h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r && r->sgl && r->orig_nents == sgt_cpu_nents(h),
 				      "raw in owned_unmapped");
 		sgt_gen_cov(test, "operation", "raw@owned_unmapped");
 	}
@@ -337,7 +337,7 @@ static void sgt_gen_state_owned_unmapped(struct kunit *test)
 		struct sgt_owned_unmapped h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == sgt_raw(h)->orig_nents,
 				      "cpu_nents in owned_unmapped");
 		sgt_gen_cov(test, "operation", "cpu_nents@owned_unmapped");
 	}
@@ -368,7 +368,7 @@ static void sgt_gen_state_owned_unmapped(struct kunit *test)
 static void sgt_gen_state_owned_managed(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 
 	struct sgt_owned_managed h0 __free(sgt_owned_managed) =
 		sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, DMA_BIDIRECTIONAL, 0,
@@ -380,7 +380,7 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 		struct sgt_owned_managed h = h0;
 		struct sg_table *r = sgt_raw(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r == __sgt_body(h)->sgt,
+		KUNIT_EXPECT_TRUE_MSG(test, r && r->sgl && r->orig_nents == sgt_cpu_nents(h),
 				      "raw in owned_managed");
 		sgt_gen_cov(test, "operation", "raw@owned_managed");
 	}
@@ -388,7 +388,7 @@ static void sgt_gen_state_owned_managed(struct kunit *test)
 		struct sgt_owned_managed h = h0;
 		unsigned int r = sgt_cpu_nents(h);
 
-		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == __sgt_body(h)->sgt->orig_nents,
+		KUNIT_EXPECT_TRUE_MSG(test, r >= 1 && r == sgt_raw(h)->orig_nents,
 				      "cpu_nents in owned_managed");
 		sgt_gen_cov(test, "operation", "cpu_nents@owned_managed");
 	}
@@ -493,7 +493,7 @@ static void sgt_gen_ctor_borrow_mapped(struct kunit *test)
 static void sgt_gen_ctor_alloc_from_pages(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 
 	struct sgt_owned_unmapped h0 =
 		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
@@ -509,7 +509,7 @@ static void sgt_gen_ctor_alloc_from_pages(struct kunit *test)
 static void sgt_gen_ctor_alloc_from_vmalloc(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 
 	struct sgt_owned_unmapped h0 =
 		sgt_alloc_from_vmalloc(&body, f->dev, f->vbuf, 3 * PAGE_SIZE, GFP_KERNEL);
@@ -525,7 +525,7 @@ static void sgt_gen_ctor_alloc_from_vmalloc(struct kunit *test)
 static void sgt_gen_ctor_new_mapped(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 
 	struct sgt_owned_managed h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE,
 						     DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
@@ -561,7 +561,7 @@ static void sgt_gen_step_sgt_borrowed_unmapped_map(struct kunit *test)
 static void sgt_gen_step_sgt_owned_unmapped_map(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 
 	struct sgt_owned_unmapped h0 =
 		sgt_alloc_from_pages(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
@@ -605,7 +605,7 @@ static void sgt_gen_step_sgt_borrowed_managed_unmap(struct kunit *test)
 static void sgt_gen_step_sgt_owned_managed_unmap(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 
 	struct sgt_owned_managed h0 = sgt_new_mapped(&body, f->dev, f->pages, 4, 0, 4 * PAGE_SIZE,
 						     DMA_BIDIRECTIONAL, 0, GFP_KERNEL);
@@ -626,7 +626,7 @@ static void sgt_gen_step_sgt_owned_managed_unmap(struct kunit *test)
 static void sgt_gen_fail_alloc_from_pages(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 	struct sgt_owned_unmapped res;
 
 	res = sgt_alloc_from_pages(&body, f->dev, f->pages, 0, 0, 4 * PAGE_SIZE, GFP_KERNEL);
@@ -639,7 +639,7 @@ static void sgt_gen_fail_alloc_from_pages(struct kunit *test)
 static void sgt_gen_fail_alloc_from_vmalloc(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 	struct sgt_owned_unmapped res;
 
 	res = sgt_alloc_from_vmalloc(&body, f->dev, f->not_vmalloc, 3 * PAGE_SIZE, GFP_KERNEL);
@@ -652,7 +652,7 @@ static void sgt_gen_fail_alloc_from_vmalloc(struct kunit *test)
 static void sgt_gen_fail_new_mapped(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
+	struct sgt_owned body;
 	struct sgt_owned_managed res;
 
 	kunit_info(test, "typestate-expect-warning: %s\n",
@@ -691,8 +691,8 @@ static void sgt_gen_fail_map__borrowed_unmapped(struct kunit *test)
 static void sgt_gen_fail_map__owned_unmapped(struct kunit *test)
 {
 	struct sgt_gen_fixture *f = test->priv;
-	struct sgt body;
-	struct sgt saved;
+	struct sgt_owned body;
+	struct sgt_owned saved;
 	struct sgt_owned_managed res;
 
 	struct sgt_owned_unmapped h0 =

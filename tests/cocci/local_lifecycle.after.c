@@ -8,7 +8,7 @@
 static int push_pages(struct device *dev, struct page **pages, unsigned int n,
 		      u64 *descs)
 {
-	struct sgt sgt_body __uninitialized;
+	struct sgt_owned sgt_body __uninitialized;
 	struct sgt_owned_unmapped sgt_u;
 	struct sgt_owned_managed sgt_m;
 	struct scatterlist *sg;

@@ -6,12 +6,12 @@
  */
 #include <linux/typestate/sg_table.h>
 
-struct sgt_owned_unmapped tc_ctor__alloc_from_pages(struct sgt *body, struct device *dev,
+struct sgt_owned_unmapped tc_ctor__alloc_from_pages(struct sgt_owned *body, struct device *dev,
 						    struct page **pages, unsigned int n_pages,
 						    unsigned int offset, unsigned long size,
 						    gfp_t gfp);
 
-struct sgt_owned_unmapped tc_ctor__alloc_from_pages(struct sgt *body, struct device *dev,
+struct sgt_owned_unmapped tc_ctor__alloc_from_pages(struct sgt_owned *body, struct device *dev,
 						    struct page **pages, unsigned int n_pages,
 						    unsigned int offset, unsigned long size,
 						    gfp_t gfp)

@@ -6,10 +6,10 @@
  */
 #include <linux/typestate/sg_table.h>
 
-struct sgt_owned_unmapped tc_ctor__alloc_from_vmalloc(struct sgt *body, struct device *dev,
+struct sgt_owned_unmapped tc_ctor__alloc_from_vmalloc(struct sgt_owned *body, struct device *dev,
 						      void *buf, unsigned long size, gfp_t gfp);
 
-struct sgt_owned_unmapped tc_ctor__alloc_from_vmalloc(struct sgt *body, struct device *dev,
+struct sgt_owned_unmapped tc_ctor__alloc_from_vmalloc(struct sgt_owned *body, struct device *dev,
 						      void *buf, unsigned long size, gfp_t gfp)
 {
 	return sgt_alloc_from_vmalloc(body, dev, buf, size, gfp);

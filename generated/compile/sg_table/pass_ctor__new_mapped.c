@@ -6,13 +6,13 @@
  */
 #include <linux/typestate/sg_table.h>
 
-struct sgt_owned_managed tc_ctor__new_mapped(struct sgt *body, struct device *dev,
+struct sgt_owned_managed tc_ctor__new_mapped(struct sgt_owned *body, struct device *dev,
 					     struct page **pages, unsigned int n_pages,
 					     unsigned int offset, unsigned long size,
 					     enum dma_data_direction dir, unsigned long attrs,
 					     gfp_t gfp);
 
-struct sgt_owned_managed tc_ctor__new_mapped(struct sgt *body, struct device *dev,
+struct sgt_owned_managed tc_ctor__new_mapped(struct sgt_owned *body, struct device *dev,
 					     struct page **pages, unsigned int n_pages,
 					     unsigned int offset, unsigned long size,
 					     enum dma_data_direction dir, unsigned long attrs,

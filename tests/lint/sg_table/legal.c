@@ -8,7 +8,7 @@
 
 /* After a failed transition the source is still valid, and released. */
 static int map_or_release(struct device *dev, struct page **pages,
-			  struct sgt *body, struct sgt_owned_managed *out)
+			  struct sgt_owned *body, struct sgt_owned_managed *out)
 {
 	struct sgt_owned_unmapped u;
 	struct sgt_owned_managed m;
@@ -42,7 +42,7 @@ static int nents_or_error(struct device *dev, struct sgt_borrowed_unmapped b,
 
 /* A __free() handle handed on with sgt_take(), or released at scope exit. */
 static struct sgt_owned_unmapped make(struct device *dev, struct page **pages,
-				      struct sgt *body, bool keep)
+				      struct sgt_owned *body, bool keep)
 {
 	struct sgt_owned_unmapped u __free(sgt_owned_unmapped) =
 		sgt_alloc_from_pages(body, dev, pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
@@ -62,7 +62,7 @@ static struct sgt_owned_managed map_for(struct device *dev, struct sgt_owned_unm
 }
 
 /* Released, then given a new value and used again. */
-static void reuse(struct device *dev, struct page **pages, struct sgt *body)
+static void reuse(struct device *dev, struct page **pages, struct sgt_owned *body)
 {
 	struct sgt_owned_unmapped u;
 	int i;
@@ -124,7 +124,7 @@ static void release_each(struct mapped *ms, int n)
 }
 
 /* A handle declared in a loop body, released at its end. */
-static void per_pass(struct device *dev, struct page **pages, struct sgt *body, int n)
+static void per_pass(struct device *dev, struct page **pages, struct sgt_owned *body, int n)
 {
 	while (n--) {
 		struct sgt_owned_unmapped u =

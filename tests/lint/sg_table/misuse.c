@@ -10,7 +10,7 @@
 /* A handle used after the transition that consumed it succeeded. */
 static int use_after_map(struct device *dev, struct page **pages)
 {
-	struct sgt body;
+	struct sgt_owned body;
 	struct sgt_owned_unmapped u;
 	struct sgt_owned_managed m;
 
@@ -80,7 +80,7 @@ static void original_after_copy(struct sgt_owned_unmapped u)
 
 /* A __free() handle returned whole: released as the caller gets it. */
 static struct sgt_owned_unmapped free_return(struct device *dev, struct page **pages,
-					      struct sgt *body)
+					      struct sgt_owned *body)
 {
 	struct sgt_owned_unmapped u __free(sgt_owned_unmapped) =
 		sgt_alloc_from_pages(body, dev, pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);

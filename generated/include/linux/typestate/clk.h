@@ -93,7 +93,7 @@ struct clkh_prepared_enabled {
  * away where the handle's origin is in view. It generates no code, but under
  * CONFIG_UBSAN_UNREACHABLE, which checks it.
  */
-static __always_inline void __clkh_assume_body(const struct clkh *body)
+static __always_inline void __clkh_assume_body(const void *body)
 {
 	if (IS_ERR_OR_NULL(body))
 		__builtin_unreachable();

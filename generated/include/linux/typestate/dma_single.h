@@ -102,7 +102,7 @@ struct dmab_managed {
  * away where the handle's origin is in view. It generates no code, but under
  * CONFIG_UBSAN_UNREACHABLE, which checks it.
  */
-static __always_inline void __dmab_assume_body(const struct dmab *body)
+static __always_inline void __dmab_assume_body(const void *body)
 {
 	if (IS_ERR_OR_NULL(body))
 		__builtin_unreachable();

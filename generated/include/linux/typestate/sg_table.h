@@ -48,7 +48,6 @@ struct sg_page_iter;
 /**
  * struct sgt - storage behind every sg_table handle
  * @sgt: the table in use; points at @table when the table is owned
- * @table: the table itself, when owned
  * @dev: device of a managed mapping
  * @dir: direction of a managed mapping
  * @attrs: DMA attributes of a managed mapping
@@ -58,10 +57,24 @@ struct sg_page_iter;
  */
 struct sgt {
 	struct sg_table *sgt;
-	struct sg_table table;
 	struct device *dev;
 	enum dma_data_direction dir;
 	unsigned long attrs;
+};
+
+/**
+ * struct sgt_owned - storage behind an sg_table handle that owns its table
+ * @common: the storage every handle has
+ * @table: the table itself
+ *
+ * A handle in state owned_unmapped or owned_managed points into this struct; a
+ * handle in any other state points into a struct sgt alone, which has none of
+ * the fields after @common. No transition leads from one kind of storage to the
+ * other.
+ */
+struct sgt_owned {
+	struct sgt common;
+	struct sg_table table;
 };
 
 /**
@@ -121,7 +134,7 @@ struct sgt_borrowed_managed {
  * no ERR_CAST() converts to it.
  */
 struct sgt_owned_unmapped {
-	struct sgt *__private body;
+	struct sgt_owned *__private body;
 };
 
 /**
@@ -136,7 +149,7 @@ struct sgt_owned_unmapped {
  * no ERR_CAST() converts to it.
  */
 struct sgt_owned_managed {
-	struct sgt *__private body;
+	struct sgt_owned *__private body;
 };
 
 /**
@@ -149,7 +162,7 @@ struct sgt_owned_managed {
  * away where the handle's origin is in view. It generates no code, but under
  * CONFIG_UBSAN_UNREACHABLE, which checks it.
  */
-static __always_inline void __sgt_assume_body(const struct sgt *body)
+static __always_inline void __sgt_assume_body(const void *body)
 {
 	if (IS_ERR_OR_NULL(body))
 		__builtin_unreachable();
@@ -261,9 +274,25 @@ __sgt_borrowed_managed_take(struct sgt_borrowed_managed *h)
  * Context: Any context.
  * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct sgt *__sgt_owned_unmapped_body(struct sgt_owned_unmapped h)
+static inline struct sgt_owned *__sgt_owned_unmapped_body(struct sgt_owned_unmapped h)
 {
 	return ACCESS_PRIVATE(&h, body);
+}
+
+/**
+ * __sgt_owned_unmapped_common() - the storage every state has, behind a handle
+ * in state owned_unmapped
+ * @h: the handle, which holds storage
+ *
+ * For the operations a handle in this state shares with states whose storage is
+ * struct sgt alone.
+ *
+ * Context: Any context.
+ * Return: the common part of the storage @h points into.
+ */
+static inline struct sgt *__sgt_owned_unmapped_common(struct sgt_owned_unmapped h)
+{
+	return &ACCESS_PRIVATE(&h, body)->common;
 }
 
 /**
@@ -288,9 +317,25 @@ static inline struct sgt_owned_unmapped __sgt_owned_unmapped_take(struct sgt_own
  * Context: Any context.
  * Return: the storage @h points into, NULL or an ERR_PTR().
  */
-static inline struct sgt *__sgt_owned_managed_body(struct sgt_owned_managed h)
+static inline struct sgt_owned *__sgt_owned_managed_body(struct sgt_owned_managed h)
 {
 	return ACCESS_PRIVATE(&h, body);
+}
+
+/**
+ * __sgt_owned_managed_common() - the storage every state has, behind a handle
+ * in state owned_managed
+ * @h: the handle, which holds storage
+ *
+ * For the operations a handle in this state shares with states whose storage is
+ * struct sgt alone.
+ *
+ * Context: Any context.
+ * Return: the common part of the storage @h points into.
+ */
+static inline struct sgt *__sgt_owned_managed_common(struct sgt_owned_managed h)
+{
+	return &ACCESS_PRIVATE(&h, body)->common;
 }
 
 /**
@@ -425,7 +470,7 @@ static inline __must_check struct sgt_borrowed_mapped sgt_borrow_mapped(struct s
  * error (sgt_is_err(), sgt_err()): -EINVAL if @n_pages is zero; -ENOMEM if the
  * scatterlist could not be allocated. On failure nothing is left allocated.
  */
-static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct sgt *body,
+static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct sgt_owned *body,
 									  struct device *dev,
 									  struct page **pages,
 									  unsigned int n_pages,
@@ -447,7 +492,7 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct
 	__sgt_assume_errno(ret);
 	if (ret)
 		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
-	body->sgt = &body->table;
+	body->common.sgt = &body->table;
 	return (struct sgt_owned_unmapped){ .body = body };
 }
 
@@ -471,7 +516,7 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_pages(struct
  * vmalloc address; -ENOMEM if the page array or the scatterlist could not be
  * allocated. On failure nothing is left allocated.
  */
-static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(struct sgt *body,
+static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(struct sgt_owned *body,
 									    struct device *dev,
 									    void *buf,
 									    unsigned long size,
@@ -502,7 +547,7 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(stru
 	__sgt_assume_errno(ret);
 	if (ret)
 		return (struct sgt_owned_unmapped){ .body = ERR_PTR(ret) };
-	body->sgt = &body->table;
+	body->common.sgt = &body->table;
 	return (struct sgt_owned_unmapped){ .body = body };
 }
 
@@ -530,7 +575,7 @@ static inline __must_check struct sgt_owned_unmapped sgt_alloc_from_vmalloc(stru
  * was refused; -ENOMEM if the scatterlist or the mapping could not be
  * allocated; -EIO if the mapping failed. On failure nothing is left allocated.
  */
-static inline __must_check struct sgt_owned_managed sgt_new_mapped(struct sgt *body,
+static inline __must_check struct sgt_owned_managed sgt_new_mapped(struct sgt_owned *body,
 								   struct device *dev,
 								   struct page **pages,
 								   unsigned int n_pages,
@@ -557,10 +602,10 @@ static inline __must_check struct sgt_owned_managed sgt_new_mapped(struct sgt *b
 		sg_free_table(&body->table);
 		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
 	}
-	body->sgt = &body->table;
-	body->dev = dev;
-	body->dir = dir;
-	body->attrs = attrs;
+	body->common.sgt = &body->table;
+	body->common.dev = dev;
+	body->common.dir = dir;
+	body->common.attrs = attrs;
 	return (struct sgt_owned_managed){ .body = body };
 }
 
@@ -627,17 +672,17 @@ static inline __must_check struct sgt_owned_managed
 sgt_owned_unmapped_map(struct sgt_owned_unmapped *src, struct device *dev,
 		       enum dma_data_direction dir, unsigned long attrs)
 {
-	struct sgt *body = __sgt_owned_unmapped_body(*src);
+	struct sgt_owned *body = __sgt_owned_unmapped_body(*src);
 	int ret;
 
 	__sgt_assume_body(body);
-	ret = dma_map_sgtable(dev, body->sgt, dir, attrs);
+	ret = dma_map_sgtable(dev, body->common.sgt, dir, attrs);
 	__sgt_assume_errno(ret);
 	if (ret)
 		return (struct sgt_owned_managed){ .body = ERR_PTR(ret) };
-	body->dev = dev;
-	body->dir = dir;
-	body->attrs = attrs;
+	body->common.dev = dev;
+	body->common.dir = dir;
+	body->common.attrs = attrs;
 	ACCESS_PRIVATE(src, body) = NULL;
 	return (struct sgt_owned_managed){ .body = body };
 }
@@ -702,11 +747,11 @@ sgt_borrowed_managed_unmap(struct sgt_borrowed_managed *src)
 static inline __must_check struct sgt_owned_unmapped
 sgt_owned_managed_unmap(struct sgt_owned_managed *src)
 {
-	struct sgt *body = __sgt_owned_managed_body(*src);
+	struct sgt_owned *body = __sgt_owned_managed_body(*src);
 
 	__sgt_assume_body(body);
-	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
-			  body->attrs);
+	dma_unmap_sgtable(body->common.dev, body->common.sgt, body->common.dir,
+			  body->common.attrs);
 	ACCESS_PRIVATE(src, body) = NULL;
 	return (struct sgt_owned_unmapped){ .body = body };
 }
@@ -768,7 +813,7 @@ static inline void sgt_borrowed_managed_release(struct sgt_borrowed_managed *h)
  */
 static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
 {
-	struct sgt *body = __sgt_owned_unmapped_body(*h);
+	struct sgt_owned *body = __sgt_owned_unmapped_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
 	sg_free_table(&body->table);
@@ -791,11 +836,11 @@ static inline void sgt_owned_unmapped_release(struct sgt_owned_unmapped *h)
  */
 static inline void sgt_owned_managed_release(struct sgt_owned_managed *h)
 {
-	struct sgt *body = __sgt_owned_managed_body(*h);
+	struct sgt_owned *body = __sgt_owned_managed_body(*h);
 
 	ACCESS_PRIVATE(h, body) = NULL;
-	dma_unmap_sgtable(body->dev, body->sgt, body->dir,
-			  body->attrs);
+	dma_unmap_sgtable(body->common.dev, body->common.sgt, body->common.dir,
+			  body->common.attrs);
 	sg_free_table(&body->table);
 }
 
@@ -948,8 +993,8 @@ static inline struct sg_table *__sgt_raw(struct sgt *body)
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_unmapped : __sgt_owned_unmapped_body,		\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_common,	\
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * __sgt_cpu_nents() - number of CPU entries (orig_nents)
@@ -979,8 +1024,8 @@ static inline unsigned int __sgt_cpu_nents(struct sgt *body)
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_unmapped : __sgt_owned_unmapped_body,		\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_common,	\
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * __sgt_dma_nents() - number of DMA entries (nents)
@@ -1008,7 +1053,7 @@ static inline unsigned int __sgt_dma_nents(struct sgt *body)
 	__sgt_dma_nents(_Generic((typeof(h)){},					\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * __sgt_dma_dir() - direction of the managed mapping
@@ -1034,7 +1079,7 @@ static inline enum dma_data_direction __sgt_dma_dir(struct sgt *body)
 #define sgt_dma_dir(h)								\
 	__sgt_dma_dir(_Generic((typeof(h)){},					\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * __sgt_sync_for_cpu() - give the CPU ownership of the mapped memory
@@ -1063,7 +1108,7 @@ static inline void __sgt_sync_for_cpu(struct sgt *body)
 #define sgt_sync_for_cpu(h)							\
 	__sgt_sync_for_cpu(_Generic((typeof(h)){},				\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * __sgt_sync_for_device() - give the device ownership of the mapped memory
@@ -1092,7 +1137,7 @@ static inline void __sgt_sync_for_device(struct sgt *body)
 #define sgt_sync_for_device(h)							\
 	__sgt_sync_for_device(_Generic((typeof(h)){},				\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * __sgt_for_each_cpu_sg() - storage behind @h, if its state allows sgt_for_each_cpu_sg()
@@ -1104,8 +1149,8 @@ static inline void __sgt_sync_for_device(struct sgt *body)
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_unmapped : __sgt_owned_unmapped_body,		\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_common,	\
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * sgt_for_each_cpu_sg() - walk the CPU entries (orig_nents) of the table
@@ -1129,8 +1174,8 @@ static inline void __sgt_sync_for_device(struct sgt *body)
 		struct sgt_borrowed_unmapped : __sgt_borrowed_unmapped_body,	\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_unmapped : __sgt_owned_unmapped_body,		\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_unmapped : __sgt_owned_unmapped_common,	\
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * sgt_for_each_cpu_page() - walk the pages of the CPU entries (orig_nents)
@@ -1152,7 +1197,7 @@ static inline void __sgt_sync_for_device(struct sgt *body)
 	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * sgt_for_each_dma() - walk the DMA entries (nents), each a (address, length) pair
@@ -1176,7 +1221,7 @@ static inline void __sgt_sync_for_device(struct sgt *body)
 	(_Generic((typeof(h)){},						\
 		struct sgt_borrowed_mapped : __sgt_borrowed_mapped_body,	\
 		struct sgt_borrowed_managed : __sgt_borrowed_managed_body,	\
-		struct sgt_owned_managed : __sgt_owned_managed_body)(h))
+		struct sgt_owned_managed : __sgt_owned_managed_common)(h))
 
 /**
  * sgt_for_each_dma_page() - walk the DMA entries (nents) page by page
