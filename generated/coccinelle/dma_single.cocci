@@ -73,7 +73,9 @@ changes = {}    # (fn, obj) -> behaviour change the rewrite makes
 bugs = {}       # (file, line) -> (pos, message): release args that differ
 # Shape b: the object is a member F of a struct S declared in the files
 # scanned, acquired in one function and released in others; the handle
-# is stored beside it in the struct.  Keyed by (S, F).
+# and its storage are added to the struct.  Keyed by (S, F).
+at_end = set()      # structs whose last member is plain: added after it
+at_middle = set()   # structs that end in a flexible array: beside F
 fields = {}     # acquire call position -> (S, F, base expression, access)
 fknown = {}     # (S, F) -> positions of the member the rewrite handles
 fuses = {}      # (S, F) -> list of (kind, pos, what)
@@ -1458,19 +1460,52 @@ fn(...) {
  ...>
 }
 
-// Shape b: the handle and its storage go beside the member, and every
-// acquire, release and operation of the member uses them.  These rules
+// Shape b: the handle and its storage go after the struct's last member
+// (beside the raw member where the struct ends in a flexible array or
+// in no plain member), and every acquire, release and operation of the
+// member uses them.  These rules
 // inherit nothing (a match that an earlier script rule dropped would take
 // their bindings with it) and select by member name, not position (a
 // function that a rule changed is parsed again, with new positions).
 // Each of them looks at every function of the file group, so they run
-// only where they can change something: fdecl where an acquire stored into
+// only where they can change something: flast and fdecl where an acquire stored into
 // a member of a struct declared in the group (a facq rule matched; if none
 // did, fmigrated is false without a look), the others where fdecl moved a
 // member (fname_ok(F) needs fmigrated of a member F whose struct fdecl saw,
 // and fmigrated stays false once it was).
+@flast depends on patch && (ever facq_1 || ever facq_2)@
+identifier S : script:python() { any(v[0] == S for v in fields.values()) };
+identifier X;
+type T;
+@@
+struct S { ...
+ T X;
+ };
+
+@script:python depends on flast@
+S << flast.S;
+T << flast.T;
+@@
+if re.search(r"\[\s*[01]?\s*\]", T):
+    at_middle.add(S)
+else:
+    at_end.add(S)
+
 @fdecl depends on patch && (ever facq_1 || ever facq_2)@
-identifier S;
+identifier S : script:python() { S in at_end and S not in at_middle };
+identifier F : script:python(S) { fmigrated((S, F)) };
+fresh identifier B = script:python(S, F) { fmembers((S, F))[0] };
+fresh identifier H = script:python(S, F) { fmembers((S, F))[1] };
+@@
+struct S { ...
+ dma_addr_t F;
+ ...
+++ struct dmab B;
+++ struct dmab_managed H;
+ };
+
+@fdecl_mid depends on patch && (ever facq_1 || ever facq_2)@
+identifier S : script:python() { S not in at_end or S in at_middle };
 identifier F : script:python(S) { fmigrated((S, F)) };
 fresh identifier B = script:python(S, F) { fmembers((S, F))[0] };
 fresh identifier H = script:python(S, F) { fmembers((S, F))[1] };
@@ -1481,7 +1516,7 @@ struct S { ...
  dma_addr_t F;
  ... };
 
-@depends on patch && ever fdecl disable ptr_to_array@
+@depends on patch && (ever fdecl || ever fdecl_mid) disable ptr_to_array@
 identifier fn;
 expression X, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
 statement S1;
@@ -1546,7 +1581,7 @@ fn(...) {
 // map the member keeps its old value now, so the guard no longer says
 // whether the map failed; the handle does.  dmab_release_if_live()
 // skips it when it holds an error or was released.
-@depends on patch && ever fdecl disable ptr_to_array@
+@depends on patch && (ever fdecl || ever fdecl_mid) disable ptr_to_array@
 identifier fn;
 expression X, G_dev, X_attrs, X_dev, X_dir, X_size;
 identifier F : script:python() { fname_ok(F) };
@@ -1566,7 +1601,7 @@ fn(...) {
  ...>
 }
 
-@depends on patch && ever fdecl disable ptr_to_array@
+@depends on patch && (ever fdecl || ever fdecl_mid) disable ptr_to_array@
 identifier fn;
 expression X;
 expression X_attrs, X_dev, X_dir, X_size;
@@ -1591,7 +1626,7 @@ fn(...) {
  ...>
 }
 
-@depends on patch && ever fdecl disable ptr_to_array@
+@depends on patch && (ever fdecl || ever fdecl_mid) disable ptr_to_array@
 identifier fn;
 expression X, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
 statement S1;
@@ -1656,7 +1691,7 @@ fn(...) {
 // map the member keeps its old value now, so the guard no longer says
 // whether the map failed; the handle does.  dmab_release_if_live()
 // skips it when it holds an error or was released.
-@depends on patch && ever fdecl disable ptr_to_array@
+@depends on patch && (ever fdecl || ever fdecl_mid) disable ptr_to_array@
 identifier fn;
 expression X, G_dev, X_attrs, X_dev, X_dir, X_size;
 identifier F : script:python() { fname_ok(F) };
@@ -1676,7 +1711,7 @@ fn(...) {
  ...>
 }
 
-@depends on patch && ever fdecl disable ptr_to_array@
+@depends on patch && (ever fdecl || ever fdecl_mid) disable ptr_to_array@
 identifier fn;
 expression X;
 expression X_attrs, X_dev, X_dir, X_size;
@@ -1703,16 +1738,16 @@ fn(...) {
 
 // The header goes after the system includes of the file or, in a file
 // that has only local ones, before them.
-@angle depends on decl || fdecl@
+@angle depends on decl || fdecl || fdecl_mid@
 @@
 #include <...>
 
-@depends on (decl || fdecl) && angle@
+@depends on (decl || fdecl || fdecl_mid) && angle@
 @@
 #include <...>
 + #include <linux/typestate/dma_single.h>
 
-@depends on (decl || fdecl) && !angle@
+@depends on (decl || fdecl || fdecl_mid) && !angle@
 @@
 + #include <linux/typestate/dma_single.h>
 #include "..."

@@ -35,6 +35,14 @@ virtual report
 @@
 import re
 
+at_end = set()      # structs whose last member is plain: added after it
+at_middle = set()   # structs that end in a flexible array: beside the member
+
+
+def nested_struct(S):
+    """Whether struct S holds a member whose own member X->F.G is mapped."""
+    return any(re.sub(r"^struct\s+", "", k[0]).strip() == S for k in nmaps)
+
 ACQUIRE_ONLY = {"attrs": ["DMA_ATTR_NO_WARN"]}
 
 
@@ -1233,17 +1241,48 @@ else:
     coccinelle.H = cocci.make_ident(F + "_dma")
     coccinelle.U = cocci.make_ident(F + "_u")
 
-@sfield depends on patch@
-identifier sgood.B, sgood.H, sdef.S, sdef.F;
+@slast depends on patch@
+identifier S : script:python() { any(k[0] == S for k in smapped) };
+identifier X;
 type T;
 @@
 struct S { ...
-+struct sgt B;
-+struct sgt_borrowed_managed H;
- T F;
+ T X;
+ };
+
+@script:python depends on slast@
+S << slast.S;
+T << slast.T;
+@@
+if re.search(r"\[\s*[01]?\s*\]", T):
+    at_middle.add(S)
+else:
+    at_end.add(S)
+
+@sfield_end depends on patch@
+identifier sgood.B, sgood.H, sdef.S, sdef.F;
+identifier F2 : script:python(S, F) { F2 == F and S in at_end and S not in at_middle };
+type T;
+@@
+struct S { ...
+ T F2;
+ ...
+++struct sgt B;
+++struct sgt_borrowed_managed H;
+ };
+
+@sfield_mid depends on patch@
+identifier sgood.B, sgood.H, sdef.S, sdef.F;
+identifier F2 : script:python(S, F) { F2 == F and (S not in at_end or S in at_middle) };
+type T;
+@@
+struct S { ...
+++struct sgt B;
+++struct sgt_borrowed_managed H;
+ T F2;
  ... };
 
-@smapfix depends on sfield@
+@smapfix depends on (sfield_end || sfield_mid)@
 identifier sgood.B, sgood.H, sgood.U, sdef.S, sdef.F, smap.fn;
 struct S *X;
 expression P_attrs, P_count, P_dev, P_dir, R;
@@ -1322,7 +1361,7 @@ fn(...) {
 ...+>
 }
 
-@sunmapfix depends on sfield@
+@sunmapfix depends on (sfield_end || sfield_mid)@
 identifier sgood.H, sdef.S, sdef.F;
 struct S *X;
 expression P_attrs, P_count, P_dev, P_dir;
@@ -1342,7 +1381,7 @@ expression P_attrs, P_count, P_dev, P_dir;
 )
 
 // The same through a local alias of the member.
-@smapfixa depends on sfield exists@
+@smapfixa depends on (sfield_end || sfield_mid) exists@
 identifier sgood.B, sgood.H, sgood.U, sdef.S, sdef.F, smapa.fn, A;
 struct S *X;
 expression P_attrs, P_count, P_dev, P_dir, R, E_;
@@ -1391,7 +1430,7 @@ fn(...) {
  ... when any
 }
 
-@sunmapfixa depends on sfield exists@
+@sunmapfixa depends on (sfield_end || sfield_mid) exists@
 identifier sgood.H, sdef.S, sdef.F, A;
 struct S *X;
 expression P_attrs, P_count, P_dev, P_dir, E_;
@@ -1408,7 +1447,7 @@ expression P_attrs, P_count, P_dev, P_dir, E_;
 + sgt_release(X->H);
 
 // The undo in .unmap_dma_buf of struct dma_buf_ops, on the parameter it is given back.
-@depends on sfield exists@
+@depends on (sfield_end || sfield_mid) exists@
 identifier sgive1.TF, sgood.H, sdef.S, sdef.F;
 identifier I : script:python(S, F, TF) { (S, F, TF) in sgiven };
 identifier Y;
@@ -1423,7 +1462,7 @@ TF(..., struct sg_table *I, ...) {
  ... when any
 }
 
-@depends on sfield exists@
+@depends on (sfield_end || sfield_mid) exists@
 identifier sgive1.TF, sgood.H, sdef.S, sdef.F, sgivenv1.X, sgivenv1.FLD, K;
 identifier I : script:python(S, F, TF) { (S, F, TF) in sreach };
 type sgivenv1.T0;
@@ -1449,18 +1488,48 @@ coccinelle.B = cocci.make_ident(F + "_" + G + "_body")
 coccinelle.H = cocci.make_ident(F + "_" + G + "_dma")
 coccinelle.U = cocci.make_ident(F + "_" + G + "_u")
 
-@nfield depends on patch@
-identifier ngood.B, ngood.H, nname.S, nmap.F, nmap.G;
-identifier F2 : script:python(S, F, G) { F2 == F and (S, F, G) not in nbadk };
+@nlast depends on patch@
+identifier S : script:python() { nested_struct(S) };
+identifier X;
 type T;
 @@
 struct S { ...
-+struct sgt B;
-+struct sgt_borrowed_managed H;
+ T X;
+ };
+
+@script:python depends on nlast@
+S << nlast.S;
+T << nlast.T;
+@@
+if re.search(r"\[\s*[01]?\s*\]", T):
+    at_middle.add(S)
+else:
+    at_end.add(S)
+
+@nfield_end depends on patch@
+identifier ngood.B, ngood.H, nname.S, nmap.F, nmap.G;
+identifier F2 : script:python(S, F, G) { F2 == F and (S, F, G) not in nbadk and S in at_end and S not in at_middle };
+type T;
+@@
+struct S { ...
+ T F2;
+ ...
+++struct sgt B;
+++struct sgt_borrowed_managed H;
+ };
+
+@nfield_mid depends on patch@
+identifier ngood.B, ngood.H, nname.S, nmap.F, nmap.G;
+identifier F2 : script:python(S, F, G) { F2 == F and (S, F, G) not in nbadk and (S not in at_end or S in at_middle) };
+type T;
+@@
+struct S { ...
+++struct sgt B;
+++struct sgt_borrowed_managed H;
  T F2;
  ... };
 
-@depends on nfield@
+@depends on (nfield_end || nfield_mid)@
 identifier ngood.B, ngood.H, ngood.U, nname.S, nmap.F, nmap.G, nmap.fn;
 identifier fn2 : script:python(fn, S, F, G) { fn2 == fn and (S, F, G) not in nbadk };
 type nmap.TX;
@@ -1507,7 +1576,7 @@ fn2(...) {
 ...+>
 }
 
-@depends on nfield@
+@depends on (nfield_end || nfield_mid)@
 identifier ngood.H, nname.S, nmap.F, nmap.G;
 identifier G2 : script:python(S, F, G) { G2 == G and (S, F, G) not in nbadk };
 type nmap.TX;
@@ -1570,7 +1639,7 @@ fn2(...) { <...
 // A local that only a rewritten undo used (the device, an alias of the
 // member) would be left unused, which -Werror refuses: its declaration
 // goes, where its value is a plain expression (no call).
-@sunused depends on sfield@
+@sunused depends on (sfield_end || sfield_mid)@
 identifier fn : script:python() { any(k[0] == fn for k in sused) };
 identifier L;
 type T;
@@ -1583,7 +1652,7 @@ fn(...) {
  ... when != L
 }
 
-@script:python depends on sfield@
+@script:python depends on (sfield_end || sfield_mid)@
 L << sunused.L; E_ << sunused.E_; q << sunused.q;
 @@
 # After a rule changed it, spatch names the file by a temporary copy:
@@ -1592,7 +1661,7 @@ k = (q[0].current_element, L)
 if k in sused and "(" not in E_ and re.fullmatch(r"[\w\s.&>*-]+", E_):
     sdrop.add(k)
 
-@depends on sfield@
+@depends on (sfield_end || sfield_mid)@
 identifier fn : script:python() { any(k[0] == fn for k in sdrop) };
 identifier L;
 type T;
@@ -1606,7 +1675,7 @@ fn(...) {
 }
 
 // Tables given a handle get the header.
-@depends on chain_decl || wrap_decl || sfield || ddecl || nfield@
+@depends on chain_decl || wrap_decl || sfield_end || sfield_mid || ddecl || nfield_end || nfield_mid@
 @@
  #include <...>
 +#include <linux/typestate/sg_table.h>

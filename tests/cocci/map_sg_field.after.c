@@ -11,13 +11,13 @@
 
 struct msc {
 	struct device *dev;
-	struct sgt single_sgt_body;
-	struct sgt_borrowed_managed single_sgt_dma;
 	struct sg_table single_sgt;
-	struct sgt ring_body;
-	struct sgt_borrowed_managed ring_dma;
 	struct sg_table ring;
 	void *base;
+	struct sgt single_sgt_body;
+	struct sgt_borrowed_managed single_sgt_dma;
+	struct sgt ring_body;
+	struct sgt_borrowed_managed ring_dma;
 };
 
 static int msc_alloc(struct msc *msc, void *buf, size_t size)

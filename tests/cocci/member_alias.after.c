@@ -9,9 +9,9 @@
 struct vb_buf {
 	struct device *dev;
 	enum dma_data_direction dma_dir;
+	struct sg_table table;		/* the pages, mapped for the device */
 	struct sgt table_body;
 	struct sgt_borrowed_managed table_dma;
-	struct sg_table table;		/* the pages, mapped for the device */
 };
 
 static int vb_map(struct vb_buf *buf)
@@ -49,9 +49,9 @@ static void vb_unmap_keep(struct vb_buf *buf)
  */
 struct vb_xfer {
 	struct device *dev;
+	struct sg_table *sgt;
 	struct sgt sgt_body;
 	struct sgt_borrowed_managed sgt_dma;
-	struct sg_table *sgt;
 };
 
 static int vb_xfer_map_first(struct vb_xfer *x, struct sg_table *sgt)

@@ -8,12 +8,12 @@
 #include <linux/typestate/sg_table.h>
 
 struct nest_buf {
-	struct sgt table_sgt_body;
-	struct sgt_borrowed_managed table_sgt_dma;
 	struct sg_append_table table;
 	struct device *dev;
 	enum dma_data_direction dma_dir;
 	bool dmaed;
+	struct sgt table_sgt_body;
+	struct sgt_borrowed_managed table_sgt_dma;
 };
 
 static int nest_buf_dma(struct nest_buf *buf, int (*setup)(struct nest_buf *buf))

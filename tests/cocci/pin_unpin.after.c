@@ -9,10 +9,10 @@
 
 struct foo_bo {
 	struct device *dev;
-	struct sgt sgt_body;
-	struct sgt_borrowed_managed sgt_dma;
 	struct sg_table *sgt;
 	enum dma_data_direction dir;
+	struct sgt sgt_body;
+	struct sgt_borrowed_managed sgt_dma;
 };
 
 static int foo_setup(struct foo_bo *bo);
