@@ -1486,7 +1486,8 @@ struct S { ...
 S << flast.S;
 T << flast.T;
 @@
-if re.search(r"\[\s*[01]?\s*\]", T):
+if re.search(r"\[\s*[01]?\s*\]", T) or \
+        (re.match(r"(struct|union)\b", T) and "*" not in T):
     at_middle.add(S)
 else:
     at_end.add(S)

@@ -1254,7 +1254,8 @@ struct S { ...
 S << slast.S;
 T << slast.T;
 @@
-if re.search(r"\[\s*[01]?\s*\]", T):
+if re.search(r"\[\s*[01]?\s*\]", T) or \
+        (re.match(r"(struct|union)\b", T) and "*" not in T):
     at_middle.add(S)
 else:
     at_end.add(S)
@@ -1501,7 +1502,8 @@ struct S { ...
 S << nlast.S;
 T << nlast.T;
 @@
-if re.search(r"\[\s*[01]?\s*\]", T):
+if re.search(r"\[\s*[01]?\s*\]", T) or \
+        (re.match(r"(struct|union)\b", T) and "*" not in T):
     at_middle.add(S)
 else:
     at_end.add(S)

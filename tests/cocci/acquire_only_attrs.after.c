@@ -8,10 +8,10 @@
 #include <linux/typestate/sg_table.h>
 
 struct qux_iod {
-	struct sg_table sgt;		/* NO_WARN at the map only */
-	struct sg_table meta;		/* SKIP_CPU_SYNC at the map only */
 	struct sgt sgt_body;
 	struct sgt_borrowed_managed sgt_dma;
+	struct sg_table sgt;		/* NO_WARN at the map only */
+	struct sg_table meta;		/* SKIP_CPU_SYNC at the map only */
 };
 
 static int qux_map(struct device *dev, struct qux_iod *iod,

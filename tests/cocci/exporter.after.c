@@ -53,9 +53,9 @@ static const struct dma_buf_ops exp_ops = {
 
 struct exp2_attachment {
 	struct device *dev;
-	struct sg_table sgt;
 	struct sgt sgt_body;
 	struct sgt_borrowed_managed sgt_dma;
+	struct sg_table sgt;
 };
 
 static struct sg_table *exp2_map_dma_buf(struct dma_buf_attachment *attachment,

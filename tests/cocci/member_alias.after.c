@@ -9,9 +9,9 @@
 struct vb_buf {
 	struct device *dev;
 	enum dma_data_direction dma_dir;
-	struct sg_table table;		/* the pages, mapped for the device */
 	struct sgt table_body;
 	struct sgt_borrowed_managed table_dma;
+	struct sg_table table;		/* the pages, mapped for the device */
 };
 
 static int vb_map(struct vb_buf *buf)

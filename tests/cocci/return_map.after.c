@@ -8,9 +8,9 @@
 
 struct foo_tt {
 	struct device *dev;
-	struct sg_table sgt;
 	struct sgt sgt_body;
 	struct sgt_borrowed_managed sgt_dma;
+	struct sg_table sgt;
 };
 
 static int foo_tt_map(struct foo_tt *tt)

@@ -20,10 +20,10 @@ struct bar_dev {
 	__le32 *hw;		/* descriptor words the device reads */
 	void *ring;
 	size_t ring_len;
-	dma_addr_t ring_dma;
-	struct bar_desc desc[4];
 	struct dmab ring_dma_body;
 	struct dmab_managed ring_dma_h;
+	dma_addr_t ring_dma;
+	struct bar_desc desc[4];
 };
 
 static int bar_fill(struct bar_dev *bd, int i)
