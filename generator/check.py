@@ -682,6 +682,13 @@ def _names(spec):
         if f.name in seen:
             raise f.error(f"duplicate field '{f.name}'", "name")
         seen.add(f.name)
+    if spec.extended:
+        for f in spec.extended.fields:
+            if f.name == "common":
+                raise f.error(f"field 'common' of {spec.extended.ctype}: "
+                              "that is the name of its member holding "
+                              f"{spec.storage_type}; rename the field",
+                              "name")
     for r in spec.resources.values():
         _ident(r, r.name, what="resource")
     for d in spec.dimensions:
