@@ -90,6 +90,20 @@ class Node:
             key = (key,)
         return self.spec.loc.error(self.path + key, message, at_key=at_key)
 
+    def select_states(self, where):
+        """Resolve a ``where`` mapping (dimension name to a list of its
+        values) into ``self.where``, {dimension: set of values}, and return
+        the states whose value in every named dimension is one of those."""
+        self.where = {}
+        for dim_name, names in where.items():
+            dim = self.spec.dimension(dim_name, self, ("where", dim_name),
+                                      True)
+            self.where[dim] = {dim.value(n, self, ("where", dim_name, i))
+                               for i, n in enumerate(names)}
+        return [s for s in self.spec.states
+                if all(s.value_of(dim) in vals
+                       for dim, vals in self.where.items())]
+
 
 class Param(Node):
     def __init__(self, spec, path, d):
@@ -290,14 +304,7 @@ class Extended(Node):
         self.doc = d["doc"]
         self.fields = [Param(spec, path + ("fields", i), f)
                        for i, f in enumerate(d["fields"])]
-        self.where = {}
-        for dim_name, names in d["where"].items():
-            dim = spec.dimension(dim_name, self, ("where", dim_name), True)
-            self.where[dim] = {dim.value(n, self, ("where", dim_name, i))
-                               for i, n in enumerate(names)}
-        self.states = [s for s in spec.states
-                       if all(s.value_of(dim) in vals
-                              for dim, vals in self.where.items())]
+        self.states = self.select_states(d["where"])
         if not self.states:
             raise self.error("'where' selects no state; name the values "
                              "whose states need these fields", "where")
@@ -561,15 +568,7 @@ class Operation(Callable):
         self.expand = d.get("expand")
         self.cname = f"{spec.prefix}_{self.name}"
         self.impl = f"__{spec.prefix}_{self.name}"
-        where = d.get("where", {})
-        self.where = {}
-        for dim_name, names in where.items():
-            dim = spec.dimension(dim_name, self, ("where", dim_name), True)
-            self.where[dim] = {dim.value(n, self, ("where", dim_name, i))
-                               for i, n in enumerate(names)}
-        self.states = [s for s in spec.states
-                       if all(s.value_of(dim) in vals
-                              for dim, vals in self.where.items())]
+        self.states = self.select_states(d.get("where", {}))
         for key in ("expr", "expand"):
             if d.get(key) is not None:
                 Code(spec, path + (key,), d[key])
