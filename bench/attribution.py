@@ -36,6 +36,9 @@ VARIANTS = [
      "`__<prefix>_assume_errno()`): what they save is negative here",
      [(r"\n\t__\w+_assume_(?:body\(body\)|errno\(ret\));", "")]),
 ]
+# Variants that remove code the handles add; the others (the range hints)
+# remove code that saves bytes, and stay out of the combined variant.
+COSTS = set("abcde")
 
 
 def variant_headers(edits):
@@ -60,8 +63,10 @@ def attribution(tree, build, pairs):
     before returning."""
     dest = os.path.join(tree, "include", "linux", "typestate")
     plan = [(k, what, edits) for k, what, edits in VARIANTS]
-    plan.append(("all", "all of the above together",
-                 [e for _, _, edits in VARIANTS for e in edits]))
+    plan.append(("all", "(%s) together: every source of added code above"
+                 % ", ".join(sorted(COSTS)),
+                 [e for k, _, edits in VARIANTS if k in COSTS
+                  for e in edits]))
     res = {}
     try:
         for key, what, edits in plan:
@@ -309,8 +314,12 @@ def reading(configs, attrib):
                 if stos > 0:
                     zeroing.append(os.path.basename(o))
             moved = {c: n for c, n in moved.items() if n}
+            guard = sum(call_changes(res["before"][2],
+                                     res["after"][2]).get(
+                                         "__stack_chk_fail", 0)
+                        for _, _, res in rows)
             lines.append(
-                f"  - All of them out together save {ab:+d} bytes, "
+                f"  - {allv['what'].capitalize()} save {ab:+d} bytes, "
                 f"{ai:+d} instructions; {lb:+d} bytes and {li:+d} "
                 "instructions are left, which no edit of the header's "
                 "bookkeeping removes."
@@ -329,12 +338,19 @@ def reading(configs, attrib):
                    "`rep stos`."
                    if zeroing else "")
                 + " The rest is spread over the functions (see the "
-                "before → all header variants diffs): read from those "
-                "diffs, not measured one at a time, it is the handle "
-                "returned as a pointer, tested with IS_ERR() and turned "
-                "back into an errno with PTR_ERR_OR_ZERO() where the "
-                "original tested an int, and the registers and stack "
-                "slots the larger storage takes."
+                "before → all header variants diffs). Read from those "
+                "diffs, not measured one at a time, it is the handle's own "
+                "work: where the raw code unmapped or synced with "
+                "constants, or with values it still held in registers, the "
+                "handle loads the device, size, direction and attributes "
+                "its storage recorded (for a handle held in a driver "
+                "struct, after loading the handle itself); a handle's "
+                "storage is one more object whose address is taken"
+                + (f", so -fstack-protector-strong guards more functions "
+                   f"(__stack_chk_fail call sites {guard:+d} from before "
+                   "to after)" if guard > 0 else "")
+                + "; and registers the compiler allocates anew around "
+                "them."
                 + " The savings of single variants need not add up to "
                 "the combined one: the compiler allocates registers and "
                 "lays out the code anew each time.")
