@@ -39,6 +39,8 @@ VARIANTS = [
 # Variants that remove code the handles add; the others (the range hints)
 # remove code that saves bytes, and stay out of the combined variant.
 COSTS = set("abcde")
+ALL = "%s together (every source of added code above)" % ", ".join(
+    "(%s)" % k for k in sorted(COSTS))
 
 
 def variant_headers(edits):
@@ -63,8 +65,7 @@ def attribution(tree, build, pairs):
     before returning."""
     dest = os.path.join(tree, "include", "linux", "typestate")
     plan = [(k, what, edits) for k, what, edits in VARIANTS]
-    plan.append(("all", "(%s) together: every source of added code above"
-                 % ", ".join(sorted(COSTS)),
+    plan.append(("all", ALL,
                  [e for k, _, edits in VARIANTS if k in COSTS
                   for e in edits]))
     res = {}
@@ -123,7 +124,7 @@ def attribution_section(configs, attrib):
         objs = [obj for _, obj, _ in rows]
         lines += [f"### {cfg}", ""]
         for key, v in attrib[cfg].items():
-            lines.append(f"- ({key}) {v['what']}"
+            lines.append(f"- ({key}) {ALL if key == 'all' else v['what']}"
                          + ("" if v["hits"] else " (n/a: no match)"))
         lines += ["", "| variant | " + " | ".join(
                       os.path.basename(o) for o in objs) + " |",
@@ -319,7 +320,8 @@ def reading(configs, attrib):
                                          "__stack_chk_fail", 0)
                         for _, _, res in rows)
             lines.append(
-                f"  - {allv['what'].capitalize()} save {ab:+d} bytes, "
+                f"  - {ALL} save "
+                f"{ab:+d} bytes, "
                 f"{ai:+d} instructions; {lb:+d} bytes and {li:+d} "
                 "instructions are left, which no edit of the header's "
                 "bookkeeping removes."
