@@ -10,8 +10,11 @@ body) names none of the words the semantic patch matches literally, nor a
 member it may follow, is replaced by ';', a marker comment and as many
 newlines: the definition becomes a prototype, so spatch still knows what
 the function returns when it types the calls in other functions, and the
-line numbers stay, so every report and every hunk is the same.  After
-spatch, restore() puts each body back in place.
+line numbers stay, so every report and every hunk is the same.  A
+hidden function that nothing spatch still sees calls or names (see
+names_outside()) goes whole, prototype too: spatch needs no type for it,
+and each top-level item it sees costs every rule a look.  After spatch,
+restore() puts each body, or each function, back in place.
 
 A function that holds a preprocessor directive, or whose signature starts
 after one, is never hidden: the directive may pair with one outside it.
@@ -20,7 +23,11 @@ after one, is never hidden: the directive may pair with one outside it.
 import re
 
 MARK = ";/*@typestate-hidden:%d@*/"
-MARKS = re.compile(r";/\*@typestate-hidden:(\d+)@\*/(\n*)")
+WHOLE = "/*@typestate-hidden-function:%d@*/"
+MARKS = re.compile(r"(?:;/\*@typestate-hidden|/\*@typestate-hidden-function)"
+                   r":(\d+)@\*/(\n*)")
+IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
+CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
 # What functions() looks at: comments, directives (with their
@@ -87,20 +94,40 @@ def functions(text):
     return out if depth == 0 else []
 
 
-def hide(text, keep):
+def hide(text, keep, used=None):
     """``text`` with the body of each function that ``keep`` (a compiled
     regex) does not match replaced by a numbered marker and its newlines;
-    returns the new text and the hidden bodies, in order."""
+    returns the new text and the hidden bodies, in order.  With ``used``
+    (a set of names: see names_outside()), a hidden function whose
+    signature names nothing in ``used`` before a '(' (its own name, or a
+    macro around it) is replaced whole, signature too."""
     out, hidden, prev = [], [], 0
     for start, body, end in functions(text):
         if keep.search(text, start, end):
             continue
-        out += [text[prev:body], MARK % len(hidden),
-                "\n" * text.count("\n", body, end)]
-        hidden.append(text[body:end])
+        whole = used is not None and not any(
+            m.group(1) in used for m in CALLED.finditer(text, start, body))
+        cut = start if whole else body
+        out += [text[prev:cut], (WHOLE if whole else MARK) % len(hidden),
+                "\n" * text.count("\n", cut, end)]
+        hidden.append(text[cut:end])
         prev = end
     out.append(text[prev:])
     return "".join(out), hidden
+
+
+def names_outside(text, keep):
+    """The identifiers of ``text`` outside the functions hide(text, keep)
+    would hide: what the code spatch still sees may call or name (and what
+    its comments name: more than needed, never less)."""
+    names, prev = set(), 0
+    for start, _, end in functions(text):
+        if keep.search(text, start, end):
+            continue
+        names.update(IDENT.findall(text, prev, start))
+        prev = end
+    names.update(IDENT.findall(text, prev))
+    return names
 
 
 class AnyOf:

@@ -96,6 +96,43 @@ def test_hidden_functions_keep_the_lines_and_come_back():
         SOURCE.replace("DMA_TO_DEVICE", "DMA_FROM_DEVICE")
 
 
+def test_a_function_nothing_names_goes_whole():
+    keep = re.compile(r"\bdma_map_single\b")
+    used = elide.names_outside(SOURCE, keep)
+    # unrelated() is hidden and named nowhere else: it goes signature and
+    # all.  maps() is kept, and what it names counts.
+    assert "unrelated" not in used and "dma_map_single" in used
+    text, hidden = elide.hide(SOURCE, keep, used)
+    assert hidden == [SOURCE[SOURCE.index("static int unrelated"):
+                             SOURCE.index("\n\nstatic void maps")]]
+    assert "unrelated" not in text
+    assert "/*@typestate-hidden-function:0@*/" in text
+    assert text.count("\n") == SOURCE.count("\n")
+    assert elide.restore(text, hidden) == SOURCE
+    # Named by code spatch still sees (a call, or a table outside any
+    # function), it keeps its prototype.
+    # A call from a function that is hidden itself does not count.
+    src = SOURCE + "\nstatic int calls(void)\n{\n\treturn unrelated(1);\n}\n"
+    text, hidden = elide.hide(src, keep, elide.names_outside(src, keep))
+    assert "unrelated" not in text and elide.restore(text, hidden) == src
+    for user in ("\nstatic int calls(void)\n{\n\tdma_map_single(0);\n"
+                 "\treturn unrelated(1);\n}\n",
+                 "\nstatic int (*const table[])(int) = { unrelated };\n"):
+        src = SOURCE + user
+        text, hidden = elide.hide(src, keep, elide.names_outside(src, keep))
+        assert "static int unrelated(int a) /* a comment { */\n;/*@" in text
+        assert elide.restore(text, hidden) == src
+
+
+def test_a_whole_function_after_a_semicolon_comes_back_alone():
+    src = "int x;static int f(void){return 1;}\n" \
+          "static void g(void){dma_map_single(0);}\n"
+    keep = re.compile(r"\bdma_map_single\b")
+    text, hidden = elide.hide(src, keep, elide.names_outside(src, keep))
+    assert text.startswith("int x;/*@typestate-hidden-function:0@*/\n")
+    assert elide.restore(text, hidden) == src
+
+
 def test_a_lost_marker_is_an_error():
     text, hidden = elide.hide(SOURCE, re.compile(r"\bnothing\b"))
     assert len(hidden) == 2
@@ -123,12 +160,13 @@ def test_hide_then_restore_is_the_identity(paths, words):
     text = "\n".join(open(p, encoding="utf-8").read() for p in paths)
     keep = re.compile(r"\b(?:%s)\b" % "|".join(sorted(words)) if words
                       else r"(?!)")
-    hidden_text, hidden = elide.hide(text, keep)
-    assert hidden_text.count("\n") == text.count("\n")
-    assert all(not keep.search(h) for h in hidden)
-    assert len(hidden) == sum(not keep.search(text, a, b)
-                              for a, _, b in elide.functions(text))
-    assert elide.restore(hidden_text, hidden) == text
+    for used in (None, elide.names_outside(text, keep)):
+        hidden_text, hidden = elide.hide(text, keep, used)
+        assert hidden_text.count("\n") == text.count("\n")
+        assert all(not keep.search(h) for h in hidden)
+        assert len(hidden) == sum(not keep.search(text, a, b)
+                                  for a, _, b in elide.functions(text))
+        assert elide.restore(hidden_text, hidden) == text
 
 
 def test_literal_words_are_the_calls_and_types_the_rules_match():
