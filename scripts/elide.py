@@ -27,6 +27,8 @@ WHOLE = "/*@typestate-hidden-function:%d@*/"
 MARKS = re.compile(r"(?:;/\*@typestate-hidden|/\*@typestate-hidden-function)"
                    r":(\d+)@\*/(\n*)")
 IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
+NOT_CODE = re.compile(r"""/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'""",
+                      re.S)
 CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
@@ -117,16 +119,16 @@ def hide(text, keep, used=None):
 
 
 def names_outside(text, keep):
-    """The identifiers of ``text`` outside the functions hide(text, keep)
-    would hide: what the code spatch still sees may call or name (and what
-    its comments name: more than needed, never less)."""
+    """The identifiers of ``text`` outside comments, string and character
+    literals and the functions hide(text, keep) would hide: what the code
+    spatch still sees may call or name (a function's kernel-doc names it,
+    and types nothing)."""
     names, prev = set(), 0
-    for start, _, end in functions(text):
-        if keep.search(text, start, end):
+    for start, _, end in functions(text) + [(len(text), None, len(text))]:
+        if start < len(text) and keep.search(text, start, end):
             continue
-        names.update(IDENT.findall(text, prev, start))
+        names.update(IDENT.findall(NOT_CODE.sub(" ", text[prev:start])))
         prev = end
-    names.update(IDENT.findall(text, prev))
     return names
 
 

@@ -111,6 +111,14 @@ def test_a_function_nothing_names_goes_whole():
     assert elide.restore(text, hidden) == SOURCE
     # Named by code spatch still sees (a call, or a table outside any
     # function), it keeps its prototype.
+    # Nor does its kernel-doc, or a string that spells its name.
+    src = SOURCE.replace("static int unrelated",
+                         "/**\n * unrelated() - not mapped\n */\n"
+                         "static int unrelated").replace(
+        "int array[]", "const char *name = \"unrelated\";\nint array[]")
+    text, hidden = elide.hide(src, keep, elide.names_outside(src, keep))
+    assert "/*@typestate-hidden-function:0@*/" in text
+    assert elide.restore(text, hidden) == src
     # A call from a function that is hidden itself does not count.
     src = SOURCE + "\nstatic int calls(void)\n{\n\treturn unrelated(1);\n}\n"
     text, hidden = elide.hide(src, keep, elide.names_outside(src, keep))
