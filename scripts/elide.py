@@ -96,17 +96,24 @@ def functions(text):
     return out if depth == 0 else []
 
 
-def hide(text, keep, used=None):
+def hidden_functions(text, keep):
+    """(start, body, end) of each function of ``text`` that ``keep`` (a
+    compiled regex) does not match: those hide() hides."""
+    return [f for f in functions(text) if not keep.search(text, f[0], f[2])]
+
+
+def hide(text, keep, used=None, spans=None):
     """``text`` with the body of each function that ``keep`` (a compiled
     regex) does not match replaced by a numbered marker and its newlines;
     returns the new text and the hidden bodies, in order.  With ``used``
     (a set of names: see names_outside()), a hidden function whose
     signature names nothing in ``used`` before a '(' (its own name, or a
-    macro around it) is replaced whole, signature too."""
+    macro around it) is replaced whole, signature too.  ``spans``, if
+    given, is hidden_functions(text, keep), computed once by the caller."""
     out, hidden, prev = [], [], 0
-    for start, body, end in functions(text):
-        if keep.search(text, start, end):
-            continue
+    if spans is None:
+        spans = hidden_functions(text, keep)
+    for start, body, end in spans:
         whole = used is not None and not any(
             m.group(1) in used for m in CALLED.finditer(text, start, body))
         cut = start if whole else body
@@ -118,15 +125,15 @@ def hide(text, keep, used=None):
     return "".join(out), hidden
 
 
-def names_outside(text, keep):
+def names_outside(text, keep, spans=None):
     """The identifiers of ``text`` outside comments, string and character
     literals and the functions hide(text, keep) would hide: what the code
     spatch still sees may call or name (a function's kernel-doc names it,
-    and types nothing)."""
+    and types nothing).  ``spans`` as for hide()."""
     names, prev = set(), 0
-    for start, _, end in functions(text) + [(len(text), None, len(text))]:
-        if start < len(text) and keep.search(text, start, end):
-            continue
+    if spans is None:
+        spans = hidden_functions(text, keep)
+    for start, _, end in spans + [(len(text), None, len(text))]:
         names.update(IDENT.findall(NOT_CODE.sub(" ", text[prev:start])))
         prev = end
     return names

@@ -397,13 +397,16 @@ def spatch(cocci, groups_list, mode, opts, extra=(), keep=None):
             for g in groups_list:
                 regex = keep(g)
                 texts = {f: _read_bytes(f) for f in g}
+                spans = {f: elide.hidden_functions(texts[f], regex)
+                         for f in g}
                 # A function that no code left in the group calls or
                 # names goes whole (see elide.hide).
                 used = set()
                 for f in g:
-                    used |= elide.names_outside(texts[f], regex)
+                    used |= elide.names_outside(texts[f], regex, spans[f])
                 for f in g:
-                    text, hidden[f] = elide.hide(texts[f], regex, used)
+                    text, hidden[f] = elide.hide(texts[f], regex, used,
+                                                 spans[f])
                     copy = root + f
                     os.makedirs(os.path.dirname(copy), exist_ok=True)
                     _write_bytes(copy, text)
