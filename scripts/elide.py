@@ -27,21 +27,22 @@ WHOLE = "/*@typestate-hidden-function:%d@*/"
 MARKS = re.compile(r"(?:;/\*@typestate-hidden|/\*@typestate-hidden-function)"
                    r":(\d+)@\*/(\n*)")
 IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
-NOT_CODE = re.compile(r"""/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'""",
-                      re.S)
 CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
-
+COMMENT = r"/\*.*?\*/|//[^\n]*"
+LITERAL = r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'"""
 # What functions() looks at: comments, directives (with their
 # continuation lines), string and character literals, and the punctuation
 # that delimits items and bodies; finditer() skips the rest.
 TOKENS = re.compile(r"""
-    (?P<comment>/\*.*?\*/|//[^\n]*)
+    (?P<comment>%s)
   | (?P<directive>^[ \t]*\#(?:\\\n|[^\n])*)
-  | (?P<literal>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
-  | [{};)]""", re.S | re.M | re.X)
+  | (?P<literal>%s)
+  | [{};)]""" % (COMMENT, LITERAL), re.S | re.M | re.X)
+# Comments and literals: text that names nothing spatch types.
+NOT_CODE = re.compile("%s|%s" % (COMMENT, LITERAL), re.S)
 # Nothing but blanks and comments.
-BLANK = re.compile(r"(?:\s|/\*.*?\*/|//[^\n]*)*", re.S)
+BLANK = re.compile(r"(?:\s|%s)*" % COMMENT, re.S)
 
 
 def functions(text):
