@@ -1,30 +1,38 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Hide from spatch the function bodies a semantic patch cannot match.
+"""Hide from spatch the top-level items a semantic patch cannot match.
 
-spatch runs every rule of a semantic patch over every function of a file
-(and again for each set of bindings the rule inherits), whether or not the
-function names anything the rule looks for: on drivers/ most of the time
-of a migration went to functions that take no part in it.  Before spatch
-runs, the body of each function definition whose text (signature and
-body) names none of the words the semantic patch matches literally, nor a
-member it may follow, is replaced by ';', a marker comment and as many
-newlines: the definition becomes a prototype, so spatch still knows what
-the function returns when it types the calls in other functions, and the
-line numbers stay, so every report and every hunk is the same.  A
-hidden function that nothing spatch still sees calls or names (see
-names_outside()) goes whole, prototype too: spatch needs no type for it,
-and each top-level item it sees costs every rule a look.  After spatch,
-restore() puts each body, or each function, back in place.
+spatch runs every rule of a semantic patch over every top-level item of a
+file group (and again for each set of bindings the rule inherits): each
+function, prototype, declaration and macro, whether or not it names
+anything the rule looks for.  On drivers/ most of the time of a migration
+went to items that take no part in it.  Before spatch runs (see plan()):
+
+- the body of each function definition whose text (signature and body)
+  names none of the words the semantic patch matches literally, nor a
+  member it may follow, is replaced by ';', a marker comment and as many
+  newlines: the definition becomes a prototype, so spatch still knows
+  what the function returns when it types the calls in other functions;
+- such a function that nothing spatch still sees calls or names goes
+  whole, prototype too, and so does every declaration (a prototype, a
+  variable, a struct, a typedef, an enum) and every #define that such
+  words do not match and nothing spatch still sees names: spatch needs
+  no type or macro for them.  "Sees" closes over what is kept: a struct a
+  kept function names stays, and so do the types and macros it names.
+
+The line numbers stay, so every report and every hunk is the same, and
+so do the columns of what spatch sees.  After spatch, restore() puts each
+body, or each item, back in place.
 
 A function that holds a preprocessor directive, or whose signature starts
-after one, is never hidden: the directive may pair with one outside it.
+after one, is never hidden, nor is a declaration that holds one: the
+directive may pair with one outside it.
 """
 
 import re
 
 MARK = ";/*@typestate-hidden:%d@*/"
-WHOLE = "/*@typestate-hidden-function:%d@*/"
-MARKS = re.compile(r"(?:;/\*@typestate-hidden|/\*@typestate-hidden-function)"
+WHOLE = "/*@typestate-hidden-item:%d@*/"
+MARKS = re.compile(r"(?:;/\*@typestate-hidden|/\*@typestate-hidden-item)"
                    r":(\d+)@\*/(\n*)")
 IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
@@ -43,20 +51,42 @@ TOKENS = re.compile(r"""
 NOT_CODE = re.compile("%s|%s" % (COMMENT, LITERAL), re.S)
 # Nothing but blanks and comments.
 BLANK = re.compile(r"(?:\s|%s)*" % COMMENT, re.S)
+# Nothing but blanks and comments up to the end of the line.
+REST_OF_LINE = re.compile(r"[ \t]*(?:/\*.*?\*/[ \t]*)*(?:$|//)", re.S | re.M)
+# A macro definition, and a comment it leaves open.
+DEFINE = re.compile(r"[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)")
+OPEN_COMMENT = re.compile(r"/\*(?!.*?\*/)", re.S)
+# What declared() looks at in a declaration.
+DECL_TOKEN = re.compile(r"[A-Za-z_]\w*|[<>!=+\-*/%&|^]=|==|[{}()\[\]=,;*]")
+# Words before a function's name that are not its type.
+STORAGE = set("""static extern inline __inline __inline__ __always_inline
+noinline const volatile register __maybe_unused __used __weak""".split())
 
 
-def functions(text):
-    """(start, body, end) of each top-level function definition of C
-    ``text``: from its first token after the previous top-level item, its
-    body's opening brace, and the end of the brace that closes it.  A
-    definition is a top-level brace whose previous token is ')', with '('
-    before it in the same item; comments and literals are skipped.  A
-    directive ends the item it is in at top level, and keeps a body it is
-    in from being returned."""
-    out = []
+def top_level(text):
+    """The top-level items of C ``text`` spatch may be spared: a list of
+    function definitions, one of declarations and one of macros.
+
+    A function is (start, body, end): from its first token after the
+    previous top-level item, its body's opening brace, and the end of the
+    brace that closes it.  A definition is a top-level brace whose previous
+    token is ')', with '(' before it in the same item; comments and
+    literals are skipped.  A directive ends the item it is in at top
+    level, and keeps a body it is in from being returned.
+
+    A declaration is (start, end): a top-level item that ends with ';'
+    (a prototype, a variable, a struct, a typedef, a macro that declares),
+    holds no directive, and has nothing but blanks and a comment after it
+    on its last line, so that hiding it moves no column of what follows.
+
+    A macro is (start, end, name): a #define at top level, with no comment
+    that goes on past its last line."""
+    funcs, decls, macros = [], [], []
     depth = 0
     item = body = None          # where the current item and body start
+    decl = None                 # where the current declaration starts
     directive = False           # a directive inside the current body
+    spoilt = False              # a directive inside the current declaration
     paren = -1                  # where the last top-level ')' ends
     end = 0                     # where the last item or directive ends
     for m in TOKENS.finditer(text):
@@ -65,15 +95,20 @@ def functions(text):
             continue
         if kind == "directive":
             if depth:
-                directive = True
+                directive = spoilt = True
             else:
-                item, end = None, m.end()
+                item, decl, end = None, None, m.end()
+                define = DEFINE.match(m.group())
+                if define and not OPEN_COMMENT.search(m.group()):
+                    macros.append((m.start(), m.end(), define.group(1)))
             continue
         if depth == 0 and item is None:
             # The item starts at its first token, which may be one that
             # finditer() skipped: the first thing after the previous
             # item that is not blank or a comment.
             item = BLANK.match(text, end).end()
+            if decl is None:
+                decl, spoilt = item, False
         tok = m.group()
         if tok == "{":
             if depth == 0:
@@ -84,41 +119,161 @@ def functions(text):
         elif tok == "}":
             depth -= 1
             if depth < 0:
-                return []       # not C this scanner understands
+                return [], [], []   # not C this scanner understands
             if depth == 0:
                 if body is not None and not directive \
                         and "(" in text[item:body]:
-                    out.append((item, body, m.end()))
+                    funcs.append((item, body, m.end()))
+                if body is not None:
+                    decl = None
                 item = body = None
                 end = m.end()
         elif tok == ";" and depth == 0:
-            item, end = None, m.end()
+            if decl is not None and not spoilt and REST_OF_LINE.match(
+                    text, m.end()):
+                decls.append((decl, m.end()))
+            item, decl, end = None, None, m.end()
         paren = m.end() if tok == ")" and depth == 0 else -1
-    return out if depth == 0 else []
+    return (funcs, decls, macros) if depth == 0 else ([], [], [])
 
 
-def hidden_functions(text, keep):
-    """(start, body, end) of each function of ``text`` that ``keep`` (a
-    compiled regex) does not match: those hide() hides."""
-    return [f for f in functions(text) if not keep.search(text, f[0], f[2])]
+def functions(text):
+    """(start, body, end) of each top-level function definition of C
+    ``text``: see top_level()."""
+    return top_level(text)[0]
 
 
-def hide(text, keep, used=None, spans=None):
-    """``text`` with the body of each function that ``keep`` (a compiled
-    regex) does not match replaced by a numbered marker and its newlines;
-    returns the new text and the hidden bodies, in order.  With ``used``
-    (a set of names: see names_outside()), a hidden function whose
-    signature names nothing in ``used`` before a '(' (its own name, or a
-    macro around it) is replaced whole, signature too.  ``spans``, if
-    given, is hidden_functions(text, keep), computed once by the caller."""
+def declared(text):
+    """The names declaration ``text`` may declare, or more: for a
+    prototype ("T name(...)" and nothing after it but attributes), its
+    name; otherwise every identifier but keywords, those of a struct or
+    union body or of an initializer, and a tag that is only referred to
+    ("struct foo *p" declares p, not foo).  An enum's body counts whole:
+    it declares its constants."""
+    toks = DECL_TOKEN.findall(NOT_CODE.sub(" ", text))
+    if "(" in toks:
+        i = toks.index("(")
+        name = toks[i - 1] if i else ""
+        before = toks[:i - 1]
+        if IDENT.fullmatch(name) and name not in KEYWORDS \
+                and not name.startswith("__") \
+                and not (before and before[-1] in ("struct", "union", "enum")) \
+                and not any(t in ("=", "{", "[", ",") for t in before) \
+                and any(IDENT.fullmatch(t) and t not in STORAGE
+                        for t in before):
+            # Depth-0 '=' or ',' after the parameters: not a prototype
+            # alone ("int f(void), x;").
+            depth, j = 0, i
+            for j in range(i, len(toks)):
+                depth += {"(": 1, ")": -1}.get(toks[j], 0)
+                if depth == 0:
+                    break
+            if not any(t in ("=", ",") for t in toks[j + 1:]):
+                return {name}
+    out = set()
+    braces = []                 # for each open brace: is it an enum body
+    parens = 0
+    init = False                # inside an initializer at top level
+    tag = None                  # the struct, union or enum keyword before
+    for k, t in enumerate(toks):
+        if t == "{":
+            braces.append(tag == "enum" or bool(braces and braces[-1]))
+            tag = None
+        elif t == "}":
+            if braces:
+                braces.pop()
+        elif t in ("(", "["):
+            parens += 1
+        elif t in (")", "]"):
+            parens -= 1
+        elif t == "=" and not braces and not parens:
+            init = True
+        elif t in (",", ";") and not braces and not parens:
+            init = False
+        elif t in ("struct", "union", "enum"):
+            tag = t
+        elif t[0].isalpha() or t[0] == "_":
+            after_tag = k and toks[k - 1] in ("struct", "union", "enum")
+            if after_tag and not (k + 1 < len(toks) and toks[k + 1] == "{"):
+                continue
+            if not init and t not in KEYWORDS and (
+                    not braces or braces[-1]):
+                out.add(t)
+    return out
+
+
+def plan(texts, keep):
+    """What hide_spans() hides in each file of a group that spatch scans
+    together: {path: [(start, cut, end)]}, from ``texts`` ({path: text})
+    and ``keep``, a compiled regex of what a rule may match.
+
+    A function whose text ``keep`` does not match loses its body (cut is
+    the body's brace) and keeps its signature as a prototype, so that
+    spatch still types the calls to it.  A declaration ``keep`` does not
+    match is hidden whole, and so is such a function whose name nothing
+    spatch still sees names (cut is start): spatch needs no type for it,
+    and each top-level item it sees costs every rule a look.  "Names" is
+    over the whole group, comments and strings left out, and closes over
+    what is kept: a struct that a kept function or prototype names stays,
+    and so does every type its own members name."""
+    items = []                  # (path, start, cut, end, names)
+    used = set()
+    for path, text in texts.items():
+        funcs, decls, macros = top_level(text)
+        mine = [(path, f[0], f[1], f[2], {m.group(1) for m in CALLED.finditer(
+                    text, f[0], f[1])})
+                for f in funcs if not keep.search(text, f[0], f[2])]
+        mine += [(path, d[0], d[1], d[1], declared(text[d[0]:d[1]]))
+                 for d in decls if not keep.search(text, d[0], d[1])]
+        mine += [(path, m[0], m[1], m[1], {m[2]})
+                 for m in macros if not keep.search(text, m[0], m[1])]
+        items += mine
+        prev = 0
+        for _, start, _, end, _ in sorted(mine, key=lambda i: i[1]) + [
+                (path, len(text), None, len(text), None)]:
+            used.update(_idents(text[prev:start]))
+            prev = end
+    # A name that code spatch sees uses keeps each item that may declare
+    # it: up to its cut (a function's body stays hidden), and what that
+    # part names counts in turn.
+    by_name = {}
+    for item in items:
+        for name in item[4]:
+            by_name.setdefault(name, []).append(item)
+    kept = set()
+    work = list(used)
+    while work:
+        for item in by_name.pop(work.pop(), ()):
+            if item[:4] in kept:
+                continue
+            kept.add(item[:4])
+            new = _idents(texts[item[0]][item[1]:item[2]]) - used
+            used |= new
+            work += new
+    out = {path: [] for path in texts}
+    for path, start, cut, end, _ in items:
+        if (path, start, cut, end) not in kept:
+            out[path].append((start, start, end))
+        elif cut != end:
+            out[path].append((start, cut, end))
+    for spans in out.values():
+        spans.sort()
+    return out
+
+
+def _idents(text):
+    """The identifiers of C ``text`` outside comments and literals."""
+    return set(IDENT.findall(NOT_CODE.sub(" ", text)))
+
+
+def hide_spans(text, spans):
+    """``text`` with each of ``spans`` (see plan()) from cut to end
+    replaced by a numbered marker and its newlines; returns the new text
+    and what was hidden, in order."""
     out, hidden, prev = [], [], 0
-    if spans is None:
-        spans = hidden_functions(text, keep)
-    for start, body, end in spans:
-        whole = used is not None and not any(
-            m.group(1) in used for m in CALLED.finditer(text, start, body))
-        cut = start if whole else body
-        out += [text[prev:cut], (WHOLE if whole else MARK) % len(hidden),
+    for start, cut, end in spans:
+        out += [text[prev:cut],
+                (WHOLE if cut == start else MARK) % len(hidden),
                 "\n" * text.count("\n", cut, end)]
         hidden.append(text[cut:end])
         prev = end
@@ -126,18 +281,9 @@ def hide(text, keep, used=None, spans=None):
     return "".join(out), hidden
 
 
-def names_outside(text, keep, spans=None):
-    """The identifiers of ``text`` outside comments, string and character
-    literals and the functions hide(text, keep) would hide: what the code
-    spatch still sees may call or name (a function's kernel-doc names it,
-    and types nothing).  ``spans`` as for hide()."""
-    names, prev = set(), 0
-    if spans is None:
-        spans = hidden_functions(text, keep)
-    for start, _, end in spans + [(len(text), None, len(text))]:
-        names.update(IDENT.findall(NOT_CODE.sub(" ", text[prev:start])))
-        prev = end
-    return names
+def hide(text, keep):
+    """hide_spans() of one file scanned alone."""
+    return hide_spans(text, plan({None: text}, keep)[None])
 
 
 class AnyOf:

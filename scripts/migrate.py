@@ -23,9 +23,10 @@ functions left unmigrated, with their reasons.  Running it twice changes
 nothing the second time; --again FILE (the first run's --summary) makes
 that second run scan only the file groups the first one changed.  --spec
 NAME (repeatable) runs only that spec's semantic patch.
-spatch sees copies of the files in which each function that names nothing
-a rule matches is hidden (scripts/elide.py); the output is the same, in
-about half the time.  --no-hide gives spatch the files as they are.
+spatch sees copies of the files in which each function, declaration and
+macro that names nothing a rule matches, and that nothing spatch still sees
+needs, is hidden (scripts/elide.py); the output is the same, in about half
+the time.  --no-hide gives spatch the files as they are.
 """
 
 import functools
@@ -379,8 +380,8 @@ def spatch(cocci, groups_list, mode, opts, extra=(), keep=None):
     may hold the struct a rule rewrites, so that rules see both.
 
     With ``keep`` (a function from a group to a regex, see keep_regex),
-    spatch sees copies of the files in which every function the regex
-    does not match is hidden (scripts/elide.py); its output names the
+    spatch sees copies of the files in which every item the regex does
+    not match is hidden as elide.plan() says; its output names the
     files of the tree, and with --in-place the tree's files get its
     changes.  Without, spatch reads and writes the files themselves."""
     # The largest groups first: spatch's workers take the next group as
@@ -395,18 +396,10 @@ def spatch(cocci, groups_list, mode, opts, extra=(), keep=None):
         if keep is not None:
             env["TYPESTATE_SOURCE_ROOT"] = root
             for g in groups_list:
-                regex = keep(g)
                 texts = {f: _read_bytes(f) for f in g}
-                spans = {f: elide.hidden_functions(texts[f], regex)
-                         for f in g}
-                # A function that no code left in the group calls or
-                # names goes whole (see elide.hide).
-                used = set()
+                spans = elide.plan(texts, keep(g))
                 for f in g:
-                    used |= elide.names_outside(texts[f], regex, spans[f])
-                for f in g:
-                    text, hidden[f] = elide.hide(texts[f], regex, used,
-                                                 spans[f])
+                    text, hidden[f] = elide.hide_spans(texts[f], spans[f])
                     copy = root + f
                     os.makedirs(os.path.dirname(copy), exist_ok=True)
                     _write_bytes(copy, text)

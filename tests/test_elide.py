@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -76,79 +77,161 @@ def test_functions_are_definitions_only():
     assert SOURCE[a:b].endswith("'}';\n}")
 
 
+CALLS = "\nstatic int calls(void)\n{\n\tdma_map_single(0);\n" \
+        "\treturn unrelated(1);\n}\n"
+
+
 def test_hidden_functions_keep_the_lines_and_come_back():
     keep = re.compile(r"\bdma_map_single\b")
-    text, hidden = elide.hide(SOURCE, keep)
+    src = SOURCE + CALLS
+    text, hidden = elide.hide(src, keep)
     # The body of unrelated() is hidden; its signature stays, as a
-    # prototype that tells spatch what it returns.
-    assert len(hidden) == 1 and "s[0]" in hidden[0]
+    # prototype that tells spatch what calls() gets from it.
     assert "static int unrelated(int a) /* a comment { */\n;/*@" in text
+    assert any("s[0]" in h for h in hidden)
     assert "s[0]" not in text and "f->dma = dma_map_single" in text
-    assert text.count("\n") == SOURCE.count("\n")
+    assert text.count("\n") == src.count("\n")
     assert text.splitlines().index("static void maps(struct device *d, "
                                    "struct foo *f, void *p)") == \
-        SOURCE.splitlines().index("static void maps(struct device *d, "
-                                  "struct foo *f, void *p)")
-    assert elide.restore(text, hidden) == SOURCE
+        src.splitlines().index("static void maps(struct device *d, "
+                               "struct foo *f, void *p)")
+    assert elide.restore(text, hidden) == src
     # spatch's changes elsewhere stay.
     changed = text.replace("DMA_TO_DEVICE", "DMA_FROM_DEVICE")
     assert elide.restore(changed, hidden) == \
-        SOURCE.replace("DMA_TO_DEVICE", "DMA_FROM_DEVICE")
+        src.replace("DMA_TO_DEVICE", "DMA_FROM_DEVICE")
 
 
 def test_a_function_nothing_names_goes_whole():
     keep = re.compile(r"\bdma_map_single\b")
-    used = elide.names_outside(SOURCE, keep)
-    # unrelated() is hidden and named nowhere else: it goes signature and
-    # all.  maps() is kept, and what it names counts.
-    assert "unrelated" not in used and "dma_map_single" in used
-    text, hidden = elide.hide(SOURCE, keep, used)
-    assert hidden == [SOURCE[SOURCE.index("static int unrelated"):
-                             SOURCE.index("\n\nstatic void maps")]]
-    assert "unrelated" not in text
-    assert "/*@typestate-hidden-function:0@*/" in text
+    text, hidden = elide.hide(SOURCE, keep)
+    # unrelated() is hidden and named nowhere spatch looks: it goes
+    # signature and all.  The ops table that names foo_probe goes too.
+    whole = SOURCE[SOURCE.index("static int unrelated"):
+                   SOURCE.index("\n\nstatic void maps")]
+    assert whole in hidden and "unrelated" not in text
+    assert re.search(r"/\*@typestate-hidden-item:\d+@\*/\n{6}\nstatic void "
+                     r"maps", text)
     assert text.count("\n") == SOURCE.count("\n")
     assert elide.restore(text, hidden) == SOURCE
-    # Named by code spatch still sees (a call, or a table outside any
-    # function), it keeps its prototype.
     # Nor does its kernel-doc, or a string that spells its name.
     src = SOURCE.replace("static int unrelated",
                          "/**\n * unrelated() - not mapped\n */\n"
                          "static int unrelated").replace(
         "int array[]", "const char *name = \"unrelated\";\nint array[]")
-    text, hidden = elide.hide(src, keep, elide.names_outside(src, keep))
-    assert "/*@typestate-hidden-function:0@*/" in text
+    text, hidden = elide.hide(src, keep)
+    assert "static int unrelated" not in text
     assert elide.restore(text, hidden) == src
     # A call from a function that is hidden itself does not count.
     src = SOURCE + "\nstatic int calls(void)\n{\n\treturn unrelated(1);\n}\n"
-    text, hidden = elide.hide(src, keep, elide.names_outside(src, keep))
+    text, hidden = elide.hide(src, keep)
     assert "unrelated" not in text and elide.restore(text, hidden) == src
-    for user in ("\nstatic int calls(void)\n{\n\tdma_map_single(0);\n"
-                 "\treturn unrelated(1);\n}\n",
-                 "\nstatic int (*const table[])(int) = { unrelated };\n"):
+    # A call from a kept function does, and so does a table that a kept
+    # function names.
+    for user in (CALLS, "\nstatic int (*const table[])(int) = { unrelated };"
+                 "\nstatic void uses(void)\n{\n\tdma_map_single(table);\n}\n"):
         src = SOURCE + user
-        text, hidden = elide.hide(src, keep, elide.names_outside(src, keep))
+        text, hidden = elide.hide(src, keep)
         assert "static int unrelated(int a) /* a comment { */\n;/*@" in text
         assert elide.restore(text, hidden) == src
 
 
+DECLARATIONS = """\
+#include <linux/dma-mapping.h>
+#define RING_SIZE 16
+#define REG_UNUSED 0x40
+#define REG_CTRL(n) (0x10 + (n) * STRIDE)
+#define STRIDE 4
+#define NOTE 1 /* a comment that goes
+		 * on */
+typedef u32 ring_word_t;
+struct ring_entry { ring_word_t word; };
+struct ring { struct ring_entry e[RING_SIZE]; dma_addr_t dma; };
+struct unused { int a; };
+enum ring_state { RING_IDLE, RING_BUSY };
+enum other_state { OTHER_IDLE };
+static int counter;
+static DEFINE_MUTEX(ring_lock);
+static int helper(struct unused *u);
+int stays_x; int goes_y;
+EXPORT_SYMBOL(helper);
+
+static void map(struct device *d, struct ring *r)
+{
+	mutex_lock(&ring_lock);
+	r->dma = dma_map_single(d, r->e, sizeof(r->e), DMA_TO_DEVICE);
+	writel(RING_BUSY, REG_CTRL(0));
+	mutex_unlock(&ring_lock);
+}
+"""
+
+
+def test_declarations_and_macros_nothing_names_go_whole():
+    keep = re.compile(r"\bdma_map_single\b")
+    text, hidden = elide.hide(DECLARATIONS, keep)
+    assert text.count("\n") == DECLARATIONS.count("\n")
+    assert elide.restore(text, hidden) == DECLARATIONS
+    gone = {h.split("\n")[0] for h in hidden}
+    # Named by nothing spatch sees: hidden, with its lines.
+    assert gone == {"#define REG_UNUSED 0x40", "struct unused { int a; };",
+                    "enum other_state { OTHER_IDLE };", "static int counter;",
+                    "static int helper(struct unused *u);",
+                    "EXPORT_SYMBOL(helper);", "int goes_y;"}
+    # Named by map(), or by what map() names (ring names ring_entry and
+    # RING_SIZE, ring_entry names ring_word_t, REG_CTRL names STRIDE): kept.
+    for line in ("#define RING_SIZE 16", "#define STRIDE 4",
+                 "typedef u32 ring_word_t;", "enum ring_state {",
+                 "struct ring_entry {", "static DEFINE_MUTEX(ring_lock);",
+                 "#define REG_CTRL(n)"):
+        assert line in text, line
+    # A macro whose comment goes on past its line stays (hiding its first
+    # line would leave the comment open), and so does a declaration that
+    # code follows on its line (hiding it would move that code's columns).
+    assert "#define NOTE 1 /* a comment" in text
+    assert "int stays_x; /*@typestate-hidden-item:" in text
+
+
+@pytest.mark.parametrize("decl, names", [
+    ("static int foo(struct device *dev);", {"foo"}),
+    ("int foo(void) __attribute__((weak));", {"foo"}),
+    ("static int __init foo_init(void);", {"foo_init"}),
+    ("static struct foo bar __attribute__((aligned(4)));",
+     {"bar", "__attribute__", "aligned"}),
+    ("static const struct foo *(*fp)(void);", {"fp"}),
+    ("int f(void), x;", {"f", "x"}),
+    ("enum { A = 1, B };", {"A", "B"}),
+    ("typedef struct foo foo_t;", {"foo_t"}),
+    ("struct foo { int a; } bar;", {"foo", "bar"}),
+    ("struct foo;", set()),
+    ("static DEFINE_MUTEX(lock);", {"DEFINE_MUTEX", "lock"}),
+    ("static const struct foo_ops ops = { .probe = foo_probe(1) };",
+     {"ops"}),
+    ("EXPORT_SYMBOL_GPL(foo);", {"EXPORT_SYMBOL_GPL", "foo"}),
+])
+def test_what_a_declaration_may_declare(decl, names):
+    # At least what it declares; more only where the form is unclear.
+    assert elide.declared(decl) == names
+
+
 def test_a_whole_function_after_a_semicolon_comes_back_alone():
-    src = "int x;static int f(void){return 1;}\n" \
+    src = "int x; static int f(void){return 1;}\n" \
           "static void g(void){dma_map_single(0);}\n"
     keep = re.compile(r"\bdma_map_single\b")
-    text, hidden = elide.hide(src, keep, elide.names_outside(src, keep))
-    assert text.startswith("int x;/*@typestate-hidden-function:0@*/\n")
+    text, hidden = elide.hide(src, keep)
+    assert text.startswith("int x; /*@typestate-hidden-item:0@*/\n")
     assert elide.restore(text, hidden) == src
 
 
 def test_a_lost_marker_is_an_error():
-    text, hidden = elide.hide(SOURCE, re.compile(r"\bnothing\b"))
-    assert len(hidden) == 2
-    lost = re.sub(r"/\*@typestate-hidden:1@\*/", "", text)
+    src = SOURCE + CALLS
+    text, hidden = elide.hide(src, re.compile(r"\bdma_map_single\b"))
+    k = next(i for i, h in enumerate(hidden) if "s[0]" in h)
+    lost = re.sub(r";/\*@typestate-hidden:%d@\*/" % k, "", text)
     try:
         elide.restore(lost, hidden)
     except ValueError as e:
-        assert "1 of 2 hidden bodies came back" in str(e)
+        assert "%d of %d hidden bodies came back" % (
+            len(hidden) - 1, len(hidden)) in str(e)
     else:
         raise AssertionError("a lost function went unnoticed")
 
@@ -156,6 +239,8 @@ def test_a_lost_marker_is_an_error():
 def test_unbalanced_text_hides_nothing():
     assert elide.functions("int f(void)\n{\n") == []
     assert elide.functions("}\nint f(void)\n{\n}\n") == []
+    assert elide.hide("int x;\nint f(void)\n{\n", re.compile("(?!)")) == (
+        "int x;\nint f(void)\n{\n", [])
 
 
 @settings(max_examples=200, deadline=None)
@@ -165,15 +250,19 @@ def test_unbalanced_text_hides_nothing():
         ["dma_map_single", "sg_free_table", "return", "ret", "sgt", "dev",
          "nothing_matches_this"])))
 def test_hide_then_restore_is_the_identity(paths, words):
-    text = "\n".join(open(p, encoding="utf-8").read() for p in paths)
+    texts = {p: open(p, encoding="utf-8").read() for p in paths}
     keep = re.compile(r"\b(?:%s)\b" % "|".join(sorted(words)) if words
                       else r"(?!)")
-    for used in (None, elide.names_outside(text, keep)):
-        hidden_text, hidden = elide.hide(text, keep, used)
+    spans = elide.plan(texts, keep)
+    for p, text in texts.items():
+        hidden_text, hidden = elide.hide_spans(text, spans[p])
         assert hidden_text.count("\n") == text.count("\n")
         assert all(not keep.search(h) for h in hidden)
-        assert len(hidden) == sum(not keep.search(text, a, b)
-                                  for a, _, b in elide.functions(text))
+        # Every function keep does not match loses at least its body.
+        assert sum(1 for s, c, e in spans[p] if c != s) + sum(
+            1 for a, _, b in elide.functions(text)
+            if (a, a, b) in spans[p]) == sum(
+            not keep.search(text, a, b) for a, _, b in elide.functions(text))
         assert elide.restore(hidden_text, hidden) == text
 
 
