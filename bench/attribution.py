@@ -24,9 +24,10 @@ VARIANTS = [
      [(r"\n\tif \(!n_pages\)\n\t\tret = -EINVAL;\n\telse\n", "\n"),
       (r"\n\tif \(!n_pages\)\n\t\treturn \(struct \w+\)\{ \.body = "
        r"ERR_PTR\(-EINVAL\) \};\n", "\n")]),
-    ("c", "no emptying of the consumed handle "
-     "(`ACCESS_PRIVATE(src, body) = NULL;`) in transitions",
-     [(r"\n\tACCESS_PRIVATE\(src, body\) = NULL;", "")]),
+    ("c", "no emptying of the consumed or released handle "
+     "(`ACCESS_PRIVATE(src, body) = NULL;` in transitions, "
+     "`ACCESS_PRIVATE(h, body) = NULL;` in releases)",
+     [(r"\n\tACCESS_PRIVATE\((?:src|h), body\) = NULL;", "")]),
     ("d", "no recording of dev/dir/attrs at map time (the stores only; "
      "unmap and sync still load them)",
      [(r"\n\tbody->(?:dev|dir|attrs) = \w+;", "")]),

@@ -34,6 +34,7 @@ import platform
 import sys
 
 import attribution
+import per_line
 import migration
 import runtime
 import size
@@ -93,12 +94,15 @@ def main(argv):
     size.prepare_build(tree, lean, size.LEAN_ENABLE)
     for name, build in (("allmodconfig", allmod), (LEAN, lean)):
         configs[name] = size.compare(tree, build, files, objs)
+    # Every byte by its source line, in the lean configuration.
+    out["per_line"] = per_line.measure(tree, lean, configs[LEAN])
     # One suspected source at a time: in the lean configuration only,
     # where no sanitiser adds code of its own, for the objects it builds.
     attrib[LEAN] = attribution.attribution(tree, lean, [
         (rel, obj) for rel, obj, _ in built(configs[LEAN])])
     if only == "objects":
         print("\n".join(objects_section(configs, attrib, [])
+                        + per_line.lines_section(*out["per_line"], configs)
                         + reading(configs, attrib, None, None)))
         return 0
 
@@ -124,6 +128,8 @@ def write_results(out, configs, attrib, gen, kb, kunit_incr):
         lines += [f"The migration changed {len(out['changed'])} files: "
                   + ", ".join(f"`{f}`" for f in out["changed"]) + ".", ""]
     lines += objects_section(configs, attrib, chart)
+    if out.get("per_line"):
+        lines += per_line.lines_section(*out["per_line"], configs)
     lines += runtime.kunit_section(kb)
     lines += tools.gen_lines(gen)
     lines += migration.tools_lines(out["migrate_log"])

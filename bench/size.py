@@ -61,7 +61,7 @@ def prepare_build(tree, build, enable):
     open(os.path.join(build, ".typestate-prepared"), "w").close()
 
 
-def build_objs(tree, build, objs):
+def build_objs(tree, build, objs, make_args=()):
     """Build ``objs`` in one kbuild run (-k: past a broken one), each
     removed first so that a stale object cannot pass for a new one:
     ({obj: path}, kbuild's output) for those that built.  One run instead
@@ -72,7 +72,8 @@ def build_objs(tree, build, objs):
         except FileNotFoundError:
             pass
     proc = subprocess.run(["make", "-s", "-k", "-C", tree, f"O={build}",
-                           f"-j{os.cpu_count()}", *objs], check=False,
+                           f"-j{os.cpu_count()}", *make_args, *objs],
+                          check=False,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
     return ({obj: os.path.join(build, obj) for obj in objs

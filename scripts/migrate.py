@@ -175,7 +175,9 @@ def _naming(tree_dir, tags):
     out = {t: [] for t in tags}
     if not tags:
         return out
-    for rel in _grep_l(tree_dir, "|".join(sorted(tags)), "-w"):
+    # Fixed strings: grep takes a third of the time it takes on the same
+    # words as one extended regex.
+    for rel in _grep_l(tree_dir, sorted(tags), "-F", "-w"):
         path = os.path.join(tree_dir, rel)
         text = _read(path)
         for t in tags:
@@ -961,13 +963,16 @@ def _grep_l(tree_dir, pattern, *flags, under=None, kinds=("c", "h")):
     """The files whose names end in one of ``kinds`` (.c and .h), under
     ``under`` or else in the whole tree (its documentation and tools/
     aside), relative to the tree, whose text matches extended regex
-    ``pattern`` (a fixed string with flag -F).  grep reads a tree in a
-    tenth of the time Python takes; a grep that fails stops the run."""
+    ``pattern`` (a fixed string with flag -F; with a list, any of them).
+    grep reads a tree in a tenth of the time Python takes; a grep that
+    fails stops the run."""
+    patterns = [pattern] if isinstance(pattern, str) else pattern
     where = [under] if under else ["--exclude-dir=Documentation",
                                    "--exclude-dir=tools", "."]
     proc = subprocess.run(
         ["grep", "-rla", *([] if "-F" in flags else ["-E"]), *flags,
-         *("--include=*." + k for k in kinds), pattern, *where],
+         *("--include=*." + k for k in kinds),
+         *(x for p in patterns for x in ("-e", p)), *where],
         cwd=tree_dir, check=False, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     if proc.returncode > 1:

@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Where each added byte is: every migrated object of the lean
+configuration built again with -g, before and after the migration, and
+the bytes of each instruction of its .text summed by the source line
+that objdump -l gives it.
+
+GCC does not let -g change the code it generates (it checks this itself
+with -fcompare-debug), and the bench checks it too: an object whose .text
+differs from the one built without -g is left out and named.  An inlined
+instruction carries the line of the innermost inlined function, so a byte
+the generated header adds is charged to the line of that header, a byte
+the raw API's inline functions add to theirs, and a byte of the driver's
+own code to the driver's function (its lines move with the migration, its
+functions do not).  Alignment padding (nops, and the __pfx_ stubs before
+each function) is counted apart.  The sum over every source of an object
+is its .text difference, to the byte."""
+
+import os
+import re
+
+from common import LEAN, built, sh
+from migration import pristine
+from size import build_objs, sizes
+
+SYMBOL = re.compile(r"^([0-9a-f]+) <([^>]+)>:$")
+WHERE = re.compile(r"^(\S+):(\d+)(?: \(discriminator \d+\))?$")
+INSN = re.compile(r"^\s+([0-9a-f]+):\t(.*)$")
+PADDING = re.compile(r"^(?:nop|xchg\s+%ax,%ax|cs nop|data16|int3)")
+GENERATED = os.path.join("include", "linux", "typestate", "")
+# Headers charged by line; a driver's local header is its own code.
+KERNEL_HEADERS = ("include" + os.sep, "arch" + os.sep)
+
+
+def line_bytes(obj, tree):
+    """{source: bytes} of ``obj``'s .text.  A source is ("padding",),
+    ("line", file, line) for a line of a header under include/ or arch/
+    (its file relative to ``tree``), or ("function", symbol) for the
+    driver's own code: its .c file and its local headers."""
+    text = sizes(obj)[".text"]
+    rows, where, sym = [], None, None
+    dump = sh(["objdump", "-d", "-l", "--no-show-raw-insn", "-j", ".text",
+               obj])
+    for line in dump.splitlines():
+        m = SYMBOL.match(line)
+        if m:
+            sym, where = m.group(2), None
+            continue
+        m = WHERE.match(line)
+        if m:
+            where = (os.path.relpath(os.path.normpath(os.path.join(
+                tree, m.group(1))), tree), int(m.group(2)))
+            continue
+        m = INSN.match(line)
+        if m and sym is not None:
+            rows.append((int(m.group(1), 16), sym, where, m.group(2).strip()))
+    out = {}
+    for i, (addr, sym, where, insn) in enumerate(rows):
+        size = (rows[i + 1][0] if i + 1 < len(rows) else text) - addr
+        if sym.startswith("__pfx_") or PADDING.match(insn):
+            key = ("padding",)
+        elif where is None or not where[0].startswith(KERNEL_HEADERS):
+            key = ("function", sym)
+        else:
+            key = ("line",) + where
+        out[key] = out.get(key, 0) + size
+    return out
+
+
+def measure(tree, build, rows):
+    """({obj: {"before", "after": {source: bytes}}} of each object of
+    ``rows`` (the lean configuration's, see size.compare) built with -g,
+    {obj: why} of the objects left out, {source: label} of every header
+    line seen)."""
+    objs = [obj for _, obj, _ in built(rows)]
+    files = sorted({rel for rel, _, _ in built(rows)})
+    expect = {obj: res for _, obj, res in built(rows)}
+    migrated = {}
+    for rel in set(files) | _changed(tree):
+        with open(os.path.join(tree, rel), "rb") as f:
+            migrated[rel] = f.read()
+    out, left = {}, {}
+    try:
+        for label in ("before", "after"):
+            for rel, text in migrated.items():
+                with open(os.path.join(tree, rel), "wb") as f:
+                    f.write(pristine(rel) if label == "before" else text)
+            paths, _ = build_objs(tree, build, objs, ["KCFLAGS=-g"])
+            for obj in objs:
+                path = paths.get(obj)
+                if path is None:
+                    left[obj] = f"did not build with -g ({label})"
+                    continue
+                want = expect[obj][label][0][".text"]
+                got = sizes(path)[".text"]
+                if got != want:
+                    left[obj] = (f"-g changed its .text {label} the "
+                                 f"migration ({want} → {got} bytes)")
+                    continue
+                out.setdefault(obj, {})[label] = line_bytes(path, tree)
+    finally:
+        for rel, text in migrated.items():
+            with open(os.path.join(tree, rel), "wb") as f:
+                f.write(text)
+    out = {o: v for o, v in out.items() if len(v) == 2 and o not in left}
+    labels = {k: _label(tree, k) for v in out.values()
+              for side in v.values() for k in side if k[0] == "line"}
+    return out, left, labels
+
+
+def _changed(tree):
+    """Every file the migration changed (local headers too): the -g
+    builds must see all of them as shipped, or all as migrated."""
+    from migration import changed_files
+    return set(changed_files(tree))
+
+
+def _label(tree, key, cache={}):
+    """A source as a table cell: the header line with its text, the
+    generated function it is in, or the driver's function."""
+    if key[0] == "padding":
+        return "alignment padding"
+    if key[0] == "function":
+        return f"the driver's own code in `{key[1]}()`"
+    path, n = key[1], key[2]
+    if tree is None:
+        return f"`{path}:{n}`"
+    if path not in cache:
+        try:
+            with open(os.path.join(tree, path), encoding="utf-8") as f:
+                cache[path] = f.read().splitlines()
+        except OSError:
+            cache[path] = []
+    text = cache[path][n - 1].strip() if n <= len(cache[path]) else ""
+    fn = ""
+    if path.startswith(GENERATED):
+        for k in range(min(n, len(cache[path])) - 1, -1, -1):
+            m = re.match(r"^(?:static\s+inline\s+|static\s+__always_inline"
+                         r"\s+)?[\w\s\*]*?\b(\w+)\(", cache[path][k])
+            if m and not cache[path][k].startswith(("\t", " ", "#")):
+                fn = f" in `{m.group(1)}()`"
+                break
+    return f"`{path}:{n}`{fn}: `{text}`" if text else f"`{path}:{n}`"
+
+
+def delta(res):
+    """{source: after - before bytes}, nonzero only."""
+    b, a = res["before"], res["after"]
+    d = {k: a.get(k, 0) - b.get(k, 0) for k in set(a) | set(b)}
+    return {k: v for k, v in d.items() if v}
+
+
+def lines_section(measured, left, labels, configs):
+    """Per object above 0 and over all objects: where the added bytes
+    are, by source."""
+    lines = ["## Where each added byte is", "",
+             "Each migrated object of the lean configuration built again "
+             "with `-g` (which changes no instruction: the bench checks "
+             "that `.text` is the same size), before and after, and every "
+             "instruction's bytes charged to the source line `objdump -l` "
+             "gives it: a line of the generated header or of a kernel "
+             "header whose inline functions the code uses, the driver's "
+             "own function (its lines move with the migration, its "
+             "functions do not), or alignment padding. An object's sources "
+             "add up to its `.text` difference, to the byte.", ""]
+    if left:
+        lines += ["Left out: " + "; ".join(
+            f"{o} ({why})" for o, why in sorted(left.items())) + ".", ""]
+    expect = {obj: res["after"][0][".text"] - res["before"][0][".text"]
+              for _, obj, res in built(configs[LEAN])}
+    total, per_obj = {}, []
+    for obj in sorted(measured):
+        d = delta(measured[obj])
+        if sum(d.values()) != expect[obj]:
+            lines.append(f"- {obj}: the sources add up to "
+                         f"{sum(d.values()):+d} bytes, not its "
+                         f"{expect[obj]:+d}: not attributed.")
+            continue
+        for k, v in d.items():
+            total[k] = total.get(k, 0) + v
+        if expect[obj] > 0:
+            per_obj.append((obj, d))
+    kinds = {"generated": 0, "kernel": 0, "driver": 0, "padding": 0}
+    for k, v in total.items():
+        kinds[_kind(k)] += v
+    lines += [f"Over the {len(measured)} objects: "
+              + ", ".join(f"{_KIND[k]} {v:+d} bytes"
+                          for k, v in kinds.items())
+              + f"; {sum(kinds.values()):+d} in all.", "",
+              "By function of the generated header (the lines of each, "
+              "summed over the objects):", "", "| function | bytes |",
+              "|---|---:|"]
+    by_fn = {}
+    for k, v in total.items():
+        if k[0] == "line" and k[1].startswith(GENERATED):
+            m = re.search(r" in `(\w+)\(\)`", labels.get(k, ""))
+            fn = m.group(1) if m else k[1]
+            by_fn[fn] = by_fn.get(fn, 0) + v
+    for fn, v in sorted(by_fn.items(), key=lambda x: (-x[1], x[0])):
+        lines.append(f"| `{fn}()` | {v:+d} |")
+    lines += ["",
+              "The header lines that add or remove the most, summed over "
+              "the objects:", "", "| source | bytes |", "|---|---:|"]
+    rank = sorted(((v, k) for k, v in total.items() if k[0] == "line"),
+                  key=lambda x: (-abs(x[0]), x[1]))
+    for v, k in rank[:25]:
+        lines.append(f"| {labels.get(k) or _label(None, k)} | {v:+d} |")
+    lines += ["", "Each object above 0, every source whose bytes "
+              "changed:", ""]
+    for obj, d in per_obj:
+        lines += [f"### {obj}: {sum(d.values()):+d} bytes", "",
+                  "| source | bytes |", "|---|---:|"]
+        for k, v in sorted(d.items(), key=lambda x: (-x[1], x[0])):
+            lines.append(f"| {labels.get(k) or _label(None, k)} | {v:+d} |")
+        lines.append("")
+    return lines
+
+
+_KIND = {"generated": "the generated header", "kernel": "kernel headers",
+         "driver": "the drivers' own functions", "padding": "padding"}
+
+
+def _kind(key):
+    if key[0] == "padding":
+        return "padding"
+    if key[0] == "function":
+        return "driver"
+    return "generated" if key[1].startswith(GENERATED) else "kernel"
