@@ -341,9 +341,9 @@ def reading(configs, attrib):
                    "`rep stos`."
                    if zeroing else "")
                 + " The rest is spread over the functions (see the "
-                "before → all header variants diffs). Read from those "
-                "diffs, not measured one at a time, it is the handle's own "
-                "work: where the raw code unmapped or synced with "
+                "before → all header variants diffs, and \"Where each "
+                "added byte is\", which charges every byte to a source "
+                "line). It is the handle's own work: where the raw code unmapped or synced with "
                 "constants, or with values it still held in registers, the "
                 "handle loads the device, size, direction and attributes "
                 "its storage recorded (for a handle held in a driver "

@@ -72,12 +72,13 @@ def top_level(text):
     brace that closes it.  A definition is a top-level brace whose previous
     token is ')', with '(' before it in the same item; comments and
     literals are skipped.  A directive ends the item it is in at top
-    level, and keeps a body it is in from being returned.
+    level, and keeps a body it is in from being returned.  Every item
+    returned has nothing but blanks and comments after it on its last
+    line, so that hiding it moves no column of what follows.
 
     A declaration is (start, end): a top-level item that ends with ';'
     (a prototype, a variable, a struct, a typedef, a macro that declares),
-    holds no directive, and has nothing but blanks and a comment after it
-    on its last line, so that hiding it moves no column of what follows.
+    and holds no directive.
 
     A macro is (start, end, name): a #define at top level, with no comment
     that goes on past its last line."""
@@ -122,7 +123,8 @@ def top_level(text):
                 return [], [], []   # not C this scanner understands
             if depth == 0:
                 if body is not None and not directive \
-                        and "(" in text[item:body]:
+                        and "(" in text[item:body] \
+                        and REST_OF_LINE.match(text, m.end()):
                     funcs.append((item, body, m.end()))
                 if body is not None:
                     decl = None

@@ -264,6 +264,16 @@ def test_hide_then_restore_is_the_identity(paths, words):
             if (a, a, b) in spans[p]) == sum(
             not keep.search(text, a, b) for a, _, b in elide.functions(text))
         assert elide.restore(hidden_text, hidden) == text
+        # What spatch still sees keeps its line and its column: a line
+        # without a marker is the original line, a line with one starts
+        # as the original did, and only blanks and comments follow it.
+        for was, now in zip(text.split("\n"), hidden_text.split("\n")):
+            m = elide.MARKS.search(now)
+            if m is None:
+                assert now in (was, "")
+            else:
+                assert was.startswith(now[:m.start()])
+                assert elide.BLANK.fullmatch(now, m.end())
 
 
 def test_literal_words_are_the_calls_and_types_the_rules_match():
