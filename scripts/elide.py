@@ -159,7 +159,8 @@ def declared(text):
         before = toks[:i - 1]
         if IDENT.fullmatch(name) and name not in KEYWORDS \
                 and not name.startswith("__") \
-                and not (before and before[-1] in ("struct", "union", "enum")) \
+                and not (before and before[-1] in ("struct", "union",
+                                                   "enum")) \
                 and not any(t in ("=", "{", "[", ",") for t in before) \
                 and any(IDENT.fullmatch(t) and t not in STORAGE
                         for t in before):

@@ -264,16 +264,34 @@ def test_hide_then_restore_is_the_identity(paths, words):
             if (a, a, b) in spans[p]) == sum(
             not keep.search(text, a, b) for a, _, b in elide.functions(text))
         assert elide.restore(hidden_text, hidden) == text
-        # What spatch still sees keeps its line and its column: a line
-        # without a marker is the original line, a line with one starts
-        # as the original did, and only blanks and comments follow it.
+        # What spatch still sees keeps its line and its column: every
+        # character of code left on a line (comments and markers masked)
+        # is the one the original has at that column.
         for was, now in zip(text.split("\n"), hidden_text.split("\n")):
-            m = elide.MARKS.search(now)
-            if m is None:
-                assert now in (was, "")
-            else:
-                assert was.startswith(now[:m.start()])
-                assert elide.BLANK.fullmatch(now, m.end())
+            assert not _code_moved(was, now), (p, was, now)
+
+
+# A marker, the end of a comment begun on an earlier line, a comment, the
+# start of one that goes on, a line comment.
+_MASK = re.compile(r";?/\*@typestate-hidden[-a-z]*:\d+@\*/"
+                   r"|^(?:(?!/\*).)*?\*/|/\*.*?\*/|/\*.*$|//.*$")
+
+
+def _code_moved(was, now):
+    """Whether a character of code on line ``now`` differs from the one at
+    its column on line ``was``."""
+    masked = _MASK.sub(lambda m: " " * len(m.group()), now)
+    return any(ch not in " \t" and (i >= len(was) or was[i] != ch)
+               for i, ch in enumerate(masked))
+
+
+def test_the_column_check_sees_code_that_moved():
+    assert not _code_moved("x = 1; /* c */", "x = 1; /* c */")
+    assert not _code_moved("} /* end */", " /* end */")
+    assert not _code_moved("int f(void) {",
+                           "int f(void) ;/*@typestate-hidden:3@*/")
+    assert _code_moved("int a; int b;", "/*@typestate-hidden-item:0@*/ int b;")
+    assert _code_moved(" * foo */ int x;", " * foo */int x;")
 
 
 def test_literal_words_are_the_calls_and_types_the_rules_match():
