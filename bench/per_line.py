@@ -5,8 +5,9 @@ the bytes of each instruction of its .text summed by the source line
 that objdump -l gives it.
 
 GCC does not let -g change the code it generates (it checks this itself
-with -fcompare-debug), and the bench checks it too: an object whose .text
-differs from the one built without -g is left out and named.  An inlined
+with -fcompare-debug), and the bench checks it too: an object whose
+instructions (objdump -d, function by function) differ from those built
+without -g is left out and named.  An inlined
 instruction carries the line of the innermost inlined function, so a byte
 the generated header adds is charged to the line of that header, a byte
 the raw API's inline functions add to theirs, and a byte of the driver's
@@ -20,7 +21,7 @@ import re
 
 from common import LEAN, built, sh
 from migration import pristine
-from size import build_objs, sizes
+from size import build_objs, functions, sizes
 
 SYMBOL = re.compile(r"^([0-9a-f]+) <([^>]+)>:$")
 WHERE = re.compile(r"^(\S+):(\d+)(?: \(discriminator \d+\))?$")
@@ -96,6 +97,10 @@ def measure(tree, build, rows):
                     left[obj] = (f"-g changed its .text {label} the "
                                  f"migration ({want} → {got} bytes)")
                     continue
+                if functions(path) != expect[obj][label][1]:
+                    left[obj] = (f"-g changed its instructions {label} "
+                                 "the migration")
+                    continue
                 out.setdefault(obj, {})[label] = line_bytes(path, tree)
     finally:
         for rel, text in migrated.items():
@@ -155,7 +160,8 @@ def lines_section(measured, left, labels, configs):
     lines = ["## Where each added byte is", "",
              "Each migrated object of the lean configuration built again "
              "with `-g` (which changes no instruction: the bench checks "
-             "that `.text` is the same size), before and after, and every "
+             "that objdump shows the same instructions, function by "
+             "function), before and after, and every "
              "instruction's bytes charged to the source line `objdump -l` "
              "gives it: a line of the generated header or of a kernel "
              "header whose inline functions the code uses, the driver's "
