@@ -16,11 +16,12 @@ functions do not).  Alignment padding (nops, and the __pfx_ stubs before
 each function) is counted apart.  The sum over every source of an object
 is its .text difference, to the byte."""
 
+import functools
 import os
 import re
 
 from common import LEAN, built, sh
-from migration import pristine
+from migration import changed_files, pristine
 from size import build_objs, functions, sizes
 
 SYMBOL = re.compile(r"^([0-9a-f]+) <([^>]+)>:$")
@@ -73,10 +74,11 @@ def measure(tree, build, rows):
     {obj: why} of the objects left out, {source: label} of every header
     line seen)."""
     objs = [obj for _, obj, _ in built(rows)]
-    files = sorted({rel for rel, _, _ in built(rows)})
     expect = {obj: res for _, obj, res in built(rows)}
+    # Every file the migration changed, local headers too: the -g builds
+    # see all of them as shipped, then all as migrated.
     migrated = {}
-    for rel in set(files) | _changed(tree):
+    for rel in changed_files(tree):
         with open(os.path.join(tree, rel), "rb") as f:
             migrated[rel] = f.read()
     out, left = {}, {}
@@ -90,12 +92,6 @@ def measure(tree, build, rows):
                 path = paths.get(obj)
                 if path is None:
                     left[obj] = f"did not build with -g ({label})"
-                    continue
-                want = expect[obj][label][0][".text"]
-                got = sizes(path)[".text"]
-                if got != want:
-                    left[obj] = (f"-g changed its .text {label} the "
-                                 f"migration ({want} → {got} bytes)")
                     continue
                 if functions(path) != expect[obj][label][1]:
                     left[obj] = (f"-g changed its instructions {label} "
@@ -112,36 +108,33 @@ def measure(tree, build, rows):
     return out, left, labels
 
 
-def _changed(tree):
-    """Every file the migration changed (local headers too): the -g
-    builds must see all of them as shipped, or all as migrated."""
-    from migration import changed_files
-    return set(changed_files(tree))
+@functools.lru_cache(maxsize=None)
+def _source_lines(tree, path):
+    """The lines of ``path`` under ``tree``, none if it cannot be read."""
+    try:
+        with open(os.path.join(tree, path), encoding="utf-8") as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
 
 
-def _label(tree, key, cache={}):
-    """A source as a table cell: the header line with its text, the
-    generated function it is in, or the driver's function."""
+def _label(tree, key):
+    """A source as a table cell: the header line with its text and the
+    generated function it is in, the driver's function, or padding.
+    Without ``tree``, a header line is named by file and number only."""
     if key[0] == "padding":
         return "alignment padding"
     if key[0] == "function":
         return f"the driver's own code in `{key[1]}()`"
     path, n = key[1], key[2]
-    if tree is None:
-        return f"`{path}:{n}`"
-    if path not in cache:
-        try:
-            with open(os.path.join(tree, path), encoding="utf-8") as f:
-                cache[path] = f.read().splitlines()
-        except OSError:
-            cache[path] = []
-    text = cache[path][n - 1].strip() if n <= len(cache[path]) else ""
+    lines = _source_lines(tree, path) if tree else []
+    text = lines[n - 1].strip() if n <= len(lines) else ""
     fn = ""
     if path.startswith(GENERATED):
-        for k in range(min(n, len(cache[path])) - 1, -1, -1):
+        for k in range(min(n, len(lines)) - 1, -1, -1):
             m = re.match(r"^(?:static\s+inline\s+|static\s+__always_inline"
-                         r"\s+)?[\w\s\*]*?\b(\w+)\(", cache[path][k])
-            if m and not cache[path][k].startswith(("\t", " ", "#")):
+                         r"\s+)?[\w\s\*]*?\b(\w+)\(", lines[k])
+            if m and not lines[k].startswith(("\t", " ", "#")):
                 fn = f" in `{m.group(1)}()`"
                 break
     return f"`{path}:{n}`{fn}: `{text}`" if text else f"`{path}:{n}`"
