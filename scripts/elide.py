@@ -212,13 +212,14 @@ def plan(texts, keep):
 
     A function whose text ``keep`` does not match loses its body (cut is
     the body's brace) and keeps its signature as a prototype, so that
-    spatch still types the calls to it.  A declaration ``keep`` does not
-    match is hidden whole, and so is such a function whose name nothing
-    spatch still sees names (cut is start): spatch needs no type for it,
-    and each top-level item it sees costs every rule a look.  "Names" is
-    over the whole group, comments and strings left out, and closes over
-    what is kept: a struct that a kept function or prototype names stays,
-    and so does every type its own members name."""
+    spatch still types the calls to it.  A declaration or a #define that
+    ``keep`` does not match, and such a function, goes whole (cut is
+    start) when nothing spatch still sees names what it declares: spatch
+    needs no type or macro for it, and each top-level item it sees costs
+    every rule a look.  "Names" is over the whole group, comments and
+    strings left out, and closes over what is kept: a struct that a kept
+    function or prototype names stays, and so do the types and macros
+    its members name."""
     items = []                  # (path, start, cut, end, names)
     used = set()
     for path, text in texts.items():
