@@ -140,6 +140,81 @@ def _label(tree, key):
     return f"`{path}:{n}`{fn}: `{text}`" if text else f"`{path}:{n}`"
 
 
+# Why the bytes of each source stay, by what its code does.  The
+# generated header's lines are told apart by the forms its templates
+# write: the storage is always ``body``, a handle is emptied with
+# ACCESS_PRIVATE(<handle>, body) = NULL, and the range hints are the
+# __<prefix>_assume_*() helpers.  First match wins.
+GENERATED_KINDS = (
+    ("hint", re.compile(r"__\w+_assume_\w+\(")),
+    ("empty", re.compile(r"^ACCESS_PRIVATE\(\w+, body\) = NULL;")),
+    ("record", re.compile(r"^body(?:->\w+|\.\w+)+ = ")),
+    ("load", re.compile(r"\bbody = __\w+_body\(|^return body(?:->|\.)")),
+    # A call of anything but a generated helper, or the continuation
+    # line of one.
+    ("call", re.compile(r"^(?:\w+ = )?(?!__)\w+\(|^[\w&>.-]+(?:,|\);)$")),
+)
+WHY = {
+    "record": ("the handle records what its release and operations "
+               "need (the raw code passed it again at each call, often as "
+               "a constant); the kernel's barriers (asm with a \"memory\" "
+               "clobber: locks, MMIO accessors, wmb()) keep the storage in "
+               "memory across them, so the stores stay"),
+    "empty": ("a handle that moved on or was released is emptied, so that "
+              "its __free() cleanup or <prefix>_release_if_live() skips it "
+              "and a second explicit release faults at the bug instead of "
+              "releasing twice: state the raw code did not keep"),
+    "load": ("the handle is a pointer to its storage: the release and the "
+             "operations read back the storage pointer and what was "
+             "recorded, where the raw code had them in registers or as "
+             "constants"),
+    "hint": ("the range hints that let <prefix>_is_err() fold into the raw "
+             "call's own test: variant (f) of the section above measures "
+             "the objects without them"),
+    "call": ("the raw API's own calls, now made from the generated "
+             "header with arguments read from the storage; the driver's "
+             "own code lost its copy of them"),
+    "frame": ("the inlined function's frame: its error return and the "
+              "register moves and block order around it"),
+    "kernel": ("the kernel's own inline functions behind the raw calls, "
+               "compiled where the calls now are"),
+    "driver": ("the driver's own code around the calls: register "
+               "allocation and block order move with the inlined code"),
+    "padding": "alignment of functions and loops (-falign-*)",
+}
+
+WHAT = {"record": "a store into the handle's storage",
+        "empty": "the emptying of a handle that moved on",
+        "load": "a read of the storage",
+        "hint": "a range hint",
+        "call": "a raw call, made from the header",
+        "frame": "the frame of an inlined function",
+        "kernel": "a kernel header's inline code",
+        "driver": "the driver's own code",
+        "padding": "padding"}
+
+
+def reason(key, label):
+    """What the code of a source does, a key of WHY: for a line of the
+    generated header, by its text as ``label`` quotes it (_label)."""
+    if key[0] in ("padding",):
+        return "padding"
+    if key[0] == "function":
+        return "driver"
+    if not key[1].startswith(GENERATED):
+        return "kernel"
+    m = re.search(r"(?: in `(\w+)\(\)`)?: `(.*)`$", label or "")
+    if not m:
+        return "frame"
+    fn, text = m.group(1) or "", m.group(2)
+    if re.match(r"^__\w+_assume_\w+$", fn):
+        return "hint"
+    for kind, pattern in GENERATED_KINDS:
+        if pattern.search(text):
+            return kind
+    return "frame"
+
+
 def delta(res):
     """{source: after - before bytes}, nonzero only."""
     b, a = res["before"], res["after"]
@@ -184,7 +259,19 @@ def lines_section(measured, left, labels, configs):
     lines += [f"Over the {len(measured)} objects: "
               + ", ".join(f"{_KIND[k]} {v:+d} bytes"
                           for k, v in kinds.items())
-              + f"; {sum(kinds.values()):+d} in all.", "",
+              + f"; {sum(kinds.values()):+d} in all.", ""]
+    by_why = {}
+    for k, v in total.items():
+        w = reason(k, labels.get(k))
+        by_why[w] = by_why.get(w, 0) + v
+    lines += ["Every byte by what its code does (summed over the objects), "
+              "and why it stays:", "",
+              "| what the code does | bytes | why it stays |",
+              "|---|---:|---|"]
+    for w in WHY:
+        if by_why.get(w):
+            lines.append(f"| {WHAT[w]} | {by_why[w]:+d} | {WHY[w]} |")
+    lines += ["",
               "By function of the generated header (the lines of each, "
               "summed over the objects):", "", "| function | bytes |",
               "|---|---:|"]
@@ -198,20 +285,26 @@ def lines_section(measured, left, labels, configs):
         lines.append(f"| `{fn}()` | {v:+d} |")
     lines += ["",
               "The header lines that add or remove the most, summed over "
-              "the objects:", "", "| source | bytes |", "|---|---:|"]
+              "the objects:", "", "| source | what | bytes |",
+              "|---|---|---:|"]
     rank = sorted(((v, k) for k, v in total.items() if k[0] == "line"),
                   key=lambda x: (-abs(x[0]), x[1]))
     for v, k in rank[:25]:
-        lines.append(f"| {labels.get(k) or _label(None, k)} | {v:+d} |")
+        lines.append(_row(k, v, labels))
     lines += ["", "Each object above 0, every source whose bytes "
               "changed:", ""]
     for obj, d in per_obj:
         lines += [f"### {obj}: {sum(d.values()):+d} bytes", "",
-                  "| source | bytes |", "|---|---:|"]
+                  "| source | what | bytes |", "|---|---|---:|"]
         for k, v in sorted(d.items(), key=lambda x: (-x[1], x[0])):
-            lines.append(f"| {labels.get(k) or _label(None, k)} | {v:+d} |")
+            lines.append(_row(k, v, labels))
         lines.append("")
     return lines
+
+
+def _row(key, v, labels):
+    label = labels.get(key) or _label(None, key)
+    return f"| {label} | {WHAT[reason(key, label)]} | {v:+d} |"
 
 
 _KIND = {"generated": "the generated header", "kernel": "kernel headers",

@@ -74,3 +74,57 @@ def test_every_byte_has_one_source(tmp_path):
     assert per_line._label(str(tmp_path), (
         "line", "include/linux/typestate/x.h", 4)) == \
         "`include/linux/typestate/x.h:4` in `xh_record()`: `h->dev = dev;`"
+
+
+# Lines of the generated headers as _label() quotes them, and what their
+# code does.
+REASONS = [
+    ("`include/linux/typestate/dma_single.h:344` in `dmab_map_new()`: "
+     "`body->attrs = attrs;`", "record"),
+    ("`include/linux/typestate/sg_table.h:495` in `sgt_alloc_from_pages()`: "
+     "`body->common.sgt = &body->table;`", "record"),
+    ("`include/linux/typestate/dma_single.h:461` in "
+     "`dmab_managed_release()`: `ACCESS_PRIVATE(h, body) = NULL;`", "empty"),
+    ("`include/linux/typestate/dma_single.h:459` in "
+     "`dmab_managed_release()`: "
+     "`struct dmab *body = __dmab_managed_body(*h);`", "load"),
+    ("`include/linux/typestate/sg_table.h:1041` in `__sgt_dma_nents()`: "
+     "`return body->sgt->nents;`", "load"),
+    ("`include/linux/typestate/sg_table.h:183` in `__sgt_assume_errno()`: "
+     "`if (ret && !IS_ERR_VALUE(ret))`", "hint"),
+    ("`include/linux/typestate/sg_table.h:641` in "
+     "`sgt_borrowed_unmapped_map()`: `__sgt_assume_errno(ret);`", "hint"),
+    ("`include/linux/typestate/sg_table.h:640` in "
+     "`sgt_borrowed_unmapped_map()`: "
+     "`ret = dma_map_sgtable(dev, body->sgt, dir, attrs);`", "call"),
+    ("`include/linux/typestate/sg_table.h:795` in "
+     "`sgt_borrowed_managed_release()`: "
+     "`dma_unmap_sgtable(body->dev, body->sgt, body->dir,`", "call"),
+    ("`include/linux/typestate/sg_table.h:796` in "
+     "`sgt_borrowed_managed_release()`: `body->attrs);`", "call"),
+    ("`include/linux/typestate/dma_single.h:338` in `dmab_map_new()`: "
+     "`return (struct dmab_managed){ .body = ERR_PTR(ret) };`", "frame"),
+    ("`include/linux/typestate/dma_single.h:464` in "
+     "`dmab_managed_release()`: `}`", "frame"),
+    ("`include/linux/typestate/dma_single.h:325` in `dmab_map_new()`: "
+     "`static inline __must_check struct dmab_managed dmab_map_new("
+     "struct dmab *body, struct device *dev,`", "frame"),
+]
+
+
+@pytest.mark.parametrize("label,kind", REASONS)
+def test_reason_of_a_generated_line(label, kind):
+    path, n = label.split("`")[1].rsplit(":", 1)
+    assert per_line.reason(("line", path, int(n)), label) == kind
+
+
+def test_reason_of_other_sources():
+    assert per_line.reason(("padding",), "alignment padding") == "padding"
+    assert per_line.reason(("function", "foo"), None) == "driver"
+    assert per_line.reason(
+        ("line", "include/linux/dma-mapping.h", 381),
+        "`include/linux/dma-mapping.h:381`: `body->x = 1;`") == "kernel"
+    # Every kind has its reason and its name in the tables.
+    assert set(per_line.WHY) == set(per_line.WHAT)
+    assert {k for k, _ in per_line.GENERATED_KINDS} | {
+        "frame", "kernel", "driver", "padding"} == set(per_line.WHY)
