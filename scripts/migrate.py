@@ -661,6 +661,13 @@ def main(argv):
                 _retab(f, before[f])
                 _ensure_include(f, before[f], header)
             changed = [f for f in before if _read(f) != before[f]]
+            # A raw member the migration left written but never read.
+            obj_from = re.search(r"^// Object from: (\w+)$", _read(cocci),
+                                 re.M)
+            if obj_from and member:
+                s["members_dropped"] = drop_dead_members(
+                    tree_dir, changed, obj_from.group(1), member,
+                    lambda line: line.replace(tree_dir + "/", ""))
             findings = moved_findings(
                 proc.stdout, {f: (before[f], _read(f)) for f in changed})
         timed_out = spatch_gave_up(proc.stderr)
@@ -719,6 +726,11 @@ def main(argv):
               "in migrated code:")
         for line in s["behaviour_changes"]:
             print(f"  {line}")
+        if s.get("members_dropped"):
+            print(f"{name}: {len(s['members_dropped'])} struct members "
+                  "dropped, dead once their handle holds the object:")
+            for line in s["members_dropped"]:
+                print(f"  {line}")
         fn = re.search(r"^// Callers: (\w+)$", _read(cocci), re.M)
         if fn and not report_only and again is None:
             c = callers(before, changed, findings, fn.group(1), rel)
@@ -1005,6 +1017,107 @@ def includers(tree_dir, rel):
     return sorted(os.path.relpath(os.path.join(d, n), tree_dir)
                   for n in os.listdir(d)
                   if n.endswith(".c") and pat.search(_read(os.path.join(d, n))))
+
+
+def _seers(tree_dir, rel):
+    """Every file of the tree that can see what header ``rel`` declares:
+    it, and the files that include it by its name, or include one that
+    does, found across the whole tree (a local header may be reached
+    with a relative path)."""
+    seen, todo = {rel}, [rel]
+    while todo:
+        base = os.path.basename(todo.pop())
+        for f in _grep_l(tree_dir, r'#\s*include\s*"([^"]*/)?%s"'
+                         % re.escape(base)):
+            if f not in seen:
+                seen.add(f)
+                if f.endswith(".h"):
+                    todo.append(f)
+    return sorted(seen)
+
+
+def _block(text, at):
+    """(start, end) of the brace block around offset ``at``: just after
+    its '{' and at its '}'."""
+    depth, i = 0, at
+    while i > 0:
+        i -= 1
+        if text[i] == "}":
+            depth += 1
+        elif text[i] == "{":
+            if depth == 0:
+                break
+            depth -= 1
+    start, depth, j = i + 1, 0, at
+    while j < len(text):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            if depth == 0:
+                break
+            depth -= 1
+        j += 1
+    return start, j
+
+
+def drop_dead_members(tree_dir, files, accessor, obj_type, rel):
+    """Where the migration moved a struct member of the raw object's type
+    onto a handle, it writes the member back after each acquire
+    (``X->F = ACCESSOR(X->H);``) so that code which hands it to the device
+    is unchanged.  If nothing else names F in any file that can see the
+    struct (a word search, comments included, so a name another struct
+    shares keeps it), the member is dead: it goes, with its write-backs.
+    ``files`` are the files the migration changed; returns the report
+    lines, one per member dropped."""
+    wb = re.compile(r"^[ \t]*(?P<x>\S[^\n]*?)->(?P<f>\w+) = %s\("
+                    r"(?P=x)->(?P<h>\w+)\);[ \t]*\n" % re.escape(accessor),
+                    re.M)
+    sites = {}
+    for path in files:
+        for m in wb.finditer(_read_bytes(path)):
+            sites.setdefault((m.group("f"), m.group("h")), []).append(
+                (path, m.start(), m.end()))
+    out = []
+    for (f, h), where in sorted(sites.items()):
+        decl = None
+        for path in files:
+            text = _read_bytes(path)
+            for m in re.finditer(r"^[ \t]*struct\s+\w+\s+%s;[^\n]*\n"
+                                 % re.escape(h), text, re.M):
+                start, end = _block(text, m.start())
+                d = re.compile(r"^[ \t]*%s\s+%s;[ \t]*(?:/\*[^\n]*\*/[ \t]*)?"
+                               r"\n" % (re.escape(obj_type), re.escape(f)),
+                               re.M).search(text, start, end)
+                if d and _block(text, d.start()) == (start, end):
+                    decl = (path, d.start(), d.end())
+        if decl is None:
+            continue
+        drel = os.path.relpath(decl[0], tree_dir)
+        if drel.startswith("include" + os.sep):
+            continue
+        seers = [drel] if drel.endswith(".c") else _seers(tree_dir, drel)
+        if any(os.path.relpath(p, tree_dir) not in seers for p, _, _ in where):
+            continue
+        word = re.compile(r"\b%s\b" % re.escape(f))
+        uses = sum(len(word.findall(_read_bytes(os.path.join(tree_dir, s))))
+                   for s in seers)
+        if uses != 1 + len(where):
+            continue
+        at = _read_bytes(decl[0]).count("\n", 0, decl[1]) + 1
+        cuts = {}
+        for path, x, y in where + [decl]:
+            cuts.setdefault(path, []).append((x, y))
+        for path, spans in cuts.items():
+            text = _read_bytes(path)
+            for x, y in sorted(spans, reverse=True):
+                text = text[:x] + text[y:]
+            _write_bytes(path, text)
+        out.append(rel("%s:%d: member '%s' dropped: nothing reads it once "
+                       "handle '%s' holds the object (%s() gives it); its "
+                       "%d write-back%s went with it" % (
+                           decl[0], at, f, h, accessor, len(where),
+                           "" if len(where) == 1 else "s")))
+    return out
 
 
 INCLUDE_LINE = re.compile(r"^#include <linux/typestate/[\w.]+>\n", re.M)

@@ -397,6 +397,14 @@ def behaviour_lines(summary, files):
     return out
 
 
+def dropped_lines(summary, files):
+    """The migration's lines for the struct members it dropped in
+    ``files``: written back after each acquire, read by nothing."""
+    return [line for spec in summary["specs"].values()
+            for line in spec.get("members_dropped", [])
+            if line.split(":", 1)[0] in files]
+
+
 def driver_message(prefix, files, diff, specs, report, fixes, summary=None):
     prefixes = [s.prefix for s in specs]
     facts = series.diff_facts(diff, prefixes)
@@ -433,6 +441,11 @@ def driver_message(prefix, files, diff, specs, report, fixes, summary=None):
             + ".  They hold the storage behind the typed handle and the "
             "handle itself; the member they derive from stays the "
             "driver's, with its allocation and free.")
+    for line in dropped_lines(summary or {"specs": {}}, files):
+        path, rest = line.split(":", 1)
+        at, msg = rest.split(": ", 1)
+        body.append(f"{os.path.basename(path)}:{at}: {msg}: no file that "
+                    "can see the struct names it otherwise.")
     changes = []
     for var in facts["negative_tests"]:
         changes.append(

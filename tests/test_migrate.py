@@ -280,3 +280,80 @@ def test_containers_are_structs_under_include_that_embed_the_object(
     # embeds the table, so a driver struct holding one has X->F.sgt.
     assert migrate.containers(tree, "struct sg_table") == \
         ["struct pin_append"]
+
+
+DEAD_H = """\
+struct task_data {
+	struct dmab data_dma_body;
+	struct dmab_managed data_dma_h;
+	dma_addr_t data_dma;	/* kept by the raw code */
+	int count;
+};
+"""
+
+DEAD_C = """\
+#include "task.h"
+
+int task_map(struct task_data *t, struct device *dev, void *p)
+{
+	t->data_dma_h = dmab_map_new(&t->data_dma_body, dev, p, 4,
+				     DMA_TO_DEVICE, 0);
+	if (dmab_is_err(t->data_dma_h))
+		return -ENOMEM;
+	t->data_dma = dmab_dma_addr(t->data_dma_h);
+	return 0;
+}
+"""
+
+
+def _dead_tree(tmp_path, other=None, header="drivers/task/task.h"):
+    d = tmp_path / "drivers" / "task"
+    _write(str(tmp_path / header), DEAD_H)
+    _write(str(d / "task.c"), DEAD_C.replace(
+        '"task.h"', '"task.h"' if header.startswith("drivers/task/")
+        else "<%s>" % header[len("include/"):]))
+    if other:
+        _write(str(tmp_path / other[0]), other[1])
+    files = [str(tmp_path / header), str(d / "task.c")]
+    return files, migrate.drop_dead_members(
+        str(tmp_path), files, "dmab_dma_addr", "dma_addr_t",
+        lambda line: line.replace(str(tmp_path) + "/", ""))
+
+
+def test_a_raw_member_nothing_reads_goes_with_its_write_back(tmp_path):
+    files, out = _dead_tree(tmp_path)
+    assert out == ["drivers/task/task.h:4: member 'data_dma' dropped: "
+                   "nothing reads it once handle 'data_dma_h' holds the "
+                   "object (dmab_dma_addr() gives it); its 1 write-back "
+                   "went with it"]
+    h, c = (open(f, encoding="utf-8").read() for f in files)
+    assert h == DEAD_H.replace("\tdma_addr_t data_dma;\t/* kept by the raw "
+                               "code */\n", "")
+    assert c == DEAD_C.replace("\tt->data_dma = dmab_dma_addr("
+                               "t->data_dma_h);\n", "")
+    # A second pass finds nothing more to drop.
+    assert migrate.drop_dead_members(
+        str(tmp_path), files, "dmab_dma_addr", "dma_addr_t", str) == []
+
+
+@pytest.mark.parametrize("other", [
+    # Read in the same directory, through the header.
+    ("drivers/task/use.c", '#include "task.h"\n'
+     "u64 f(struct task_data *t) { return t->data_dma; }\n"),
+    # Read from another directory that reaches the header by a path.
+    ("drivers/other/use.c", '#include "../task/task.h"\n'
+     "u64 f(struct task_data *t) { return t->data_dma; }\n"),
+    # Through a header that includes it.
+    ("drivers/task/more.h", '#include "task.h"\n'
+     "#define TASK_ADDR(t) ((t)->data_dma)\n"),
+])
+def test_a_raw_member_something_may_read_stays(tmp_path, other):
+    files, out = _dead_tree(tmp_path, other)
+    assert out == []
+    assert open(files[0], encoding="utf-8").read() == DEAD_H
+
+
+def test_a_raw_member_of_a_struct_under_include_stays(tmp_path):
+    files, out = _dead_tree(tmp_path, header="include/linux/task.h")
+    assert out == []
+    assert open(files[0], encoding="utf-8").read() == DEAD_H

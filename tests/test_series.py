@@ -268,6 +268,30 @@ def test_driver_message_carries_the_migrations_behaviour_changes():
     assert "bar()" not in msg
 
 
+def test_driver_message_names_the_members_the_migration_dropped():
+    """A struct member the migration dropped (written back after the
+    acquire, read by nothing) is named in the patch of its file."""
+    import glob
+    import patches
+    from generator.__main__ import build_all
+    specs = build_all(sorted(glob.glob(os.path.join(ROOT, "specs",
+                                                    "*.yaml"))))
+    summary = {"specs": {"dma_single.cocci": {"members_dropped": [
+        "drivers/x/foo.h:838: member 'data_dma' dropped: nothing reads it "
+        "once handle 'data_dma_h' holds the object (dmab_dma_addr() gives "
+        "it); its 1 write-back went with it",
+        "drivers/y/bar.h:1: member 'b' dropped: elsewhere"]}}}
+    msg, _ = patches.driver_message(
+        "foo:", ["drivers/x/foo.c", "drivers/x/foo.h"], DIFF, specs, [], [],
+        summary)
+    text = " ".join(msg.split())
+    assert ("foo.h:838: member 'data_dma' dropped: nothing reads it once "
+            "handle 'data_dma_h' holds the object (dmab_dma_addr() gives "
+            "it); its 1 write-back went with it: no file that can see the "
+            "struct names it otherwise.") in text
+    assert "member 'b'" not in text
+
+
 def test_cover_letter_lists_the_drivers_left_out_for_checkpatch():
     """A migrated driver whose change checkpatch refuses is not in the
     series; the cover letter names it, with the checkpatch types."""

@@ -19,6 +19,7 @@
 // Options: --no-includes --include-headers
 // Members: dma_addr_t
 // Acquires: dma_map_single dma_map_single_attrs
+// Object from: dmab_dma_addr
 
 virtual patch
 virtual context
