@@ -1095,13 +1095,18 @@ def drop_dead_members(tree_dir, files, accessor, obj_type, rel):
         drel = os.path.relpath(decl[0], tree_dir)
         if drel.startswith("include" + os.sep):
             continue
-        seers = [drel] if drel.endswith(".c") else _seers(tree_dir, drel)
-        if any(os.path.relpath(p, tree_dir) not in seers for p, _, _ in where):
-            continue
         word = re.compile(r"\b%s\b" % re.escape(f))
-        uses = sum(len(word.findall(_read_bytes(os.path.join(tree_dir, s))))
-                   for s in seers)
-        if uses != 1 + len(where):
+
+        def uses(paths):
+            return sum(len(word.findall(_read_bytes(os.path.join(
+                tree_dir, p)))) for p in paths)
+        # Named again in the files at hand (most members are): no need
+        # to look through the tree for the others that can see it.
+        here = {drel} | {os.path.relpath(p, tree_dir) for p, _, _ in where}
+        if uses(here) != 1 + len(where):
+            continue
+        seers = [drel] if drel.endswith(".c") else _seers(tree_dir, drel)
+        if not here <= set(seers) or uses(seers) != 1 + len(where):
             continue
         at = _read_bytes(decl[0]).count("\n", 0, decl[1]) + 1
         cuts = {}
