@@ -1020,16 +1020,26 @@ def includers(tree_dir, rel):
 
 
 def _seers(tree_dir, rel):
-    """Every file of the tree that can see what header ``rel`` declares:
-    it, and the files that include it by its name, or include one that
-    does, found across the whole tree (a local header may be reached
-    with a relative path)."""
+    """Every file of the tree that can see what local header ``rel``
+    declares: it, and the files that include it, or include one that
+    does.  A file includes it if one of its #include "..." lines names
+    it relative to the file's own directory, or names its file name from
+    within the same subsystem (drivers/scsi/...: a Makefile's -I may
+    reach it there).  Each header costs one grep of the tree."""
     seen, todo = {rel}, [rel]
     while todo:
-        base = os.path.basename(todo.pop())
+        h = todo.pop()
+        base = os.path.basename(h)
+        top = os.sep.join(h.split(os.sep)[:2]) + os.sep
         for f in _grep_l(tree_dir, r'#\s*include\s*"([^"]*/)?%s"'
                          % re.escape(base)):
-            if f not in seen:
+            if f in seen:
+                continue
+            names = re.findall(r'#\s*include\s*"([^"]*)"',
+                               _read(os.path.join(tree_dir, f)))
+            if any(os.path.normpath(os.path.join(os.path.dirname(f), n)) == h
+                   or (f.startswith(top) and os.path.basename(n) == base)
+                   for n in names):
                 seen.add(f)
                 if f.endswith(".h"):
                     todo.append(f)

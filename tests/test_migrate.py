@@ -357,3 +357,16 @@ def test_a_raw_member_of_a_struct_under_include_stays(tmp_path):
     files, out = _dead_tree(tmp_path, header="include/linux/task.h")
     assert out == []
     assert open(files[0], encoding="utf-8").read() == DEAD_H
+
+
+def test_a_header_of_the_same_name_elsewhere_does_not_see_the_struct(
+        tmp_path):
+    # sound/foo/ has a task.h of its own; its user's data_dma is another
+    # struct's.
+    _write(str(tmp_path / "sound" / "foo" / "task.h"), "struct t;\n")
+    files, out = _dead_tree(tmp_path, (
+        "sound/foo/use.c", '#include "task.h"\n'
+        "u64 f(struct other *t) { return t->data_dma; }\n"))
+    assert len(out) == 1 and "member 'data_dma' dropped" in out[0]
+    assert migrate._seers(str(tmp_path), "drivers/task/task.h") == \
+        ["drivers/task/task.c", "drivers/task/task.h"]
