@@ -1078,61 +1078,76 @@ def drop_dead_members(tree_dir, files, accessor, obj_type, rel):
     struct (a word search, comments included, so a name another struct
     shares keeps it), the member is dead: it goes, with its write-backs.
     ``files`` are the files the migration changed; returns the report
-    lines, one per member dropped."""
+    lines, one per member dropped.  One member at a time: each drop moves
+    the text of the files after it."""
     wb = re.compile(r"^[ \t]*(?P<x>\S[^\n]*?)->(?P<f>\w+) = %s\("
                     r"(?P=x)->(?P<h>\w+)\);[ \t]*\n" % re.escape(accessor),
                     re.M)
-    sites = {}
-    for path in files:
-        for m in wb.finditer(_read_bytes(path)):
-            sites.setdefault((m.group("f"), m.group("h")), []).append(
-                (path, m.start(), m.end()))
-    out = []
-    for (f, h), where in sorted(sites.items()):
-        decl = None
+    out, kept = [], set()
+    while True:
+        sites = {}
         for path in files:
-            text = _read_bytes(path)
-            for m in re.finditer(r"^[ \t]*struct\s+\w+\s+%s;[^\n]*\n"
-                                 % re.escape(h), text, re.M):
-                start, end = _block(text, m.start())
-                d = re.compile(r"^[ \t]*%s\s+%s;[ \t]*(?:/\*[^\n]*\*/[ \t]*)?"
-                               r"\n" % (re.escape(obj_type), re.escape(f)),
-                               re.M).search(text, start, end)
-                if d and _block(text, d.start()) == (start, end):
-                    decl = (path, d.start(), d.end())
-        if decl is None:
-            continue
-        drel = os.path.relpath(decl[0], tree_dir)
-        if drel.startswith("include" + os.sep):
-            continue
-        word = re.compile(r"\b%s\b" % re.escape(f))
+            for m in wb.finditer(_read_bytes(path)):
+                sites.setdefault((m.group("f"), m.group("h")), []).append(
+                    (path, m.start(), m.end()))
+        todo = sorted(k for k in sites if k not in kept)
+        if not todo:
+            return out
+        line = _drop_member(tree_dir, files, obj_type, *todo[0],
+                            sites[todo[0]])
+        if line is None:
+            kept.add(todo[0])
+        else:
+            out.append(rel(line % accessor))
 
-        def uses(paths):
-            return sum(len(word.findall(_read_bytes(os.path.join(
-                tree_dir, p)))) for p in paths)
-        # Named again in the files at hand (most members are): no need
-        # to look through the tree for the others that can see it.
-        here = {drel} | {os.path.relpath(p, tree_dir) for p, _, _ in where}
-        if uses(here) != 1 + len(where):
-            continue
-        seers = [drel] if drel.endswith(".c") else _seers(tree_dir, drel)
-        if not here <= set(seers) or uses(seers) != 1 + len(where):
-            continue
-        at = _read_bytes(decl[0]).count("\n", 0, decl[1]) + 1
-        cuts = {}
-        for path, x, y in where + [decl]:
-            cuts.setdefault(path, []).append((x, y))
-        for path, spans in cuts.items():
-            text = _read_bytes(path)
-            for x, y in sorted(spans, reverse=True):
-                text = text[:x] + text[y:]
-            _write_bytes(path, text)
-        out.append(rel("%s:%d: member '%s' dropped: nothing reads it once "
-                       "handle '%s' holds the object (%s() gives it); its "
-                       "%d write-back%s went with it" % (
-                           decl[0], at, f, h, accessor, len(where),
-                           "" if len(where) == 1 else "s")))
-    return out
+
+def _drop_member(tree_dir, files, obj_type, f, h, where):
+    """Drop member ``f`` of the struct that holds handle ``h``, with its
+    write-backs ``where`` ([(path, start, end)]), if nothing else can
+    read it (see drop_dead_members); the report line, with "%s" for the
+    accessor, or None."""
+    decl = None
+    for path in files:
+        text = _read_bytes(path)
+        for m in re.finditer(r"^[ \t]*struct\s+\w+\s+%s;[^\n]*\n"
+                             % re.escape(h), text, re.M):
+            start, end = _block(text, m.start())
+            d = re.compile(r"^[ \t]*%s\s+%s;[ \t]*(?:/\*[^\n]*\*/[ \t]*)?"
+                           r"\n" % (re.escape(obj_type), re.escape(f)),
+                           re.M).search(text, start, end)
+            if d and _block(text, d.start()) == (start, end):
+                decl = (path, d.start(), d.end())
+    if decl is None:
+        return None
+    drel = os.path.relpath(decl[0], tree_dir)
+    if drel.startswith("include" + os.sep):
+        return None
+    word = re.compile(r"\b%s\b" % re.escape(f))
+
+    def uses(paths):
+        return sum(len(word.findall(_read_bytes(os.path.join(tree_dir, p))))
+                   for p in paths)
+    # Named again in the files at hand (most members are): no need to
+    # look through the tree for the others that can see it.
+    here = {drel} | {os.path.relpath(p, tree_dir) for p, _, _ in where}
+    if uses(here) != 1 + len(where):
+        return None
+    seers = [drel] if drel.endswith(".c") else _seers(tree_dir, drel)
+    if not here <= set(seers) or uses(seers) != 1 + len(where):
+        return None
+    at = _read_bytes(decl[0]).count("\n", 0, decl[1]) + 1
+    cuts = {}
+    for path, x, y in where + [decl]:
+        cuts.setdefault(path, []).append((x, y))
+    for path, spans in cuts.items():
+        text = _read_bytes(path)
+        for x, y in sorted(spans, reverse=True):
+            text = text[:x] + text[y:]
+        _write_bytes(path, text)
+    return ("%s:%d: member '%s' dropped: nothing reads it once handle '%s' "
+            "holds the object (%%s() gives it); its %d write-back%s went "
+            "with it" % (decl[0], at, f, h, len(where),
+                         "" if len(where) == 1 else "s"))
 
 
 INCLUDE_LINE = re.compile(r"^#include <linux/typestate/[\w.]+>\n", re.M)

@@ -370,3 +370,41 @@ def test_a_header_of_the_same_name_elsewhere_does_not_see_the_struct(
     assert len(out) == 1 and "member 'data_dma' dropped" in out[0]
     assert migrate._seers(str(tmp_path), "drivers/task/task.h") == \
         ["drivers/task/task.c", "drivers/task/task.h"]
+
+
+def test_two_dead_members_of_one_struct_both_go(tmp_path):
+    # The second drop must see the text the first one left.
+    d = tmp_path / "drivers" / "two"
+    _write(str(d / "two.c"), """\
+struct two {
+	struct dmab a_dma_body;
+	struct dmab_managed a_dma_h;
+	dma_addr_t a_dma;
+	struct dmab b_dma_body;
+	struct dmab_managed b_dma_h;
+	dma_addr_t b_dma;
+};
+
+int two_map(struct two *t, struct device *dev, void *p)
+{
+	t->a_dma_h = dmab_map_new(&t->a_dma_body, dev, p, 4, 1, 0);
+	if (dmab_is_err(t->a_dma_h))
+		return -ENOMEM;
+	t->a_dma = dmab_dma_addr(t->a_dma_h);
+	t->b_dma_h = dmab_map_new(&t->b_dma_body, dev, p, 4, 1, 0);
+	if (dmab_is_err(t->b_dma_h))
+		return -ENOMEM;
+	t->b_dma = dmab_dma_addr(t->b_dma_h);
+	return 0;
+}
+""")
+    out = migrate.drop_dead_members(
+        str(tmp_path), [str(d / "two.c")], "dmab_dma_addr", "dma_addr_t",
+        lambda line: line.replace(str(tmp_path) + "/", ""))
+    assert [x.split(": ")[0] for x in out] == ["drivers/two/two.c:4",
+                                               "drivers/two/two.c:6"]
+    text = open(str(d / "two.c"), encoding="utf-8").read()
+    assert "a_dma;" not in text and "b_dma;" not in text
+    assert "t->a_dma =" not in text and "t->b_dma =" not in text
+    assert "t->b_dma_h = dmab_map_new(&t->b_dma_body" in text
+    assert text.count("\n") == 21 - 4
