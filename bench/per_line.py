@@ -197,7 +197,7 @@ WHAT = {"record": "a store into the handle's storage",
 def reason(key, label):
     """What the code of a source does, a key of WHY: for a line of the
     generated header, by its text as ``label`` quotes it (_label)."""
-    if key[0] in ("padding",):
+    if key[0] == "padding":
         return "padding"
     if key[0] == "function":
         return "driver"

@@ -1083,13 +1083,16 @@ def drop_dead_members(tree_dir, files, accessor, obj_type, rel):
     wb = re.compile(r"^[ \t]*(?P<x>\S[^\n]*?)->(?P<f>\w+) = %s\("
                     r"(?P=x)->(?P<h>\w+)\);[ \t]*\n" % re.escape(accessor),
                     re.M)
-    out, kept = [], set()
-    while True:
+    def scan():
         sites = {}
         for path in files:
             for m in wb.finditer(_read_bytes(path)):
                 sites.setdefault((m.group("f"), m.group("h")), []).append(
                     (path, m.start(), m.end()))
+        return sites
+
+    out, kept, sites = [], set(), scan()
+    while True:
         todo = sorted(k for k in sites if k not in kept)
         if not todo:
             return out
@@ -1099,6 +1102,7 @@ def drop_dead_members(tree_dir, files, accessor, obj_type, rel):
             kept.add(todo[0])
         else:
             out.append(rel(line % accessor))
+            sites = scan()
 
 
 def _drop_member(tree_dir, files, obj_type, f, h, where):

@@ -376,33 +376,28 @@ def fix_commits(repo, sub, texts, who_line):
 
 # -- 5. driver patches -----------------------------------------------------
 
+def _summary_lines(summary, files, *keys):
+    """The migration's summary lines under ``keys``, spec by spec, that
+    name one of ``files``."""
+    return [line for spec in summary["specs"].values() for key in keys
+            for line in spec.get(key, []) if line.split(":", 1)[0] in files]
+
+
 def report_lines(summary, files):
-    out = []
-    for spec in summary["specs"].values():
-        for line in spec.get("not_migrated", []) + spec.get("bugs", []):
-            if line.split(":", 1)[0] in files:
-                out.append(line)
-    return out
+    return _summary_lines(summary, files, "not_migrated", "bugs")
 
 
 def behaviour_lines(summary, files):
     """The migration's own "behaviour change:" report lines for ``files``
     (a semantic patch generated from a spec's migrate: section prints one
     where the rewrite is not exactly equivalent)."""
-    out = []
-    for spec in summary["specs"].values():
-        for line in spec.get("behaviour_changes", []):
-            if line.split(":", 1)[0] in files:
-                out.append(line)
-    return out
+    return _summary_lines(summary, files, "behaviour_changes")
 
 
 def dropped_lines(summary, files):
     """The migration's lines for the struct members it dropped in
     ``files``: written back after each acquire, read by nothing."""
-    return [line for spec in summary["specs"].values()
-            for line in spec.get("members_dropped", [])
-            if line.split(":", 1)[0] in files]
+    return _summary_lines(summary, files, "members_dropped")
 
 
 def driver_message(prefix, files, diff, specs, report, fixes, summary=None):
