@@ -36,6 +36,7 @@ MARKS = re.compile(r"(?:;/\*@typestate-hidden|/\*@typestate-hidden-item)"
                    r":(\d+)@\*/(\n*)")
 IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+MEMBER = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)")
 
 COMMENT = r"/\*.*?\*/|//[^\n]*"
 LITERAL = r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'"""
@@ -205,32 +206,69 @@ def declared(text):
     return out
 
 
-def plan(texts, keep):
+def plan(texts, keep, items_keep=None, members=()):
     """What hide_spans() hides in each file of a group that spatch scans
-    together: {path: [(start, cut, end)]}, from ``texts`` ({path: text})
-    and ``keep``, a compiled regex of what a rule may match.
+    together: {path: [(start, cut, end)]}, from ``texts`` ({path: text}),
+    ``keep``, a compiled regex of what a rule may match in a function,
+    ``items_keep``, the same for a declaration or a macro (``keep`` if
+    None), and ``members``, the names of members a rule may follow from
+    one function to another.
 
-    A function whose text ``keep`` does not match loses its body (cut is
-    the body's brace) and keeps its signature as a prototype, so that
-    spatch still types the calls to it.  A declaration or a #define that
-    ``keep`` does not match, and such a function, goes whole (cut is
-    start) when nothing spatch still sees names what it declares: spatch
-    needs no type or macro for it, and each top-level item it sees costs
-    every rule a look.  "Names" is over the whole group, comments and
-    strings left out, and closes over what is kept: a struct that a kept
-    function or prototype names stays, and so do the types and macros
-    its members name."""
+    A function that ``keep`` does not match, that no declaration
+    ``items_keep`` matches names, and that names (after '->' or '.') none
+    of ``members`` that such a function names too, loses its body (cut is the body's brace) and keeps its signature as a
+    prototype, so that spatch still types the calls to it.  A declaration
+    or a #define that ``items_keep`` does not match, and such a function,
+    goes whole (cut is start) when nothing spatch still sees names what
+    it declares: spatch needs no type or macro for it, and each top-level
+    item it sees costs every rule a look.  "Names" is over the whole
+    group, comments and strings left out, and closes over what is kept:
+    a struct that a kept function or prototype names stays, and so do
+    the types and macros its members name."""
+    items_keep = keep if items_keep is None else items_keep
+    tops = {path: top_level(text) for path, text in texts.items()}
+    kept_funcs = {path: [keep.search(text, f[0], f[2]) is not None
+                         for f in tops[path][0]]
+                  for path, text in texts.items()}
+    # A rule may bind a function's name in a declaration it matches (the
+    # callbacks of an ops table) and match that function by the name
+    # alone: a function a declaration ``items_keep`` matches names is seen.
+    named = set()
+    for path, text in texts.items():
+        for d in tops[path][1]:
+            if items_keep.search(text, d[0], d[1]):
+                named |= _idents(text[d[0]:d[1]])
+    for path, text in texts.items():
+        kept_funcs[path] = [
+            k or any(m.group(1) in named for m in CALLED.finditer(
+                text, f[0], f[1]))
+            for f, k in zip(tops[path][0], kept_funcs[path])]
+    members = set(members)
+    if members:
+        # A member is followed only from a function a rule matches by
+        # what it says: the one that acquires it.
+        followed = set()
+        for path, text in texts.items():
+            for f, k in zip(tops[path][0], kept_funcs[path]):
+                if k:
+                    followed.update(m for m in MEMBER.findall(
+                        text, f[0], f[2]) if m in members)
+        for path, text in texts.items():
+            kept_funcs[path] = [
+                k or bool(followed and followed.intersection(
+                    MEMBER.findall(text, f[0], f[2])))
+                for f, k in zip(tops[path][0], kept_funcs[path])]
     items = []                  # (path, start, cut, end, names)
     used = set()
     for path, text in texts.items():
-        funcs, decls, macros = top_level(text)
+        funcs, decls, macros = tops[path]
         mine = [(path, f[0], f[1], f[2], {m.group(1) for m in CALLED.finditer(
                     text, f[0], f[1])})
-                for f in funcs if not keep.search(text, f[0], f[2])]
+                for f, k in zip(funcs, kept_funcs[path]) if not k]
         mine += [(path, d[0], d[1], d[1], declared(text[d[0]:d[1]]))
-                 for d in decls if not keep.search(text, d[0], d[1])]
+                 for d in decls if not items_keep.search(text, d[0], d[1])]
         mine += [(path, m[0], m[1], m[1], {m[2]})
-                 for m in macros if not keep.search(text, m[0], m[1])]
+                 for m in macros if not items_keep.search(text, m[0], m[1])]
         items += mine
         prev = 0
         for _, start, _, end, _ in sorted(mine, key=lambda i: i[1]) + [
@@ -361,3 +399,163 @@ KEYWORDS = set("""auto break case char const continue default do double
 else enum extern float for goto if inline int long register return short
 signed sizeof static struct switch typedef typeof union unsigned void
 volatile while when any strict forall exists true false NULL""".split())
+
+
+# What anchors() reads in a rule's code: the disjunctions and
+# conjunctions (inline, or a line that holds only "(", "|", "&" or ")"),
+# the nests, and words.
+SMPL = re.compile(r"""
+    (?P<open>\\\(|^\($)
+  | (?P<sep>\\\||^\|$)
+  | (?P<conj>\\&|^&$)
+  | (?P<close>\\\)|^\)$)
+  | (?P<optnest><\.\.\.)
+  | (?P<reqnest><\+\.\.\.)
+  | (?P<endnest>\.\.\.\+?>)
+  | (?P<word>[A-Za-z_]\w*)""", re.M | re.X)
+
+
+def _code_lines(code):
+    """The lines of a rule's code that spatch matches against C, with the
+    column of the +, - or * mark dropped: no added line, no optional (?)
+    line, no comment and no 'when' clause (what it names need not be
+    there)."""
+    out = []
+    for line in re.sub(r"/\*.*?\*/", " ", code, flags=re.S).split("\n"):
+        line = line.split("//", 1)[0]
+        if line[:1] in ("+", "?") or re.match(r"[-*]?\s*#", line):
+            continue
+        if line[:1] in "-*":
+            line = " " + line[1:]
+        if line[:1] != " " and line.strip() not in ("(", "|", "&", ")"):
+            line = " " + line
+        line = re.sub(r"\bwhen\b.*", "", line) if line[:1] == " " else \
+            line.strip()
+        out.append(line.rstrip())
+    return "\n".join(out)
+
+
+def _need(toks, i, bound):
+    """The words every match of a run of rule tokens holds, as clauses
+    (sets of words of which each match holds one) from toks[i]; returns
+    the clauses and where the run ends (a close, a separator, or a nest's
+    end)."""
+    clauses = []
+    while i < len(toks):
+        kind, text = toks[i]
+        if kind in ("close", "sep", "conj", "endnest"):
+            break
+        i += 1
+        if kind == "word":
+            if text not in bound:
+                clauses.append(frozenset([text]))
+        elif kind in ("optnest", "reqnest"):
+            inner, i = _need(toks, i, bound)
+            i += 1
+            if kind == "reqnest":
+                clauses += inner
+        elif kind == "open":
+            branches = []
+            while True:
+                inner, i = _need(toks, i, bound)
+                branches.append((toks[i][0] if i < len(toks) else "close",
+                                 inner))
+                i += 1
+                if branches[-1][0] == "close":
+                    break
+            clauses += _join(branches)
+    return clauses, i
+
+
+def _join(branches):
+    """The clauses of a disjunction (or conjunction) from those of its
+    branches: branches is [(what follows it, clauses)], where what
+    follows a branch is "sep" (or), "conj" (and) or "close"."""
+    alts, group = [], []
+    for kind, clauses in branches:
+        group += clauses
+        if kind != "conj":
+            alts.append(group)
+            group = []
+    if any(not a for a in alts):
+        return []
+    out = [frozenset()]
+    for a in alts:
+        out = [c | d for c in out for d in a][:64]
+    return out
+
+
+def anchors(cocci, weak=()):
+    """What each match of a rule of semantic patch ``cocci`` on a function
+    holds: a list with, for each rule that may match a function, a list
+    of clauses (sets of words) such that every match holds a word of
+    each clause.  A function that holds a word of no clause of a rule
+    (see choose()) is one that rule cannot match by what it says; a rule
+    that follows an object from another function, by a member name, is
+    the caller's to add.
+
+    The clauses of a rule come from its code: a word that no
+    disjunction ("\\(a\\|b\\)" or the lines "(", "|", ")") makes one
+    choice of, no optional nest (<... ...>), optional line (?), added
+    line or 'when' clause holds, and no isomorphism may drop (``weak``:
+    the words of the isomorphism file spatch runs with) is a clause of
+    its own; a disjunction gives a clause of one word of each branch.  A
+    rule whose code matches only a struct, union or enum definition
+    matches no function and has no entry.  A rule with no clause (all its
+    code is metavariables) has the types of its typed metavariables as
+    literal_words() reads them, if any.  A rule whose code this reader
+    does not follow has one clause: the words of its code, as
+    literal_words() reads them."""
+    out = []
+    weak = set(weak) | KEYWORDS
+    for rule in re.split(r"(?m)^(?=@[^@\n]+@[ \t]*$)", cocci):
+        head = rule.split("\n", 1)[0]
+        if not head.startswith("@") or re.match(
+                r"@\s*(?:script|initialize|finalize)\b", head):
+            continue
+        parts = re.split(r"(?m)^@@[ \t]*$", rule, maxsplit=1)
+        if len(parts) < 2:
+            continue
+        decls, code = parts
+        code = _code_lines(code)
+        if re.match(r"\s*(?:struct|union|enum)\s+\w+\s*\{", code) or \
+                not code.strip():
+            continue
+        bound = set(re.findall(r"\b[A-Za-z_]\w*\b", decls)) - {
+            w for m in re.finditer(
+                r"\b(?:iterator|declarer)\s+name\s+([^;]+);", decls)
+            for w in re.findall(r"\w+", m.group(1))}
+        toks = [(m.lastgroup, m.group()) for m in SMPL.finditer(code)]
+        clauses, i = _need(toks, 0, bound | weak)
+        if i < len(toks):
+            clauses = [c for c in [frozenset(literal_words(rule))] if c]
+        if not clauses:
+            types = set(re.findall(
+                r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)",
+                decls)) - set(re.findall(r"\.\s*([A-Za-z_]\w*)", decls))
+            types |= set(re.findall(r"\b[A-Za-z_]\w*_t\b", decls))
+            clauses = [frozenset(types)] if types else []
+        out.append(clauses)
+    return out
+
+
+def choose(rules, count):
+    """The words a function must hold one of for some rule of ``rules``
+    (see anchors()) to match it: for each rule, its clause whose words
+    ``count`` (a function from a word to how often it occurs) finds the
+    rarest."""
+    words = set()
+    for clauses in rules:
+        if clauses:
+            words |= min(clauses, key=lambda c: (sum(map(count, c)), len(c),
+                                                 sorted(c)))
+    return words
+
+
+def iso_words(path):
+    """The words of isomorphism file ``path``'s code: what spatch may
+    match without (unlikely(E) => E)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    text = re.sub(r"(?m)//.*$", "", text)
+    return set(re.findall(r"\b[A-Za-z_]\w*\b", text))

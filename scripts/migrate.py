@@ -23,14 +23,17 @@ functions left unmigrated, with their reasons.  Running it twice changes
 nothing the second time; --again FILE (the first run's --summary) makes
 that second run scan only the file groups the first one changed.  --spec
 NAME (repeatable) runs only that spec's semantic patch.
-spatch sees copies of the files in which each function, declaration and
-macro that names nothing a rule matches, and that nothing spatch still sees
-needs, is hidden (scripts/elide.py); the output is the same, in about half
-the time.  --no-hide gives spatch the files as they are.
+spatch sees copies of the files in which each function that no rule can
+match by what it says, and each declaration and macro that names nothing a
+rule matches and that nothing spatch still sees needs, is hidden
+(scripts/elide.py); the output is the same, in about half the time.  --no-hide gives spatch the files as they are.
 """
 
+import collections
+import concurrent.futures
 import functools
 import json
+import multiprocessing
 import os
 import re
 import resource
@@ -57,6 +60,9 @@ COCCI_DIR = os.path.join(GENERATED, "coccinelle")
 # on two cores shared with other builds: 300 s keeps a loaded machine from
 # dropping it, and still ends a group that would never finish.
 TIMEOUT = int(os.environ.get("TYPESTATE_SPATCH_TIMEOUT", "300"))
+# The isomorphisms spatch runs with: where it looks for them.
+ISO = os.path.join(os.environ.get("COCCINELLE_HOME", "/usr/lib/coccinelle"),
+                   "standard.iso")
 
 # file:line:col-col: message, as coccilib.report prints it.
 REPORT_LINE = re.compile(r"^[^:\s]+:\d+:\d+-\d+: ")
@@ -176,13 +182,14 @@ def _naming(tree_dir, tags):
     if not tags:
         return out
     # Fixed strings: grep takes a third of the time it takes on the same
-    # words as one extended regex.
-    for rel in _grep_l(tree_dir, sorted(tags), "-F", "-w"):
-        path = os.path.join(tree_dir, rel)
-        text = _read(path)
-        for t in tags:
-            if re.search(r"\b%s\b" % t, text):
-                out[t].append(path)
+    # words as one extended regex.  It prints each word it finds after
+    # its file's name (-o -Z), so no file is read again here.
+    found = set()
+    for line in _grep_l(tree_dir, sorted(tags), "-F", "-w", "-o", "-Z"):
+        rel, _, word = line.partition("\0")
+        found.add((word, os.path.join(tree_dir, rel)))
+    for word, path in sorted(found):
+        out[word].append(path)
     return out
 
 
@@ -397,14 +404,7 @@ def spatch(cocci, groups_list, mode, opts, extra=(), keep=None):
         hidden, env = {}, dict(os.environ)
         if keep is not None:
             env["TYPESTATE_SOURCE_ROOT"] = root
-            for g in groups_list:
-                texts = {f: _read_bytes(f) for f in g}
-                spans = elide.plan(texts, keep(g))
-                for f in g:
-                    text, hidden[f] = elide.hide_spans(texts[f], spans[f])
-                    copy = root + f
-                    os.makedirs(os.path.dirname(copy), exist_ok=True)
-                    _write_bytes(copy, text)
+            hidden = _hide_all(groups_list, keep, root)
             groups_list = [[root + f for f in g] for g in groups_list]
         groups = os.path.join(tmp, "groups")
         with open(groups, "w", encoding="utf-8") as f:
@@ -427,6 +427,51 @@ def spatch(cocci, groups_list, mode, opts, extra=(), keep=None):
                 for f, h in hidden.items():
                     _put_back(f, _read_bytes(root + f), h)
     return proc
+
+
+def _hide_groups(groups, keep, root):
+    """Write under ``root`` the copy of each file of ``groups`` that
+    spatch sees (elide.plan()); returns {path: what was hidden}."""
+    hidden = {}
+    for g in groups:
+        texts = {f: _read_bytes(f) for f in g}
+        spans = elide.plan(texts, *keep(g))
+        for f in g:
+            text, hidden[f] = elide.hide_spans(texts[f], spans[f])
+            copy = root + f
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            _write_bytes(copy, text)
+    return hidden
+
+
+_HIDING = None      # what _hide_share() works on, set before a fork
+
+
+def _hide_share(k):
+    groups, keep, root, n = _HIDING
+    return _hide_groups(groups[k::n], keep, root)
+
+
+def _hide_all(groups, keep, root):
+    """_hide_groups() over one process per CPU, each taking every n-th
+    group (the groups come largest first, so the shares are even).  A
+    file in two groups (group_by_header() makes none) would have two
+    copies written at once: then one process hides them all."""
+    global _HIDING
+    n = min(os.cpu_count() or 1, len(groups))
+    if n < 2 or "fork" not in multiprocessing.get_all_start_methods() or \
+            sum(map(len, groups)) != len({f for g in groups for f in g}):
+        return _hide_groups(groups, keep, root)
+    _HIDING = (groups, keep, root, n)
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+                n, mp_context=multiprocessing.get_context("fork")) as pool:
+            hidden = {}
+            for part in pool.map(_hide_share, range(n)):
+                hidden.update(part)
+            return hidden
+    finally:
+        _HIDING = None
 
 
 def _put_back(path, text, hidden):
@@ -457,13 +502,22 @@ def _write_bytes(path, text):
 
 
 def keep_regex(cocci, tree_dir, types):
-    """A function from a file group to the regex of the functions spatch
-    must see in it: those that name a word the semantic patch matches
-    literally (elide.literal_words), a member type of ``types`` or a
-    member of such a type that a struct of the group or under include/
-    declares, after '->' or '.' (rules follow members by name from the
-    function that acquires them to the others)."""
-    words = elide.literal_words(_read(cocci))
+    """A function from a file group to what elide.plan() keeps of it: the
+    regex of the functions spatch must see, that of the declarations and
+    macros, and the members a rule may follow.
+
+    A function is seen if it holds, for some rule of the semantic patch,
+    a word of each clause of the rule (elide.anchors()); plan() checks
+    one clause per rule, the one whose words the group's files name
+    least.  A declaration or a macro is seen if it names a word the
+    semantic patch matches literally (elide.literal_words), a member type
+    of ``types``, or, after '->' or '.', a member of such a type that a
+    struct of the group or under include/ declares.  Such a member is
+    followed (rules follow members by name from the function that
+    acquires them to the others) into the functions that name it."""
+    text = _read(cocci)
+    words = elide.literal_words(text)
+    rules = elide.anchors(text, elide.iso_words(ISO))
     types = [types] if isinstance(types, str) else list(types or [])
     for t in types:
         words.update(w for w in re.findall(r"\w+", t) if w != "struct")
@@ -472,18 +526,26 @@ def keep_regex(cocci, tree_dir, types):
         members |= {f for _, fields in shared_structs(
             tree_dir, t).values() for f in fields}
     decl = _member_decl(types) if types else None
-    words = re.compile(r"\b(?:%s)\b" % "|".join(sorted(map(re.escape,
+    items = re.compile(r"\b(?:%s)\b" % "|".join(sorted(map(re.escape,
                                                           words))))
+    every = sorted({w for r in rules for c in r for w in c})
+    counter = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, every)))
 
     def keep(group):
+        texts = [_read(f) for f in group]
         names = set(members)
         if decl:
-            for f in group:
-                names |= _decl_names(decl, _read(f))
+            for t in texts:
+                names |= _decl_names(decl, t)
+        counts = collections.Counter(w for t in texts
+                                     for w in counter.findall(t))
+        anchors = elide.choose(rules, counts.__getitem__)
+        funcs = re.compile(r"\b(?:%s)\b" % "|".join(sorted(map(
+            re.escape, anchors)))) if anchors else items
         if not names:
-            return words
-        return elide.AnyOf(words, re.compile(r"(?:->|\.)\s*(?:%s)\b" % (
-            "|".join(sorted(map(re.escape, names))))))
+            return funcs, items, ()
+        return funcs, elide.AnyOf(items, re.compile(r"(?:->|\.)\s*(?:%s)\b" % (
+            "|".join(sorted(map(re.escape, names)))))), names
     return keep
 
 
@@ -975,14 +1037,16 @@ def _grep_l(tree_dir, pattern, *flags, under=None, kinds=("c", "h")):
     """The files whose names end in one of ``kinds`` (.c and .h), under
     ``under`` or else in the whole tree (its documentation and tools/
     aside), relative to the tree, whose text matches extended regex
-    ``pattern`` (a fixed string with flag -F; with a list, any of them).
+    ``pattern`` (a fixed string with flag -F; with a list, any of them);
+    with flags -o -Z, each file's name, a NUL and a word it matched, once.
     grep reads a tree in a tenth of the time Python takes; a grep that
     fails stops the run."""
     patterns = [pattern] if isinstance(pattern, str) else pattern
     where = [under] if under else ["--exclude-dir=Documentation",
                                    "--exclude-dir=tools", "."]
     proc = subprocess.run(
-        ["grep", "-rla", *([] if "-F" in flags else ["-E"]), *flags,
+        ["grep", "-ra" if "-o" in flags else "-rla",
+         *([] if "-F" in flags else ["-E"]), *flags,
          *("--include=*." + k for k in kinds),
          *(x for p in patterns for x in ("-e", p)), *where],
         cwd=tree_dir, check=False, stdout=subprocess.PIPE,
@@ -990,7 +1054,7 @@ def _grep_l(tree_dir, pattern, *flags, under=None, kinds=("c", "h")):
     if proc.returncode > 1:
         raise SystemExit("migrate: grep failed in %s: %s" % (
             os.path.join(tree_dir, under or ""), proc.stderr.strip()))
-    return sorted(os.path.normpath(x) for x in proc.stdout.splitlines())
+    return sorted({os.path.normpath(x) for x in proc.stdout.splitlines()})
 
 
 def includers(tree_dir, rel):

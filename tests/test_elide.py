@@ -387,3 +387,159 @@ def test_bytes_that_are_not_utf8_come_back_unchanged(tmp_path):
                                               "DMA_FROM_DEVICE"), hidden)
     assert path.read_bytes() == raw.replace(b"DMA_TO_DEVICE",
                                             b"DMA_FROM_DEVICE")
+
+
+RULES = r"""
+@initialize:python@
+@@
+seen = set()
+
+@acq@
+expression E, D;
+statement S1;
+@@
+ E = map_it(D, ...);
+ if (\(map_failed(D, E)\|unlikely(map_failed(D, E))\)) S1
++ note_it(E);
+
+@rel depends on acq@
+expression acq.E;
+@@
+(
+ unmap_it(E)
+|
+ unmap_it_attrs(E, ...)
+)
+
+@nest@
+expression E;
+iterator name for_each_it;
+@@
+ for_each_it(E) begin_it(E);
+ <... touch_it(E) ...>
+ <+... use_it(E) ...+>
+ ... when != forbid_it(E)
+? maybe_it(E);
+ end_it(E);
+
+@decl@
+identifier S, F;
+@@
+struct S { ... handle_t F; ... };
+
+@meta@
+struct sg_thing *X;
+@@
+ X
+
+@script:python@
+E << acq.E;
+@@
+seen.add(E)
+"""
+
+
+def test_anchors_are_what_every_match_of_a_rule_holds():
+    rules = elide.anchors(RULES, weak={"unlikely"})
+    clauses = [sorted(sorted(c) for c in r) for r in rules]
+    assert clauses == [
+        # Both branches of the test name map_failed; unlikely is weak,
+        # and note_it is only added.
+        [["map_failed"], ["map_it"]],
+        # One branch or the other.
+        [["unmap_it", "unmap_it_attrs"]],
+        # Not the optional nest, the 'when' or the optional line.
+        [["begin_it"], ["end_it"], ["for_each_it"], ["use_it"]],
+        # The struct rule matches no function; a rule of metavariables
+        # only has its types.
+        [["sg_thing"]]]
+    # Without the isomorphism, unlikely() is one more word of a branch.
+    assert sorted(map(sorted, elide.anchors(RULES)[0])) == [
+        ["map_failed"], ["map_failed", "unlikely"], ["map_it"]]
+    # The rarest clause stands for each rule.
+    count = {"map_it": 5, "map_failed": 1, "begin_it": 1, "end_it": 1,
+             "for_each_it": 3, "use_it": 0}.get
+    assert elide.choose(rules, lambda w: count(w, 0)) == {
+        "map_failed", "unmap_it", "unmap_it_attrs", "use_it", "sg_thing"}
+
+
+def test_anchors_of_a_rule_it_cannot_read_are_all_its_words():
+    rules = elide.anchors("@r@\nexpression E;\n@@\n foo(E)\n|\n bar(E)\n")
+    assert sorted(map(sorted, rules[0])) == [["bar", "foo"]]
+
+
+def test_the_generated_rules_need_the_raw_calls_not_the_hints():
+    iso = migrate.ISO
+    if not os.path.exists(iso):
+        pytest.skip("no standard.iso: " + iso)
+    words = elide.iso_words(iso)
+    assert "unlikely" in words
+    text = open(os.path.join(ROOT, "generated", "coccinelle",
+                             "dma_single.cocci"), encoding="utf-8").read()
+    chosen = elide.choose(elide.anchors(text, words), lambda w: 0)
+    assert chosen == {"dma_map_single", "dma_map_single_attrs",
+                      "dma_unmap_single", "dma_unmap_single_attrs",
+                      "dma_mapping_error", "dma_sync_single_for_cpu",
+                      "dma_sync_single_for_device"}
+
+
+MEMBERS = """\
+struct ring { dma_addr_t dma; dma_addr_t other; };
+
+static void maps(struct device *d, struct ring *r, void *p)
+{
+	r->dma = dma_map_single(d, p, 4, DMA_TO_DEVICE);
+}
+
+static void clears(struct ring *r)
+{
+	r->dma = 0;
+}
+
+static void reads_other(struct ring *r)
+{
+	writel(r->other, REG);
+}
+"""
+
+
+def test_a_member_is_followed_from_a_function_a_rule_matches():
+    keep = re.compile(r"\bdma_map_single\b")
+    text, hidden = elide.hide_spans(MEMBERS, elide.plan(
+        {None: MEMBERS}, keep, members={"dma", "other"})[None])
+    # clears() writes the member maps() acquires: spatch sees it.  Nothing
+    # a rule matches names the other member.
+    assert "r->dma = 0;" in text and "r->other" not in text
+    assert elide.restore(text, hidden) == MEMBERS
+    # Without maps(), nothing follows the member.
+    src = MEMBERS.replace("dma_map_single", "kmalloc")
+    text, _ = elide.hide_spans(src, elide.plan({None: src}, keep,
+                                               members={"dma"})[None])
+    assert "r->dma = 0;" not in text and "kmalloc" not in text
+
+
+OPS = """\
+static struct sg_table *give(struct dma_buf_attachment *a)
+{
+	return &to_priv(a)->sgt;
+}
+
+static struct sg_table *other(struct dma_buf_attachment *a)
+{
+	return &to_priv(a)->sgt;
+}
+
+static const struct dma_buf_ops ops = {
+	.map_dma_buf = give,
+};
+"""
+
+
+def test_a_function_a_kept_declaration_names_is_seen():
+    # A rule binds .map_dma_buf's function from the ops table, and
+    # matches it by that name alone.
+    keep = re.compile(r"\bdma_buf_ops\b")
+    text, hidden = elide.hide_spans(OPS, elide.plan({None: OPS}, keep)[None])
+    assert "give(struct dma_buf_attachment *a)\n{\n\treturn" in text
+    assert "other(" not in text and "dma_buf_ops ops" in text
+    assert elide.restore(text, hidden) == OPS
