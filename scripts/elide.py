@@ -206,17 +206,19 @@ def declared(text):
     return out
 
 
-def plan(texts, keep, items_keep=None, members=()):
+def plan(texts, keep, items_keep=None, members=(), forms=None):
     """What hide_spans() hides in each file of a group that spatch scans
     together: {path: [(start, cut, end)]}, from ``texts`` ({path: text}),
     ``keep``, a compiled regex of what a rule may match in a function,
     ``items_keep``, the same for a declaration or a macro (``keep`` if
-    None), and ``members``, the names of members a rule may follow from
-    one function to another.
+    None), ``members``, the names of members a rule may follow from one
+    function to another, and ``forms``, the uses of them a rule may match
+    (see member_forms(); None: any use).
 
     A function that ``keep`` does not match, that no declaration
-    ``items_keep`` matches names, and that names (after '->' or '.') none
-    of ``members`` that such a function names too, loses its body (cut is the body's brace) and keeps its signature as a
+    ``items_keep`` matches names, and that uses none of ``members`` that
+    such a function names (after '->' or '.') in one of ``forms``, loses
+    its body (cut is the body's brace) and keeps its signature as a
     prototype, so that spatch still types the calls to it.  A declaration
     or a #define that ``items_keep`` does not match, and such a function,
     goes whole (cut is start) when nothing spatch still sees names what
@@ -253,10 +255,11 @@ def plan(texts, keep, items_keep=None, members=()):
                 if k:
                     followed.update(m for m in MEMBER.findall(
                         text, f[0], f[2]) if m in members)
+        uses = follow(forms, followed) if followed else []
         for path, text in texts.items():
             kept_funcs[path] = [
-                k or bool(followed and followed.intersection(
-                    MEMBER.findall(text, f[0], f[2])))
+                k or any(a.search(text, f[0], f[2]) and (
+                    b is None or b.search(text, f[0], f[2])) for a, b in uses)
                 for f, k in zip(tops[path][0], kept_funcs[path])]
     items = []                  # (path, start, cut, end, names)
     used = set()
@@ -507,6 +510,21 @@ def anchors(cocci, weak=()):
     does not follow has one clause: the words of its code, as
     literal_words() reads them."""
     out = []
+    for rule, decls, code, clauses in _match_rules(cocci, weak):
+        if not clauses:
+            types = set(re.findall(
+                r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)",
+                decls)) - set(re.findall(r"\.\s*([A-Za-z_]\w*)", decls))
+            types |= set(re.findall(r"\b[A-Za-z_]\w*_t\b", decls))
+            clauses = [frozenset(types)] if types else []
+        out.append(clauses)
+    return out
+
+
+def _match_rules(cocci, weak):
+    """(rule, declarations, code, clauses) for each rule of ``cocci`` that
+    may match a function (see anchors()): its code as _code_lines() gives
+    it, and the clauses of that code alone."""
     weak = set(weak) | KEYWORDS
     for rule in re.split(r"(?m)^(?=@[^@\n]+@[ \t]*$)", cocci):
         head = rule.split("\n", 1)[0]
@@ -529,14 +547,7 @@ def anchors(cocci, weak=()):
         clauses, i = _need(toks, 0, bound | weak)
         if i < len(toks):
             clauses = [c for c in [frozenset(literal_words(rule))] if c]
-        if not clauses:
-            types = set(re.findall(
-                r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)",
-                decls)) - set(re.findall(r"\.\s*([A-Za-z_]\w*)", decls))
-            types |= set(re.findall(r"\b[A-Za-z_]\w*_t\b", decls))
-            clauses = [frozenset(types)] if types else []
-        out.append(clauses)
-    return out
+        yield rule, decls, code, clauses
 
 
 def choose(rules, count):
@@ -559,3 +570,102 @@ def iso_words(path):
         text = f.read()
     text = re.sub(r"(?m)//.*$", "", text)
     return set(re.findall(r"\b[A-Za-z_]\w*\b", text))
+
+
+# What member_forms() reads in a rule's code: nests, dots, disjunction
+# marks, C operators and words.
+SMPL_TOKEN = re.compile(r"""<\+\.\.\.|\.\.\.\+>|<\.\.\.|\.\.\.>|\.\.\.
+    |\\[(|)&]|->|\+\+|--|<<=|>>=|[-+*/%&|^!=<>]=|[A-Za-z_]\w*|\S""", re.X)
+ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="}
+
+
+def member_forms(cocci, weak=()):
+    """How the rules of semantic patch ``cocci`` that anchors() gives no
+    clause use a member they follow from another rule (``X->F`` with F
+    an inherited identifier): a set of forms, or None if some rule may
+    match any use of it.  A form is ("after", OP): the member is written
+    (OP an assignment, ++ or --); ("before", OP): OP (&, ++ or --) stands
+    before it; ("call", REGEX): it is in the arguments of a call to a
+    function whose name REGEX matches (a literal word, or the regex an
+    identifier metavariable must match).  A use at a position inherited
+    from another rule adds no form: spatch looks there only.  follow()
+    turns the forms into what a function's text must hold."""
+    forms = set()
+    for _, decls, code, clauses in _match_rules(cocci, weak):
+        if clauses:
+            continue
+        inherited = {m.group(1) for m in re.finditer(
+            r"\b[A-Za-z_]\w*\.([A-Za-z_]\w*)", decls)}
+        regexes = dict(re.findall(
+            r"\bidentifier\s+([A-Za-z_]\w*)\s*=~\s*\"([^\"]*)\"", decls))
+        bound = set(re.findall(r"\b[A-Za-z_]\w*\b", decls))
+        toks = SMPL_TOKEN.findall(code)
+        for i, tok in enumerate(toks[:-1]):
+            if tok not in ("->", ".") or toks[i + 1] not in inherited:
+                continue
+            j = i + 2
+            if j + 1 < len(toks) and toks[j] == "@":
+                if toks[j + 1] in inherited:
+                    # At a position another rule found: only there.
+                    continue
+                j += 2
+            b = i - 1
+            if j < len(toks) and (toks[j] in ASSIGN or
+                                  toks[j] in ("++", "--")):
+                forms.add(("after", toks[j]))
+            elif b >= 1 and toks[b] in bound and \
+                    toks[b - 1] in ("&", "++", "--"):
+                forms.add(("before", toks[b - 1]))
+            else:
+                callee = _callee(toks, b)
+                if callee in regexes:
+                    forms.add(("call", regexes[callee].strip("^$")))
+                elif callee and callee not in bound:
+                    forms.add(("call", re.escape(callee)))
+                else:
+                    return None
+    return forms
+
+
+def _callee(toks, at):
+    """The word before the '(' that opens the call whose arguments hold
+    toks[at], or None."""
+    depth = 0
+    for k in range(at - 1, 0, -1):
+        if toks[k] == ")":
+            depth += 1
+        elif toks[k] == "(":
+            if depth == 0:
+                return toks[k - 1] if re.match(r"[A-Za-z_]", toks[k - 1]) \
+                    else None
+            depth -= 1
+        elif toks[k] in (";", "{", "}"):
+            return None
+    return None
+
+
+def follow(forms, names):
+    """What a function must hold to use one of members ``names`` in one
+    of ``forms`` (see member_forms(); None: any use): a list of pairs of
+    regexes, both of which must match.  A member may sit in parentheses
+    or before a comment, which the rules' isomorphisms see through."""
+    name = r"(?:->|\.)\s*(?:%s)\b" % "|".join(
+        sorted(map(re.escape, names)))
+    if forms is None:
+        return [(re.compile(name), None)]
+    gap = r"(?:\s|\)|/\*.*?\*/)*"
+    out = []
+    after = sorted(op for kind, op in forms if kind == "after")
+    if after:
+        ops = "|".join("=(?!=)" if op == "=" else re.escape(op)
+                       for op in after)
+        out.append((re.compile(name + gap + "(?:%s)" % ops, re.S), None))
+    before = sorted(op for kind, op in forms if kind == "before")
+    if before:
+        out.append((re.compile(r"(?:%s)[\w\s.\[\]()*>-]*?%s" % (
+            "|".join(map(re.escape, before)), name)), None))
+    calls = sorted(r for kind, r in forms if kind == "call")
+    if calls:
+        out.append((re.compile(r"\b(?:%s)\s*\(" % "|".join(calls)),
+                    re.compile(name)))
+    return out

@@ -90,13 +90,18 @@ def local_headers(path, text, member):
                 continue
             seen.add(h)
             ht = _read(h)
-            names = {re.sub(r"\[.*", "", n).strip(" *\t\n")
-                     for m in decl.finditer(ht) for n in m.group(1).split(",")}
-            if names & used:
+            if _header_members(ht, decl) & used:
                 out.append(h)
             if depth < 3:
                 todo.append((h, ht, depth + 1))
     return sorted(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_members(text, decl):
+    """The members that ``decl`` (see _member_decl) declares in header
+    text ``text``: many candidates include the same header."""
+    return _decl_names(decl, text)
 
 
 def _member_decl(member):
@@ -514,10 +519,13 @@ def keep_regex(cocci, tree_dir, types):
     of ``types``, or, after '->' or '.', a member of such a type that a
     struct of the group or under include/ declares.  Such a member is
     followed (rules follow members by name from the function that
-    acquires them to the others) into the functions that name it."""
+    acquires them to the others) into the functions that use it in a way
+    a rule may match (elide.member_forms())."""
     text = _read(cocci)
     words = elide.literal_words(text)
-    rules = elide.anchors(text, elide.iso_words(ISO))
+    weak = elide.iso_words(ISO)
+    rules = elide.anchors(text, weak)
+    forms = elide.member_forms(text, weak)
     types = [types] if isinstance(types, str) else list(types or [])
     for t in types:
         words.update(w for w in re.findall(r"\w+", t) if w != "struct")
@@ -543,9 +551,9 @@ def keep_regex(cocci, tree_dir, types):
         funcs = re.compile(r"\b(?:%s)\b" % "|".join(sorted(map(
             re.escape, anchors)))) if anchors else items
         if not names:
-            return funcs, items, ()
+            return funcs, items, (), forms
         return funcs, elide.AnyOf(items, re.compile(r"(?:->|\.)\s*(?:%s)\b" % (
-            "|".join(sorted(map(re.escape, names)))))), names
+            "|".join(sorted(map(re.escape, names)))))), names, forms
     return keep
 
 
@@ -1177,6 +1185,8 @@ def _drop_member(tree_dir, files, obj_type, f, h, where):
     decl = None
     for path in files:
         text = _read_bytes(path)
+        if h not in text:
+            continue
         for m in re.finditer(r"^[ \t]*struct\s+\w+\s+%s;[^\n]*\n"
                              % re.escape(h), text, re.M):
             start, end = _block(text, m.start())

@@ -543,3 +543,67 @@ def test_a_function_a_kept_declaration_names_is_seen():
     assert "give(struct dma_buf_attachment *a)\n{\n\treturn" in text
     assert "other(" not in text and "dma_buf_ops ops" in text
     assert elide.restore(text, hidden) == OPS
+
+
+FORMS = r"""
+@name@
+expression X;
+identifier F;
+@@
+ X->F = map_it(...)
+
+@written@
+identifier name.F;
+expression X, V;
+position w;
+@@
+\( X->F@w = V \| X->F@w += V \| X->F@w++ \| &X->F@w \)
+
+@passed@
+identifier name.F;
+identifier R =~ "^(raw_[a-z]+)$";
+expression X;
+@@
+ R(..., <+... X->F ...+>, ...)
+
+@owner@
+identifier name.F;
+position written.w;
+expression X;
+@@
+ X->F@w
+
+@named@
+expression X;
+@@
+ map_it(X)
+"""
+
+
+def test_member_forms_are_the_uses_a_rule_may_match():
+    assert elide.member_forms(FORMS) == {
+        ("after", "="), ("after", "+="), ("after", "++"), ("before", "&"),
+        ("call", "(raw_[a-z]+)")}
+    # A rule that may match any use of the member: every use counts.
+    assert elide.member_forms(FORMS + "\n@any@\nidentifier name.F;\n"
+                              "expression X;\n@@\n(\n foo(X->F)\n|\n X->F\n)\n"
+                              ) is None
+
+
+@pytest.mark.parametrize("code, seen", [
+    ("r->dma = 0;", True),
+    ("r->dma += 4;", True),
+    ("(r->dma) /* c */ = 0;", True),
+    ("r->dma++;", True),
+    ("p = &r->ring[1].dma;", True),
+    ("raw_unmap(d, r->dma, 4);", True),
+    ("if (r->dma == 0) return;", False),
+    ("writel(r->dma, REG);", False),
+    ("r->other = 0;", False),
+    ("raw_unmap(d, r->other, 4);", False),
+])
+def test_follow_finds_the_uses_of_the_forms(code, seen):
+    uses = elide.follow(elide.member_forms(FORMS), {"dma"})
+    text = "static void f(struct ring *r)\n{\n\t%s\n}\n" % code
+    assert any(a.search(text) and (b is None or b.search(text))
+               for a, b in uses) is seen

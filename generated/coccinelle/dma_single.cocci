@@ -891,35 +891,6 @@ w << fclear_2.w;
 @@
 fcleared.add(key(w))
 
-// Which struct each use of the member belongs to, where its type is known:
-// a use by a namesake in another struct is judged with that struct.
-@fown_1 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
-struct S *X;
-position w;
-@@
- X->F@w
-
-@script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
-w << fown_1.w;
-@@
-fowner[key(w)] = (S, F)
-@fown_2 depends on patch || report || org disable ptr_to_array@
-identifier fdef.S, fname.F;
-struct S X;
-position w;
-@@
- X.F@w
-
-@script:python depends on patch || report || org@
-S << fdef.S;
-F << fname.F;
-w << fown_2.w;
-@@
-fowner[key(w)] = (S, F)
-
 // Any other write, address or raw-API use of a member of that name, in
 // any struct (a namesake only makes the rewrite more careful).
 @fwrite depends on patch || report || org disable ptr_to_array@
@@ -1001,6 +972,90 @@ w << fraw.w;
 R << fraw.R;
 @@
 fuses.setdefault((S, F), []).append(("raw", w[0], R))
+
+// Which struct each of those uses belongs to, where its type is known: a
+// use by a namesake in another struct is judged with that struct.  Each
+// rule inherits the position of the use it judges, so spatch looks at
+// that use alone: a function that merely reads the member is none of
+// the migration's business, and is hidden from spatch.
+@fown_fwrite_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
+position fwrite.w, o;
+struct S *X;
+@@
+ X->F@w@o
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fname.F;
+w << fown_fwrite_1.o;
+@@
+fowner[key(w)] = (S, F)
+@fown_fwrite_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
+position fwrite.w, o;
+struct S X;
+@@
+ X.F@w@o
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fname.F;
+w << fown_fwrite_2.o;
+@@
+fowner[key(w)] = (S, F)
+@fown_faddr_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
+position faddr.w, o;
+struct S *X;
+@@
+ X->F@w@o
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fname.F;
+w << fown_faddr_1.o;
+@@
+fowner[key(w)] = (S, F)
+@fown_faddr_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
+position faddr.w, o;
+struct S X;
+@@
+ X.F@w@o
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fname.F;
+w << fown_faddr_2.o;
+@@
+fowner[key(w)] = (S, F)
+@fown_fraw_1 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
+position fraw.w, o;
+struct S *X;
+@@
+ X->F@w@o
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fname.F;
+w << fown_fraw_1.o;
+@@
+fowner[key(w)] = (S, F)
+@fown_fraw_2 depends on patch || report || org disable ptr_to_array@
+identifier fdef.S, fname.F;
+position fraw.w, o;
+struct S X;
+@@
+ X.F@w@o
+
+@script:python depends on patch || report || org@
+S << fdef.S;
+F << fname.F;
+w << fown_fraw_2.o;
+@@
+fowner[key(w)] = (S, F)
 
 // The shape the rewrite knows: the object stored as a statement, its
 // failure test (dma_mapping_error(dev, obj)) right after it.

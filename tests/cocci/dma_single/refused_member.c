@@ -148,3 +148,31 @@ static void k_stop(struct k_dev *k)
 	dma_unmap_single(k->dev, k->dma, sz, DMA_TO_DEVICE);
 	dma_unmap_single(k->dev, k->aux, sz, DMA_TO_DEVICE);
 }
+
+/*
+ * The only write outside the acquire is in a function that names no call
+ * of the spec: make migrate must still show it to spatch.
+ */
+struct z_dev {
+	struct device *dev;
+	dma_addr_t ring;
+	void *buf;
+};
+
+static int z_start(struct z_dev *z)
+{
+	z->ring = dma_map_single(z->dev, z->buf, 64, DMA_TO_DEVICE); /* expect: line 172 writes 'ring' outside its acquire */
+	if (dma_mapping_error(z->dev, z->ring))
+		return -ENOMEM;
+	return 0;
+}
+
+static void z_rewind(struct z_dev *z)
+{
+	z->ring += 64;
+}
+
+static void z_stop(struct z_dev *z)
+{
+	dma_unmap_single(z->dev, z->ring, 64, DMA_TO_DEVICE);
+}
