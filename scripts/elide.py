@@ -364,6 +364,20 @@ def restore(text, hidden):
     return out
 
 
+RULE_LINE = re.compile(r"^@[^\n]*@[ \t]*$", re.M)
+
+
+def _rules(cocci):
+    """(header, declarations, code) of each rule of semantic patch text
+    ``cocci``: its lines "@...@" come in pairs, a rule's header (which
+    may be "@@" itself) and the "@@" that ends its declarations."""
+    marks = list(RULE_LINE.finditer(cocci))
+    for k in range(0, len(marks) - 1, 2):
+        end = marks[k + 2].start() if k + 2 < len(marks) else len(cocci)
+        yield (marks[k].group(), cocci[marks[k].end():marks[k + 1].start()],
+               cocci[marks[k + 1].end():end])
+
+
 def literal_words(cocci):
     """The words the rules of semantic patch text ``cocci`` match
     literally: the identifiers of their code (neither a metavariable of
@@ -371,15 +385,9 @@ def literal_words(cocci):
     A function that names none of these, nor an object a rule binds from
     another function (the caller adds those), is one no rule can match."""
     words = set()
-    for rule in re.split(r"(?m)^(?=@[^@\n]+@[ \t]*$)", cocci):
-        head = rule.split("\n", 1)[0]
-        if not head.startswith("@") or re.match(
-                r"@\s*(?:script|initialize|finalize)\b", head):
+    for head, decls, code in _rules(cocci):
+        if re.match(r"@\s*(?:script|initialize|finalize)\b", head):
             continue
-        parts = re.split(r"(?m)^@@[ \t]*$", rule, maxsplit=1)
-        if len(parts) < 2:
-            continue
-        decls, code = parts
         for m in re.finditer(r"\b(?:iterator|declarer)\s+name\s+([^;]+);",
                              decls):
             words.update(re.findall(r"\w+", m.group(1)))
@@ -526,16 +534,11 @@ def _match_rules(cocci, weak):
     may match a function (see anchors()): its code as _code_lines() gives
     it, and the clauses of that code alone."""
     weak = set(weak) | KEYWORDS
-    for rule in re.split(r"(?m)^(?=@[^@\n]+@[ \t]*$)", cocci):
-        head = rule.split("\n", 1)[0]
-        if not head.startswith("@") or re.match(
-                r"@\s*(?:script|initialize|finalize)\b", head):
+    for head, decls, raw in _rules(cocci):
+        if re.match(r"@\s*(?:script|initialize|finalize)\b", head):
             continue
-        parts = re.split(r"(?m)^@@[ \t]*$", rule, maxsplit=1)
-        if len(parts) < 2:
-            continue
-        decls, code = parts
-        code = _code_lines(code)
+        rule = "%s\n%s\n@@\n%s" % (head, decls, raw)
+        code = _code_lines(raw)
         if re.match(r"\s*(?:struct|union|enum)\s+\w+\s*\{", code) or \
                 not code.strip():
             continue
@@ -619,6 +622,10 @@ def member_forms(cocci, weak=()):
             else:
                 callee = _callee(toks, b)
                 if callee in regexes:
+                    try:
+                        re.compile(regexes[callee])
+                    except re.error:
+                        return None     # not a regex Python reads
                     forms.add(("call", regexes[callee].strip("^$")))
                 elif callee and callee not in bound:
                     forms.add(("call", re.escape(callee)))

@@ -537,7 +537,8 @@ def keep_regex(cocci, tree_dir, types):
     items = re.compile(r"\b(?:%s)\b" % "|".join(sorted(map(re.escape,
                                                           words))))
     every = sorted({w for r in rules for c in r for w in c})
-    counter = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, every)))
+    counter = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, every))) \
+        if every else None
 
     def keep(group):
         texts = [_read(f) for f in group]
@@ -546,7 +547,8 @@ def keep_regex(cocci, tree_dir, types):
             for t in texts:
                 names |= _decl_names(decl, t)
         counts = collections.Counter(w for t in texts
-                                     for w in counter.findall(t))
+                                     for w in counter.findall(t)) \
+            if counter else collections.Counter()
         anchors = elide.choose(rules, counts.__getitem__)
         funcs = re.compile(r"\b(?:%s)\b" % "|".join(sorted(map(
             re.escape, anchors)))) if anchors else items

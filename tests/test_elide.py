@@ -463,6 +463,12 @@ def test_anchors_are_what_every_match_of_a_rule_holds():
         "map_failed", "unmap_it", "unmap_it_attrs", "use_it", "sg_thing"}
 
 
+def test_rules_without_a_name_are_read_too():
+    assert elide.anchors("@@\nexpression E;\n@@\n foo(E);\n\n"
+                         "@@\nexpression E;\n@@\n bar(E);\n") == [
+        [frozenset({"foo"})], [frozenset({"bar"})]]
+
+
 def test_anchors_of_a_rule_it_cannot_read_are_all_its_words():
     rules = elide.anchors("@r@\nexpression E;\n@@\n foo(E)\n|\n bar(E)\n")
     assert sorted(map(sorted, rules[0])) == [["bar", "foo"]]
