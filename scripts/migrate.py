@@ -26,7 +26,8 @@ NAME (repeatable) runs only that spec's semantic patch.
 spatch sees copies of the files in which each function that no rule can
 match by what it says, and each declaration and macro that names nothing a
 rule matches and that nothing spatch still sees needs, is hidden
-(scripts/elide.py); the output is the same, in about half the time.  --no-hide gives spatch the files as they are.
+(scripts/elide.py); the output is the same, in about half the time.
+--no-hide gives spatch the files as they are.
 """
 
 import collections
@@ -393,9 +394,9 @@ def spatch(cocci, groups_list, mode, opts, extra=(), keep=None):
     """Run spatch on groups of files: each .c with the local headers that
     may hold the struct a rule rewrites, so that rules see both.
 
-    With ``keep`` (a function from a group to a regex, see keep_regex),
-    spatch sees copies of the files in which every item the regex does
-    not match is hidden as elide.plan() says; its output names the
+    With ``keep`` (a function from a group to elide.plan()'s arguments,
+    see keep_regex), spatch sees copies of the files in which every item
+    no rule can match is hidden as elide.plan() says; its output names the
     files of the tree, and with --in-place the tree's files get its
     changes.  Without, spatch reads and writes the files themselves."""
     # The largest groups first: spatch's workers take the next group as
@@ -554,8 +555,9 @@ def keep_regex(cocci, tree_dir, types):
             re.escape, anchors)))) if anchors else items
         if not names:
             return funcs, items, (), forms
-        return funcs, elide.AnyOf(items, re.compile(r"(?:->|\.)\s*(?:%s)\b" % (
-            "|".join(sorted(map(re.escape, names)))))), names, forms
+        named = re.compile(r"(?:->|\.)\s*(?:%s)\b" % "|".join(
+            sorted(map(re.escape, names))))
+        return funcs, elide.AnyOf(items, named), names, forms
     return keep
 
 
