@@ -394,8 +394,8 @@ def spatch(cocci, groups_list, mode, opts, extra=(), keep=None):
     """Run spatch on groups of files: each .c with the local headers that
     may hold the struct a rule rewrites, so that rules see both.
 
-    With ``keep`` (a function from a group to elide.plan()'s arguments,
-    see keep_regex), spatch sees copies of the files in which every item
+    With ``keep`` (a function from a group's texts to elide.plan()'s
+    arguments, see keep_regex), spatch sees copies of the files in which every item
     no rule can match is hidden as elide.plan() says; its output names the
     files of the tree, and with --in-place the tree's files get its
     changes.  Without, spatch reads and writes the files themselves."""
@@ -441,7 +441,7 @@ def _hide_groups(groups, keep, root):
     hidden = {}
     for g in groups:
         texts = {f: _read_bytes(f) for f in g}
-        spans = elide.plan(texts, *keep(g))
+        spans = elide.plan(texts, *keep(texts))
         for f in g:
             text, hidden[f] = elide.hide_spans(texts[f], spans[f])
             copy = root + f
@@ -508,9 +508,10 @@ def _write_bytes(path, text):
 
 
 def keep_regex(cocci, tree_dir, types):
-    """A function from a file group to what elide.plan() keeps of it: the
-    regex of the functions spatch must see, that of the declarations and
-    macros, and the members a rule may follow.
+    """A function from a file group ({path: text}) to what elide.plan()
+    keeps of it: the regex of the functions spatch must see, that of the
+    declarations and macros, the members a rule may follow, and the uses
+    of them it may match.
 
     A function is seen if it holds, for some rule of the semantic patch,
     a word of each clause of the rule (elide.anchors()); plan() checks
@@ -542,7 +543,7 @@ def keep_regex(cocci, tree_dir, types):
         if every else None
 
     def keep(group):
-        texts = [_read(f) for f in group]
+        texts = group.values()
         names = set(members)
         if decl:
             for t in texts:
