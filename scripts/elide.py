@@ -636,13 +636,15 @@ def member_forms(cocci, weak=()):
 
 def _callee(toks, at):
     """The word before the '(' that opens the call whose arguments hold
-    toks[at], or None."""
+    toks[at] (past a position: f@p(...)), or None."""
     depth = 0
     for k in range(at - 1, 0, -1):
         if toks[k] == ")":
             depth += 1
         elif toks[k] == "(":
             if depth == 0:
+                if k >= 3 and toks[k - 2] == "@":
+                    k -= 2
                 return toks[k - 1] if re.match(r"[A-Za-z_]", toks[k - 1]) \
                     else None
             depth -= 1

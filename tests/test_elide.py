@@ -569,8 +569,9 @@ position w;
 identifier name.F;
 identifier R =~ "^(raw_[a-z]+)$";
 expression X;
+position p;
 @@
- R(..., <+... X->F ...+>, ...)
+ R@p(..., <+... X->F ...+>, ...)
 
 @owner@
 identifier name.F;
