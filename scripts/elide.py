@@ -589,8 +589,9 @@ def member_forms(cocci, weak=()):
     match any use of it.  A form is ("after", OP): the member is written
     (OP an assignment, ++ or --); ("before", OP): OP (&, ++ or --) stands
     before it; ("call", REGEX): it is in the arguments of a call to a
-    function whose name REGEX matches (a literal word, or the regex an
-    identifier metavariable must match).  A use at a position inherited
+    function whose name REGEX finds (^WORD$ for a literal word, or the
+    regex an identifier metavariable must match, which spatch searches
+    for as re.search() does).  A use at a position inherited
     from another rule adds no form: spatch looks there only.  follow()
     turns the forms into what a function's text must hold."""
     forms = set()
@@ -626,9 +627,9 @@ def member_forms(cocci, weak=()):
                         re.compile(regexes[callee])
                     except re.error:
                         return None     # not a regex Python reads
-                    forms.add(("call", regexes[callee].strip("^$")))
+                    forms.add(("call", regexes[callee]))
                 elif callee and callee not in bound:
-                    forms.add(("call", re.escape(callee)))
+                    forms.add(("call", "^%s$" % re.escape(callee)))
                 else:
                     return None
     return forms
@@ -655,8 +656,8 @@ def _callee(toks, at):
 
 def follow(forms, names):
     """What a function must hold to use one of members ``names`` in one
-    of ``forms`` (see member_forms(); None: any use): a list of pairs of
-    regexes, both of which must match.  A member may sit in parentheses
+    of ``forms`` (see member_forms(); None: any use): a list of pairs
+    (a regex, and None or a second searcher), both of which must match.  A member may sit in parentheses
     or before a comment, which the rules' isomorphisms see through."""
     name = r"(?:->|\.)\s*(?:%s)\b" % "|".join(
         sorted(map(re.escape, names)))
@@ -675,6 +676,18 @@ def follow(forms, names):
             "|".join(map(re.escape, before)), name)), None))
     calls = sorted(r for kind, r in forms if kind == "call")
     if calls:
-        out.append((re.compile(r"\b(?:%s)\s*\(" % "|".join(calls)),
-                    re.compile(name)))
+        out.append((re.compile(name), _Calls(calls)))
     return out
+
+
+class _Calls:
+    """search() finds a call to a function whose name one of ``regexes``
+    finds."""
+
+    def __init__(self, regexes):
+        self.regexes = [re.compile(r) for r in regexes]
+
+    def search(self, text, pos=0, endpos=None):
+        end = len(text) if endpos is None else endpos
+        return any(r.search(n) for n in set(CALLED.findall(text, pos, end))
+                   for r in self.regexes)

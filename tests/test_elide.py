@@ -590,7 +590,7 @@ expression X;
 def test_member_forms_are_the_uses_a_rule_may_match():
     assert elide.member_forms(FORMS) == {
         ("after", "="), ("after", "+="), ("after", "++"), ("before", "&"),
-        ("call", "(raw_[a-z]+)")}
+        ("call", "^(raw_[a-z]+)$")}
     # A rule that may match any use of the member: every use counts.
     assert elide.member_forms(FORMS + "\n@any@\nidentifier name.F;\n"
                               "expression X;\n@@\n(\n foo(X->F)\n|\n X->F\n)\n"
@@ -608,6 +608,7 @@ def test_member_forms_are_the_uses_a_rule_may_match():
     ("writel(r->dma, REG);", False),
     ("r->other = 0;", False),
     ("raw_unmap(d, r->other, 4);", False),
+    ("xraw_unmap(d, r->dma, 4);", False),
 ])
 def test_follow_finds_the_uses_of_the_forms(code, seen):
     uses = elide.follow(elide.member_forms(FORMS), {"dma"})
