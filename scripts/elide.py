@@ -378,31 +378,49 @@ def _rules(cocci):
                cocci[marks[k + 1].end():end])
 
 
+SCRIPT_RULE = re.compile(r"@\s*(?:script|initialize|finalize)\b")
+
+
+def _declared_names(decls):
+    """The iterators and declarers a rule's declarations name: words its
+    code matches literally, though declared."""
+    return {w for m in re.finditer(
+        r"\b(?:iterator|declarer)\s+name\s+([^;]+);", decls)
+        for w in re.findall(r"\w+", m.group(1))}
+
+
+def _metavar_types(decls):
+    """The types of a rule's typed metavariables: struct, union and enum
+    tags and the kernel's _t typedefs, but not a tag that is a
+    metavariable inherited from another rule (struct fdef.S)."""
+    types = set(re.findall(r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)",
+                           decls))
+    types.update(re.findall(r"\b[A-Za-z_]\w*_t\b", decls))
+    return types - set(re.findall(r"\.\s*([A-Za-z_]\w*)", decls))
+
+
+def _rule_words(decls, code):
+    """literal_words() of one rule."""
+    bound = set(re.findall(r"\b[A-Za-z_]\w*\b", decls))
+    code = re.sub(r"(?m)^[-+*]*\s*#.*$|//.*$", "", code)
+    words = _declared_names(decls) | _metavar_types(decls)
+    words.update(w for w in re.findall(r"\b[A-Za-z_]\w*\b", code)
+                 if w not in bound)
+    return words - KEYWORDS
+
+
 def literal_words(cocci):
     """The words the rules of semantic patch text ``cocci`` match
     literally: the identifiers of their code (neither a metavariable of
-    the rule nor a keyword), and the iterators and declarers they name.
+    the rule nor a keyword), the iterators and declarers they name, and
+    the types of their typed metavariables.
     A function that names none of these, nor an object a rule binds from
     another function (the caller adds those), is one no rule can match."""
     words = set()
     for head, decls, code in _rules(cocci):
-        if re.match(r"@\s*(?:script|initialize|finalize)\b", head):
-            continue
-        for m in re.finditer(r"\b(?:iterator|declarer)\s+name\s+([^;]+);",
-                             decls):
-            words.update(re.findall(r"\w+", m.group(1)))
-        # The types of typed metavariables: struct, union and enum tags
-        # and the kernel's _t typedefs, but not a tag that is a
-        # metavariable inherited from another rule (struct fdef.S).
-        types = set(re.findall(r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)",
-                               decls))
-        types.update(re.findall(r"\b[A-Za-z_]\w*_t\b", decls))
-        words |= types - set(re.findall(r"\.\s*([A-Za-z_]\w*)", decls))
-        bound = set(re.findall(r"\b[A-Za-z_]\w*\b", decls))
-        code = re.sub(r"(?m)^[-+*]*\s*#.*$|//.*$", "", code)
-        words.update(w for w in re.findall(r"\b[A-Za-z_]\w*\b", code)
-                     if w not in bound)
-    return words - KEYWORDS
+        if not SCRIPT_RULE.match(head):
+            words |= _rule_words(decls, code)
+    return words
 
 
 # C and SmPL words that appear in every function or say nothing of one.
@@ -518,39 +536,33 @@ def anchors(cocci, weak=()):
     does not follow has one clause: the words of its code, as
     literal_words() reads them."""
     out = []
-    for rule, decls, code, clauses in _match_rules(cocci, weak):
+    for decls, _, clauses in _match_rules(cocci, weak):
         if not clauses:
-            types = set(re.findall(
-                r"\b(?:struct|union|enum)\s+([A-Za-z_]\w*)",
-                decls)) - set(re.findall(r"\.\s*([A-Za-z_]\w*)", decls))
-            types |= set(re.findall(r"\b[A-Za-z_]\w*_t\b", decls))
+            types = _metavar_types(decls)
             clauses = [frozenset(types)] if types else []
         out.append(clauses)
     return out
 
 
 def _match_rules(cocci, weak):
-    """(rule, declarations, code, clauses) for each rule of ``cocci`` that
-    may match a function (see anchors()): its code as _code_lines() gives
+    """(declarations, code, clauses) for each rule of ``cocci`` that may
+    match a function (see anchors()): its code as _code_lines() gives
     it, and the clauses of that code alone."""
     weak = set(weak) | KEYWORDS
     for head, decls, raw in _rules(cocci):
-        if re.match(r"@\s*(?:script|initialize|finalize)\b", head):
+        if SCRIPT_RULE.match(head):
             continue
-        rule = "%s\n%s\n@@\n%s" % (head, decls, raw)
         code = _code_lines(raw)
         if re.match(r"\s*(?:struct|union|enum)\s+\w+\s*\{", code) or \
                 not code.strip():
             continue
-        bound = set(re.findall(r"\b[A-Za-z_]\w*\b", decls)) - {
-            w for m in re.finditer(
-                r"\b(?:iterator|declarer)\s+name\s+([^;]+);", decls)
-            for w in re.findall(r"\w+", m.group(1))}
+        bound = set(re.findall(r"\b[A-Za-z_]\w*\b", decls)) - \
+            _declared_names(decls)
         toks = [(m.lastgroup, m.group()) for m in SMPL.finditer(code)]
         clauses, i = _need(toks, 0, bound | weak)
         if i < len(toks):
-            clauses = [c for c in [frozenset(literal_words(rule))] if c]
-        yield rule, decls, code, clauses
+            clauses = [c for c in [frozenset(_rule_words(decls, raw))] if c]
+        yield decls, code, clauses
 
 
 def choose(rules, count):
@@ -595,7 +607,7 @@ def member_forms(cocci, weak=()):
     from another rule adds no form: spatch looks there only.  follow()
     turns the forms into what a function's text must hold."""
     forms = set()
-    for _, decls, code, clauses in _match_rules(cocci, weak):
+    for decls, code, clauses in _match_rules(cocci, weak):
         if clauses:
             continue
         inherited = {m.group(1) for m in re.finditer(
@@ -657,8 +669,9 @@ def _callee(toks, at):
 def follow(forms, names):
     """What a function must hold to use one of members ``names`` in one
     of ``forms`` (see member_forms(); None: any use): a list of pairs
-    (a regex, and None or a second searcher), both of which must match.  A member may sit in parentheses
-    or before a comment, which the rules' isomorphisms see through."""
+    (a regex, and None or a second searcher), both of which must match.
+    A member may sit in parentheses or before a comment, which the
+    rules' isomorphisms see through."""
     name = r"(?:->|\.)\s*(?:%s)\b" % "|".join(
         sorted(map(re.escape, names)))
     if forms is None:

@@ -91,7 +91,7 @@ def local_headers(path, text, member):
                 continue
             seen.add(h)
             ht = _read(h)
-            if _header_members(ht, decl) & used:
+            if _members_declared(ht, decl) & used:
                 out.append(h)
             if depth < 3:
                 todo.append((h, ht, depth + 1))
@@ -99,9 +99,10 @@ def local_headers(path, text, member):
 
 
 @functools.lru_cache(maxsize=4096)
-def _header_members(text, decl):
-    """The members that ``decl`` (see _member_decl) declares in header
-    text ``text``: many candidates include the same header."""
+def _members_declared(text, decl):
+    """The members that ``decl`` (see _member_decl) declares in file text
+    ``text``: many candidates include the same header, and the hiding
+    asks again of each file what the grouping asked (keep_regex)."""
     return _decl_names(decl, text)
 
 
@@ -547,7 +548,7 @@ def keep_regex(cocci, tree_dir, types):
         names = set(members)
         if decl:
             for t in texts:
-                names |= _decl_names(decl, t)
+                names |= _members_declared(t, decl)
         counts = collections.Counter(w for t in texts
                                      for w in counter.findall(t)) \
             if counter else collections.Counter()
