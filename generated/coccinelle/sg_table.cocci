@@ -741,7 +741,7 @@ GF(...) { ... when any
 }
 
 @script:python depends on patch || report || org@
-S << sdef.S; F << sdef.F; TF << sgive1.TF;
+S << sdef.S; F << sdef.F; TF << sgive1.TF; A << sgiven1.A;
 @@
 sgiven.add((S, F, TF))
 
