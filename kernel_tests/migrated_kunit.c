@@ -49,6 +49,7 @@ static int foo_setup_result;
 #include "cocci_nested_member.after.inc"
 #include "cocci_dma_single_kunit.after.inc"
 #include "cocci_dma_single_member.after.inc"
+#include "cocci_dma_single_cleanup.after.inc"
 
 static int foo_setup(struct foo_bo *bo)
 {
@@ -341,6 +342,48 @@ static void migrated_member_open_fails(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, dmab_is_err(bd.ring_dma_h));
 }
 
+/*
+ * dma_single, shape b, the qla4xxx shape: the core calls the clean-up
+ * whatever the map callback returned.  After a map, it unmaps.
+ */
+static void migrated_cleanup_after_map(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct qt_task task = {
+		.dev = t->dev,
+		.data = page_address(t->pages[4]),
+		.data_count = 256,
+	};
+
+	KUNIT_ASSERT_EQ(test, qt_alloc_pdu(&task), 0);
+	KUNIT_EXPECT_FALSE(test, dmab_is_err(task.data_dma_h));
+	KUNIT_EXPECT_EQ(test, task.data_dma,
+			phys_to_dma(t->dev, virt_to_phys(task.data)));
+	qt_task_cleanup(&task);
+	/* Released: a second clean-up would skip the emptied handle. */
+	qt_task_cleanup(&task);
+}
+
+/*
+ * After a failed map the handle holds an error, which the clean-up's
+ * dmab_release_if_live() skips (dmab_release() would dereference it).
+ */
+static void migrated_cleanup_after_failed_map(struct kunit *test)
+{
+	struct migrated_test *t = test->priv;
+	struct qt_task task = {
+		.dev = t->narrow_dev,
+		.data = page_address(t->pages[4]),
+		.data_count = 256,
+	};
+
+	kunit_info(test, "typestate-expect-warning: kernel/dma/direct\\.h:\\d+ dma_map_page_attrs\n");
+	KUNIT_EXPECT_EQ(test, qt_alloc_pdu(&task), -ENOMEM);
+	KUNIT_EXPECT_TRUE(test, dmab_is_err(task.data_dma_h));
+	qt_task_cleanup(&task);
+	KUNIT_EXPECT_TRUE(test, dmab_is_err(task.data_dma_h));
+}
+
 /* Pattern b, shape e: the map's result returned is the typed map's errno. */
 static void migrated_return_map(struct kunit *test)
 {
@@ -595,6 +638,8 @@ static struct kunit_case migrated_test_cases[] = {
 	KUNIT_CASE(migrated_single_many),
 	KUNIT_CASE(migrated_member_open_close),
 	KUNIT_CASE(migrated_member_open_fails),
+	KUNIT_CASE(migrated_cleanup_after_map),
+	KUNIT_CASE(migrated_cleanup_after_failed_map),
 	{}
 };
 

@@ -40,7 +40,8 @@ COCCI_FIXTURES = ("local_lifecycle.after.c", "pin_unpin.after.c",
                   "acquire_only_attrs.after.c", "param_map.after.c",
                   "nested_member.after.c",
                   "dma_single/kunit.after.c",
-                  "dma_single/member.after.c")
+                  "dma_single/member.after.c",
+                  "dma_single/cleanup.after.c")
 
 KCONFIG_HOOK = 'source "lib/typestate/Kconfig"\n'
 MAKEFILE_HOOK = "obj-$(CONFIG_TYPESTATE_KUNIT_TEST) += typestate/\n"

@@ -1658,6 +1658,12 @@ fn(...) {
  ...>
 }
 
+// Every other release of the member, in any function: a stored handle is
+// live only where the path proves it, and a path through another function
+// (a clean-up that libiscsi calls after the map failed, as in
+// qla4xxx_task_cleanup(), or a remove before any open) proves nothing.
+// dmab_release_if_live() skips a handle that holds an error or
+// nothing, where the raw unmap undid a failed or stale mapping.
 @depends on patch && (ever fdecl || ever fdecl_mid) disable ptr_to_array@
 identifier fn;
 expression X;
@@ -1669,10 +1675,10 @@ fn(...) {
  <...
 (
 - dma_unmap_single(X_dev, X->F, X_size, X_dir)
-+ dmab_release(X->H)
++ dmab_release_if_live(X->H)
 |
 - dma_unmap_single_attrs(X_dev, X->F, X_size, X_dir, X_attrs)
-+ dmab_release(X->H)
++ dmab_release_if_live(X->H)
 |
 - dma_sync_single_for_cpu(X_dev, X->F, X_size, X_dir)
 + dmab_sync_for_cpu(X->H)
@@ -1768,6 +1774,12 @@ fn(...) {
  ...>
 }
 
+// Every other release of the member, in any function: a stored handle is
+// live only where the path proves it, and a path through another function
+// (a clean-up that libiscsi calls after the map failed, as in
+// qla4xxx_task_cleanup(), or a remove before any open) proves nothing.
+// dmab_release_if_live() skips a handle that holds an error or
+// nothing, where the raw unmap undid a failed or stale mapping.
 @depends on patch && (ever fdecl || ever fdecl_mid) disable ptr_to_array@
 identifier fn;
 expression X;
@@ -1779,10 +1791,10 @@ fn(...) {
  <...
 (
 - dma_unmap_single(X_dev, X.F, X_size, X_dir)
-+ dmab_release(X.H)
++ dmab_release_if_live(X.H)
 |
 - dma_unmap_single_attrs(X_dev, X.F, X_size, X_dir, X_attrs)
-+ dmab_release(X.H)
++ dmab_release_if_live(X.H)
 |
 - dma_sync_single_for_cpu(X_dev, X.F, X_size, X_dir)
 + dmab_sync_for_cpu(X.H)

@@ -1362,6 +1362,10 @@ fn(...) {
 ...+>
 }
 
+// The member's undo, wherever it is: a stored handle is live only where
+// the path proves it, and one through another function proves nothing, so
+// the release is sgt_release_if_live(), which skips a handle that holds
+// an error (a failed map) or nothing (never mapped, or released).
 @sunmapfix depends on (sfield_end || sfield_mid)@
 identifier sgood.H, sdef.S, sdef.F;
 struct S *X;
@@ -1369,16 +1373,16 @@ expression P_attrs, P_count, P_dev, P_dir;
 @@
 (
 - dma_unmap_sgtable(P_dev, X->F, P_dir, P_attrs);
-+ sgt_release(X->H);
++ sgt_release_if_live(X->H);
 |
 - dma_unmap_sgtable(P_dev, &X->F, P_dir, P_attrs);
-+ sgt_release(X->H);
++ sgt_release_if_live(X->H);
 |
 - dma_unmap_sg(P_dev, X->F->sgl, P_count, P_dir);
-+ sgt_release(X->H);
++ sgt_release_if_live(X->H);
 |
 - dma_unmap_sg(P_dev, X->F.sgl, P_count, P_dir);
-+ sgt_release(X->H);
++ sgt_release_if_live(X->H);
 )
 
 // The same through a local alias of the member.
@@ -1445,7 +1449,7 @@ expression P_attrs, P_count, P_dev, P_dir, E_;
 )
  ... when != A = E_
 - dma_unmap_sgtable(P_dev, A, P_dir, P_attrs);
-+ sgt_release(X->H);
++ sgt_release_if_live(X->H);
 
 // The undo in .unmap_dma_buf of struct dma_buf_ops, on the parameter it is given back.
 @depends on (sfield_end || sfield_mid) exists@
@@ -1459,7 +1463,7 @@ TF(..., struct sg_table *I, ...) {
  struct S *Y = E_;
  ... when any
 - dma_unmap_sgtable(P_dev, I, P_dir, P_attrs);
-+ sgt_release(Y->H);
++ sgt_release_if_live(Y->H);
  ... when any
 }
 
@@ -1474,7 +1478,7 @@ TF(..., T0 *K, ..., struct sg_table *I, ...) {
 +
  ... when any
 - dma_unmap_sgtable(P_dev, I, P_dir, P_attrs);
-+ sgt_release(X->H);
++ sgt_release_if_live(X->H);
  ... when any
 }
 
@@ -1587,10 +1591,10 @@ expression P_attrs, P_count, P_dev, P_dir;
 @@
 (
 - dma_unmap_sgtable(P_dev, &X->F.G, P_dir, P_attrs);
-+ sgt_release(X->H);
++ sgt_release_if_live(X->H);
 |
 - dma_unmap_sgtable(P_dev, X->F.G, P_dir, P_attrs);
-+ sgt_release(X->H);
++ sgt_release_if_live(X->H);
 )
 
 // The names, and each rule below takes only (fn, Q) left out of dbad: a

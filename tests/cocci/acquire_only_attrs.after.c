@@ -32,7 +32,7 @@ static int qux_map(struct device *dev, struct qux_iod *iod,
 	return 0;
 
 out_unmap:
-	sgt_release(iod->sgt_dma);
+	sgt_release_if_live(iod->sgt_dma);
 	return rc;
 }
 
@@ -40,5 +40,5 @@ static void qux_unmap(struct device *dev, struct qux_iod *iod,
 		      enum dma_data_direction dir)
 {
 	dma_unmap_sgtable(dev, &iod->meta, dir, 0);
-	sgt_release(iod->sgt_dma);
+	sgt_release_if_live(iod->sgt_dma);
 }

@@ -43,7 +43,7 @@ static void exp_unmap_dma_buf(struct dma_buf_attachment *attachment,
 	struct exp_attachment *a = attachment->priv;
 
 	a->mapped = false;
-	sgt_release(a->table_dma);
+	sgt_release_if_live(a->table_dma);
 }
 
 static const struct dma_buf_ops exp_ops = {
@@ -82,7 +82,7 @@ static void exp2_unmap_dma_buf(struct dma_buf_attachment *attach,
 {
 	struct exp2_attachment *a = attach->priv;
 
-	sgt_release(a->sgt_dma);
+	sgt_release_if_live(a->sgt_dma);
 }
 
 static const struct dma_buf_ops exp2_ops = {

@@ -37,7 +37,7 @@ static int own_bo_get_pages(struct own_bo *bo)
 
 static void own_bo_free(struct own_bo *bo)
 {
-	sgt_release(bo->sgt_dma);
+	sgt_release_if_live(bo->sgt_dma);
 }
 
 static struct sg_table *own_map_dma_buf(struct dma_buf_attachment *attach,

@@ -50,7 +50,7 @@ err_out:
 
 static void msc_free(struct msc *msc)
 {
-	sgt_release(msc->single_sgt_dma);
+	sgt_release_if_live(msc->single_sgt_dma);
 	sg_free_table(&msc->single_sgt);
 }
 
@@ -70,5 +70,5 @@ static int msc_ring_map(struct msc *msc)
 static void msc_ring_unmap(struct msc *msc, bool mapped)
 {
 	if (mapped)
-		sgt_release(msc->ring_dma);
+		sgt_release_if_live(msc->ring_dma);
 }

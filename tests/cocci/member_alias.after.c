@@ -32,14 +32,14 @@ static void vb_unmap(struct vb_buf *buf)
 {
 	struct sg_table *sgt = &buf->table;
 
-	sgt_release(buf->table_dma);
+	sgt_release_if_live(buf->table_dma);
 	sg_free_table(sgt);
 }
 
 /* The alias serves the unmap alone: it goes with the call. */
 static void vb_unmap_keep(struct vb_buf *buf)
 {
-	sgt_release(buf->table_dma);
+	sgt_release_if_live(buf->table_dma);
 }
 
 /*
@@ -82,5 +82,5 @@ static int vb_xfer_store_first(struct vb_xfer *x, struct sg_table *sgt)
 
 static void vb_xfer_unmap(struct vb_xfer *x)
 {
-	sgt_release(x->sgt_dma);
+	sgt_release_if_live(x->sgt_dma);
 }

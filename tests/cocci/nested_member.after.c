@@ -38,14 +38,14 @@ static int nest_buf_dma(struct nest_buf *buf, int (*setup)(struct nest_buf *buf)
 	buf->dmaed = true;
 	return 0;
 err:
-	sgt_release(buf->table_sgt_dma);
+	sgt_release_if_live(buf->table_sgt_dma);
 	return ret;
 }
 
 static void nest_buf_free(struct nest_buf *buf)
 {
 	if (buf->dmaed) {
-		sgt_release(buf->table_sgt_dma);
+		sgt_release_if_live(buf->table_sgt_dma);
 		buf->dmaed = false;
 	}
 }

@@ -30,11 +30,11 @@ static int foo_pin(struct foo_bo *bo, enum dma_data_direction dir)
 	bo->dir = dir;
 	ret = foo_setup(bo);
 	if (ret)
-		sgt_release(bo->sgt_dma);
+		sgt_release_if_live(bo->sgt_dma);
 	return ret;
 }
 
 static void foo_unpin(struct foo_bo *bo)
 {
-	sgt_release(bo->sgt_dma);
+	sgt_release_if_live(bo->sgt_dma);
 }

@@ -26,5 +26,5 @@ static int foo_tt_map(struct foo_tt *tt)
 /* Its local device is used by the unmap alone: it goes with the call. */
 static void foo_tt_unmap(struct foo_tt *tt)
 {
-	sgt_release(tt->sgt_dma);
+	sgt_release_if_live(tt->sgt_dma);
 }

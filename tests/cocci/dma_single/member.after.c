@@ -56,8 +56,8 @@ static int bar_open(struct bar_dev *bd)
 	return 0;
 unmap:
 	while (i--)
-		dmab_release(bd->desc[i].addr_h);
-	dmab_release(bd->ring_dma_h);
+		dmab_release_if_live(bd->desc[i].addr_h);
+	dmab_release_if_live(bd->ring_dma_h);
 	return ret;
 }
 
@@ -73,8 +73,8 @@ static void bar_close(struct bar_dev *priv)
 
 	WRITE_ONCE(priv->hw[0], 0);
 	for (i = 0; i < 4; i++)
-		dmab_release(priv->desc[i].addr_h);
-	dmab_release(priv->ring_dma_h);
+		dmab_release_if_live(priv->desc[i].addr_h);
+	dmab_release_if_live(priv->ring_dma_h);
 	priv->ring_dma = 0;
 }
 

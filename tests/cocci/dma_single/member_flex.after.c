@@ -43,7 +43,7 @@ static int flex_start(struct flex_req *r)
 
 static void flex_done(struct flex_req *r)
 {
-	dmab_release(r->buf_dma_h);
+	dmab_release_if_live(r->buf_dma_h);
 }
 
 static int union_start(struct union_req *r)
@@ -58,5 +58,5 @@ static int union_start(struct union_req *r)
 
 static void union_done(struct union_req *r)
 {
-	dmab_release(r->buf_dma_h);
+	dmab_release_if_live(r->buf_dma_h);
 }
