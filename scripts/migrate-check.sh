@@ -4,8 +4,9 @@
 # Verify the migration on real code: copy the pristine linux-source-6.12
 # of the cache, apply the generated semantic patches to the copy's drivers/
 # tree, build every rewritten file with kbuild (x86_64 allmodconfig,
-# CONFIG_WERROR=y), run the migration again to show it changes nothing, and
-# print the summary.
+# CONFIG_WERROR=y), show that every rewritten release undoes the acquire it
+# replaces (migration/prove.py), run the migration again to show it changes
+# nothing, and print the summary.
 #
 # The copy, its build directory and the logs are this checkout's own, in
 # its directory of the cache ($MIGRATE_WORK, default
@@ -86,11 +87,24 @@ if [ "$lintn" -ne 0 ]; then
 fi
 tail -1 "$cache/migrate-lint.log" | sed 's/^lint:/migrate-check: lint of the migrated tree:/'
 
+# Apart from the rules that made the rewrite: every rewritten release and
+# operation is shown, from the pristine tree, to act on the object and
+# arguments of the acquire it replaces (migration/prove.py).
+unproven=0
+PYTHONPATH="$here/.." /usr/bin/python3 -m migration.prove "$src" "$tree" "$dir" >"$cache/migrate-prove.log" 2>&1 || unproven=$?
+grep -v ': behaviour change if the values differ: ' "$cache/migrate-prove.log" | sed 's/^/migrate-check: /' || true
+n=$(grep -c ': behaviour change if the values differ: ' "$cache/migrate-prove.log" || true)
+echo "migrate-check: $n release arguments equal to the acquire's by name only (a behaviour change where the values differ): $cache/migrate-prove.log"
+if [ "$unproven" -ne 0 ]; then
+	unproven=$(grep -c ': unproven: ' "$cache/migrate-prove.log" || true)
+	[ "$unproven" -gt 0 ] || unproven=1
+fi
+
 echo "migrate-check: migrating $dir/ again (must change nothing)"
 ( cd "$tree" && progress "migrate-check: migrating $dir/ again" /usr/bin/python3 "$here/migrate.py" "$tree" "$dir" --again "$cache/migrate-summary.json" >"$cache/migrate-again.log" )
 rerun=$(grep -o '[0-9]* files and [0-9]* functions migrated' "$cache/migrate-again.log" | awk '{s+=$1} END {print s+0}')
 noreason=$(/usr/bin/python3 -c 'import json, sys
 s = json.load(open(sys.argv[1]))["specs"].values()
 print(sum(len(x.get("sites_without_reason", [])) for x in s))' "$cache/migrate-summary.json")
-echo "migrate-check: files compiled $compiled, files broken $broken, other architectures' files not built $other, files changed by a second run $rerun, acquire sites not handled without a reason $noreason, lint findings on migrated code $lintn"
-[ "$broken" -eq 0 ] && [ "$rerun" -eq 0 ] && [ "$noreason" -eq 0 ] && [ "$lintn" -eq 0 ] && [ -n "$objs" ]
+echo "migrate-check: files compiled $compiled, files broken $broken, other architectures' files not built $other, files changed by a second run $rerun, acquire sites not handled without a reason $noreason, lint findings on migrated code $lintn, unproven rewrites $unproven"
+[ "$broken" -eq 0 ] && [ "$rerun" -eq 0 ] && [ "$noreason" -eq 0 ] && [ "$lintn" -eq 0 ] && [ "$unproven" -eq 0 ] && [ -n "$objs" ]

@@ -65,6 +65,8 @@ cands = {}      # acquire call position -> (fn, obj, args, leaves)
 known = {}      # (fn, obj) -> positions of obj the rewrite handles
 uses = {}       # (fn, obj) -> list of (kind, pos, what)
 rels = {}       # (fn, obj) -> list of (pos, args)
+escapes = {}    # (fn, obj) -> line of an acquire whose mapping outlives fn
+relpos = set()  # positions of the object in its releases
 why = {}        # (fn, obj) -> (line, reason)
 done = set()    # (fn, obj) the patch rewrites
 names = {}      # fn -> identifiers taken
@@ -172,6 +174,8 @@ def decide(fn, E, line):
             return True
         refuse(g, fwhy[sf][0], "struct %s, member %s: %s" % (sf[0], sf[1], fwhy[sf][1]))
         return False
+    if g in escapes and any(x[3] == "release" for x in rels.get(g, [])):
+        refuse(g, escapes[g], "line %s: on a path from the acquire's success to the end of %s() nothing releases '%s' (it outlives the function, for a raw release elsewhere): a handle local to %s() would be dropped while it holds the resource" % (escapes[g], fn, pretty(E), fn))
     bad = [k for k in mine if k not in cands or not cands[k][3]]
     r = rels.get(g, [])
     want = [cands[k][2] for k in mine if k in cands]
@@ -1162,6 +1166,7 @@ if q[0].current_element == fn:
     g = group(fn, E)
     rels.setdefault(g, []).append((q[0], args, "dma_unmap_single", KIND))
     known.setdefault(g, set()).add(key(qe))
+    relpos.add(key(qe))
 @rel_2 depends on patch || report || org@
 expression life.E;
 expression P_dev, P_size, P_dir, P_attrs;
@@ -1190,6 +1195,7 @@ if q[0].current_element == fn:
     g = group(fn, E)
     rels.setdefault(g, []).append((q[0], args, "dma_unmap_single_attrs", KIND))
     known.setdefault(g, set()).add(key(qe))
+    relpos.add(key(qe))
 
 // Every operation form on the object in the function.
 @op_1_sync_for_cpu depends on patch || report || org@
@@ -1388,6 +1394,49 @@ E << life.E;
 q << twice.q;
 @@
 refuse(group(fn, E), q[0].line, "line %s may release the object a second time" % q[0].line)
+
+// A path from the acquire's success (one that uses the object, which the
+// failure branch may not) to the end of the function that releases
+// nothing: the object outlives the function there (stored for a
+// raw release elsewhere, or returned), so a handle local to the function
+// would be dropped while it still holds the resource.  One rule for that
+// shape, with or without a release on other paths: refused, unless the
+// object is a member released in other functions (shape b keeps the
+// handle with it, in the struct).
+@escape depends on patch || report || org exists@
+identifier life.fn;
+expression life.E, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
+statement S1;
+position life.p, pu;
+@@
+fn(...) {
+ ... when any
+(
+ E = dma_map_single@p(P_dev, P_cpu_addr, P_size, P_dir);
+|
+ E = dma_map_single_attrs@p(P_dev, P_cpu_addr, P_size, P_dir, P_attrs);
+)
+(
+ if (\(dma_mapping_error(P_dev, E)\|unlikely(dma_mapping_error(P_dev, E))\)) S1
+|
+ R = dma_mapping_error(P_dev, E);
+ if (\(R\|unlikely(R)\)) S1
+)
+ ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
+ E@pu
+ ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
+}
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+p << life.p;
+pu << escape.pu;
+@@
+# A use of the object on the success path, then no release to the end:
+# the use must not be a release itself (the path would end released).
+if key(pu) not in relpos:
+    escapes.setdefault(group(fn, E), p[0].line)
 
 // Parameters of the function (its locals: see localvar, before life):
 // an object that is neither a local nor a parameter (a field, a
@@ -1902,6 +1951,8 @@ cands.clear()
 known.clear()
 uses.clear()
 rels.clear()
+escapes.clear()
+relpos.clear()
 why.clear()
 done.clear()
 names.clear()

@@ -120,3 +120,32 @@ static void foo_dir(struct foo_dev *fd, void *buf)
 		return;
 	dma_unmap_single(fd->dev, a, 8, DMA_FROM_DEVICE); /* expect: BUG? dma_unmap_single() passes dir DMA_FROM_DEVICE, but the object was acquired with DMA_TO_DEVICE */
 }
+
+/*
+ * The ath11k shape (ath11k_ce_rx_post_pipe()): the buffer's address is
+ * kept in its descriptor for a raw unmap in the completion handler; this
+ * function unmaps only when the enqueue fails.  A local handle would be
+ * dropped on success while it still holds the mapping: refused.
+ */
+static int foo_rx_post(struct foo_dev *fd, dma_addr_t *slots, void **bufs,
+		       int n)
+{
+	dma_addr_t paddr;
+	int i, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		paddr = dma_map_single(fd->dev, bufs[i], 256, DMA_FROM_DEVICE); /* expect: on a path from the acquire's success to the end of foo_rx_post() nothing releases 'paddr' */
+		if (dma_mapping_error(fd->dev, paddr)) {
+			ret = -EIO;
+			goto exit;
+		}
+		slots[i] = paddr;
+		ret = foo_enqueue(fd, i);
+		if (ret) {
+			dma_unmap_single(fd->dev, paddr, 256, DMA_FROM_DEVICE);
+			goto exit;
+		}
+	}
+exit:
+	return ret;
+}
