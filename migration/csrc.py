@@ -80,17 +80,26 @@ class Function:
         self._vars = None
 
     def statements(self):
-        """[(statement text with spaces collapsed, offset in the file)]."""
+        """[(statement text with spaces collapsed, offset in the file)];
+        a label is a statement of its own."""
         out = []
         depth = 0
         start = 1
         body = self.body
+        label = re.compile(r"\s*(?!case\b|default\b)[A-Za-z_]\w*\s*:(?![:=])")
         for i, c in enumerate(body):
             if c == "(" or c == "[":
                 depth += 1
             elif c == ")" or c == "]":
                 depth -= 1
             elif depth <= 0 and c in ";{}":
+                m = label.match(body, start, i)
+                while m:
+                    out.append((" ".join(m.group(0).split()),
+                                self.offset + m.start() + len(m.group(0))
+                                - len(m.group(0).lstrip())))
+                    start = m.end()
+                    m = label.match(body, start, i)
                 text = " ".join(body[start:i + 1].split())
                 if text not in ("", ";", "{", "}"):
                     lead = len(body[start:i]) - len(body[start:i].lstrip())

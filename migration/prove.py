@@ -99,6 +99,24 @@ class Spec:
         self.typed_ops = set()
         self.given_back = []
         self.lhs_object = mig.get("result", "object") == "object"
+        # raw function -> (typed functions, what the typed call does
+        # otherwise), from the spec's changes: keys.
+        self.changes = {}
+
+        def note(d, typed):
+            if d.get("changes"):
+                for f in d["forms"]:
+                    if "call" in f:
+                        self.changes[Form(f).fn] = (set(typed),
+                                                    " ".join(d["changes"].split()))
+        if "chain" in mig:
+            for step in mig["chain"]:
+                note(step, [p + "_" + step["element"]])
+        else:
+            note(mig["acquire"], [p + "_" + mig["acquire"]["element"]])
+            note(mig["release"], sorted(self.typed_releases))
+        for o in ops:
+            note(o, [p + "_" + o["element"]])
         if "chain" in mig:
             acq = {e["name"] for k in ("constructors", "transitions")
                    for e in d.get(k, []) if e.get("acquires")}
@@ -167,10 +185,9 @@ class Ctx:
         else None."""
         if name not in self.vars:
             return None
-        if re.search(r"\b" + name + r"\s*[,)]", self.fn.header):
-            return None                      # a parameter
+        param = re.search(r"\b" + name + r"\s*[,)]", self.fn.header)
         vals = self.fn.assignments(name)
-        if vals is None:
+        if vals is None or (param and vals):
             return None
         plain = {csrc.strip_parens(v) for v in vals}
         if len(plain) == 1:
@@ -340,8 +357,14 @@ class Prover:
                         for fn, args, _ in csrc.calls(s, raw_acq)]
                 uses, acqs = [], []
                 for s, off in added:
+                    # The line of each call: found again in the file's text
+                    # from the statement's start, in order.
+                    at = off
                     for fn, args, _ in csrc.calls(s, typed_use):
-                        uses.append((fn, args, csrc.line_of(mtext, off), s))
+                        m = re.compile(r"\b%s\s*\(" % fn).search(mtext, at)
+                        at = m.end() if m else at
+                        uses.append((fn, args, csrc.line_of(
+                            mtext, m.start() if m else off), s))
                     for fn, args, _ in csrc.calls(s, typed_acq):
                         lhs = re.match(r"\s*(.+?)\s*=(?!=)", s)
                         acqs.append((lhs.group(1) if lhs else None,

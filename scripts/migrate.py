@@ -45,8 +45,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "kernel_tests"))
+sys.path.insert(0, ROOT)
 import tree  # noqa: E402
 import elide  # noqa: E402
+from migration import changes as mchanges, prove as mprove  # noqa: E402
 
 # TYPESTATE_GENERATED: another tree the generator wrote (the tests render
 # specs that are not shipped into one).
@@ -765,11 +767,19 @@ def main(argv):
                 rel(f) + ": spatch gave up after %d s; its acquire sites "
                 "are not accounted for" % TIMEOUT for f in timed_out]
 
-        # Said of the code as it was, by the pass that rewrote it.
+        # Said of the code as it was, by the pass that rewrote it; and what
+        # the spec says its typed elements do otherwise, and structs whose
+        # size the driver exports (migration/changes.py).
         s["behaviour_changes"] = sorted(
             rel(x) for x in first.splitlines()
             if REPORT_LINE.match(x) and ": behaviour change: " in x
             and x.split(":", 1)[0] in changed)
+        spec_yaml = os.path.join(ROOT, "specs", name[:-len(".cocci")] + ".yaml")
+        if changed and os.path.exists(spec_yaml) and \
+                "virtual patch" in _read(cocci):
+            s["behaviour_changes"] = sorted(set(s["behaviour_changes"]) | set(
+                mchanges.listed(mprove.Spec(spec_yaml), tree_dir, before,
+                                changed)))
         summary["specs"][name] = s
         print(f"{name}: {len(files)} candidate files scanned under {sub}/ "
               f"with {s['headers_grouped']} local headers "

@@ -162,16 +162,19 @@ def decide(fn, E, line):
     g = group(fn, E)
     if g in done:
         return True
-    if g in why:
-        return False
     mine = [k for k, (f, o) in stored.items() if group(f, o) == g]
     sf = field_of(mine)
+    # A member moved onto a handle in its struct is judged as a whole
+    # (fdecide()), whatever the function-local rules said of this
+    # function; its every acquire is a behaviour change to list.
+    if sf and spans(sf) and fmigrated(sf):
+        S, F = sf
+        changes[g] = "'%s' is member %s of struct %s, released in other functions: the handle member %s beside it carries the mapping there; when the acquire fails '%s' keeps its old value, where the raw code stored the raw failure value" % (pretty(E), F, S, fmembers(sf)[1], pretty(E))
+        done.add(g)
+        return True
+    if g in why:
+        return False
     if sf and spans(sf):
-        if fmigrated(sf):
-            S, F = sf
-            changes[g] = "'%s' is member %s of struct %s, released in other functions: the handle member %s beside it carries the mapping there; when the acquire fails '%s' keeps its old value, where the raw code stored the raw failure value" % (pretty(E), F, S, fmembers(sf)[1], pretty(E))
-            done.add(g)
-            return True
         refuse(g, fwhy[sf][0], "struct %s, member %s: %s" % (sf[0], sf[1], fwhy[sf][1]))
         return False
     if g in escapes and any(x[3] == "release" for x in rels.get(g, [])):
@@ -1925,7 +1928,7 @@ for k in sorted(calls):
     else:
         reason = "the result is not stored in an object (returned or passed on directly)"
     if reason is None and k in stored and group(*stored[k]) in changes:
-        msg = "behaviour change: %s(): %s" % (fn, changes.pop(group(*stored[k])))
+        msg = "behaviour change: %s(): %s" % (fn, changes[group(*stored[k])])
         if "org" in virtuals:
             coccilib.org.print_todo(pos, msg)
         else:
