@@ -5,7 +5,7 @@
 # of the cache, apply the generated semantic patches to the copy's drivers/
 # tree, build every rewritten file with kbuild (x86_64 allmodconfig,
 # CONFIG_WERROR=y), show that every rewritten release undoes the acquire it
-# replaces (migration/prove.py), run the migration again to show it changes
+# replaces (migcheck/prove.py), run the migration again to show it changes
 # nothing, and print the summary.
 #
 # The copy, its build directory and the logs are this checkout's own, in
@@ -89,9 +89,9 @@ tail -1 "$cache/migrate-lint.log" | sed 's/^lint:/migrate-check: lint of the mig
 
 # Apart from the rules that made the rewrite: every rewritten release and
 # operation is shown, from the pristine tree, to act on the object and
-# arguments of the acquire it replaces (migration/prove.py).
+# arguments of the acquire it replaces (migcheck/prove.py).
 unproven=0
-PYTHONPATH="$here/.." /usr/bin/python3 -m migration.prove "$src" "$tree" "$dir" >"$cache/migrate-prove.log" 2>&1 || unproven=$?
+PYTHONPATH="$here/.." /usr/bin/python3 -m migcheck.prove "$src" "$tree" "$dir" >"$cache/migrate-prove.log" 2>&1 || unproven=$?
 grep -v ': behaviour change if the values differ: ' "$cache/migrate-prove.log" | sed 's/^/migrate-check: /' || true
 n=$(grep -c ': behaviour change if the values differ: ' "$cache/migrate-prove.log" || true)
 echo "migrate-check: $n release arguments equal to the acquire's by name only (a behaviour change where the values differ): $cache/migrate-prove.log"

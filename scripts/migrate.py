@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.join(ROOT, "kernel_tests"))
 sys.path.insert(0, ROOT)
 import tree  # noqa: E402
 import elide  # noqa: E402
-from migration import changes as mchanges, prove as mprove  # noqa: E402
+from migcheck import changes as mchanges, prove as mprove  # noqa: E402
 
 # TYPESTATE_GENERATED: another tree the generator wrote (the tests render
 # specs that are not shipped into one).
@@ -769,7 +769,7 @@ def main(argv):
 
         # Said of the code as it was, by the pass that rewrote it; and what
         # the spec says its typed elements do otherwise, and structs whose
-        # size the driver exports (migration/changes.py).
+        # size the driver exports (migcheck/changes.py).
         s["behaviour_changes"] = sorted(
             rel(x) for x in first.splitlines()
             if REPORT_LINE.match(x) and ": behaviour change: " in x

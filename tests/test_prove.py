@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""migration/prove.py, the check apart from the rules: on the fixtures'
+"""migcheck/prove.py, the check apart from the rules: on the fixtures'
 before/after pairs it shows every typed release, and it refuses each way a
 rewrite can name the wrong object or arguments (the tegra shape first)."""
 
@@ -13,7 +13,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from migration import prove  # noqa: E402
+from migcheck import prove  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "tests", "cocci")
 SPECS = {s.name: s for s in prove.patching_specs()}
@@ -166,7 +166,7 @@ static void q_release(struct q_dev *q, int len)
 
 
 def test_cli_usage_error(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "migration.prove",
+    proc = subprocess.run([sys.executable, "-m", "migcheck.prove",
                            str(tmp_path), str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
@@ -179,7 +179,7 @@ def test_spec_changes_are_listed_where_replaced(tmp_path):
     """sg_table's alloc step says what sgt_alloc_from_pages() does that
     sg_alloc_table_from_pages() did not: each call the migration replaced
     is listed with it, and nothing else is."""
-    from migration import changes
+    from migcheck import changes
     before = read(os.path.join(FIXTURES, "local_lifecycle.before.c"))
     after = read(os.path.join(FIXTURES, "local_lifecycle.after.c"))
     path = tmp_path / "x.c"
@@ -197,7 +197,7 @@ def test_exported_struct_growth_is_listed(tmp_path):
     """A request context whose whole size is the algorithm's exported
     state (aspeed-hace-hash.c): its growth is listed at the .statesize
     and at the memcpy() of export()."""
-    from migration import changes
+    from migcheck import changes
     before = """struct h_ctx {
 	void *digest;
 	dma_addr_t digest_dma;

@@ -1428,6 +1428,7 @@ fn(...) {
  ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
  E@pu
  ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
+     when any
 }
 
 @script:python depends on patch || report || org@

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Show that every rewritten release undoes exactly the acquire it replaces.
 
-    python3 -m migration.prove PRISTINE MIGRATED [DIR] [--spec NAME]...
+    python3 -m migcheck.prove PRISTINE MIGRATED [DIR] [--spec NAME]...
 
 A check of its own, apart from the semantic patches that made the
 rewrite: it reads each spec's ``migrate:`` section (the raw forms of the
@@ -40,7 +40,7 @@ import sys
 
 import yaml
 
-from migration import csrc
+from migcheck import csrc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLACEHOLDER = re.compile(r"\$\{(\w+)\}(->\w+)?")
@@ -584,7 +584,7 @@ def prove(spec, pristine, migrated, top):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(
-        prog="python3 -m migration.prove",
+        prog="python3 -m migcheck.prove",
         description="Show from the pristine tree that every rewritten "
         "release and operation in the migrated tree acts on the object "
         "and arguments of the acquire it replaces.")

@@ -18,8 +18,8 @@ with the rules' own behaviour changes.
 import os
 import re
 
-from migration import csrc
-from migration.prove import hunks
+from migcheck import csrc
+from migcheck.prove import hunks
 
 # Statements that hand a struct's size outside the driver.
 EXPORTS = re.compile(r"\.\s*statesize\b|\b(?:memcpy|memmove|memcmp|"
