@@ -8,11 +8,12 @@
 #   make pytest         the generator's own tests
 #   make style          checkpatch --strict and kernel-doc on all kernel C,
 #                       and on what tests/style_specs/ generate
-#   make compile-fail   build every legal and illegal use with kbuild
+#   make compile-fail [SPEC=<name>]
+#                       build every legal and illegal use with kbuild
 #   make kunit          KUnit on UML with real DMA mapping, KASAN, DMA-API debug
-#   make migrate TREE=<kernel tree> [DIR=drivers/...]
+#   make migrate TREE=<kernel tree> [DIR=drivers/...] [SPEC=<name>]
 #                       apply the generated semantic patches to a tree
-#   make lint TREE=<kernel tree> [DIR=drivers/...]
+#   make lint TREE=<kernel tree> [DIR=drivers/...] [SPEC=<name>]
 #                       each spec's lint (generated/lint/) over a tree: what
 #                       the handle types cannot catch; exit 1 on findings
 #   make migrate-check  migrate a pristine 6.12 drivers/ tree, build what changed
@@ -100,8 +101,8 @@ style: deps-python
 compile-fail: deps-python
 	@scripts/deps.sh kernel
 	@$(PYTHON) kernel_tests/compile_suite.py "$$(scripts/kernel-tree.sh src)" \
-		"$$(scripts/kernel-build.sh)" $(GENERATED_SPECS) \
-		$(foreach s,$(COMPILE_SPECS),--extra $(s))
+		"$$(scripts/kernel-build.sh)" $(or $(SPEC),$(GENERATED_SPECS)) \
+		$(if $(SPEC),,$(foreach s,$(COMPILE_SPECS),--extra $(s)))
 	@scripts/kernel-tree.sh verify
 
 kunit: deps-python
@@ -112,12 +113,12 @@ kunit: deps-python
 migrate: deps-python
 	@test -n "$(TREE)" || { echo "usage: make migrate TREE=<kernel tree> [DIR=drivers/...]" >&2; exit 2; }
 	@scripts/deps.sh cocci
-	@$(PYTHON) scripts/migrate.py "$(TREE)" "$(or $(DIR),drivers)"
+	@$(PYTHON) scripts/migrate.py "$(TREE)" "$(or $(DIR),drivers)" $(if $(SPEC),--spec "$(SPEC)")
 
 lint: deps-python
 	@test -n "$(TREE)" || { echo "usage: make lint TREE=<kernel tree> [DIR=drivers/...]" >&2; exit 2; }
 	@scripts/deps.sh cocci
-	@$(PYTHON) scripts/lint.py "$(TREE)" $(if $(DIR),"$(DIR)")
+	@$(PYTHON) scripts/lint.py "$(TREE)" $(if $(DIR),"$(DIR)") $(if $(SPEC),--spec "$(SPEC)")
 
 migrate-check: deps-python
 	@scripts/migrate-check.sh

@@ -167,8 +167,13 @@ def main(argv):
     # The cases include <linux/typestate/...>, as real users do: from this
     # checkout's include directory, with the current headers.
     include = tree.compile_include()
-    names = argv[3:] or ([] if extra else sorted(os.listdir(
-        os.path.join(GENERATED, "compile"))))
+    known = sorted(os.listdir(os.path.join(GENERATED, "compile")))
+    names = argv[3:] or ([] if extra else known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        print("compile-fail: no compile cases for spec %s; known: %s"
+              % (", ".join(unknown), ", ".join(known)), file=sys.stderr)
+        return 2
     workroot = os.path.dirname(include)
     all_problems = []
     print("compile-fail suite (kbuild, x86_64 allmodconfig; must-pass cases "

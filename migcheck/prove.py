@@ -283,10 +283,14 @@ def hunks(pfn, mfn):
 
 
 class Prover:
-    def __init__(self, spec, pristine, migrated):
+    def __init__(self, spec, pristine, migrated, before=None):
+        """``pristine`` and ``migrated``: the two trees; or ``before``, the
+        text of each file (by its path in ``migrated``) before the
+        migration, in place of the pristine tree."""
         self.spec = spec
         self.pristine = pristine
         self.migrated = migrated
+        self.before = before or {}
         self.sites = []         # typed releases and operations
         self.acquired = {}      # handle key -> [Site of an acquire]
         self.unproven = []      # (path, line, why)
@@ -303,12 +307,7 @@ class Prover:
         if key in self.homes:
             return self.homes[key]
         out = ""
-        path = os.path.join(self.pristine, rel)
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                text = f.read()
-        except OSError:
-            text = ""
+        text = self.original(rel)
         if re.search(r"\b(?:struct|union)\s+%s\s*\{" % re.escape(tag), text):
             out = "@" + rel
         elif depth < 3:
@@ -320,17 +319,20 @@ class Prover:
         self.homes[key] = out
         return out
 
+    def original(self, rel):
+        """The text of ``rel`` before the migration ("" if none)."""
+        text = self.before.get(os.path.join(self.migrated, rel))
+        if text is None:
+            text = _read(os.path.join(self.pristine or self.migrated, rel))
+        return text
+
     def load(self, rel):
         """(pristine blanked text, its functions, migrated ...)."""
         if rel not in self.files:
             out = []
-            for top in (self.pristine, self.migrated):
-                try:
-                    with open(os.path.join(top, rel), encoding="utf-8",
-                              errors="replace") as f:
-                        text = csrc.blank(f.read())
-                except FileNotFoundError:
-                    text = ""
+            for text in (self.original(rel),
+                         _read(os.path.join(self.migrated, rel))):
+                text = csrc.blank(text)
                 out += [text, csrc.functions(text)]
             self.files[rel] = out
         return self.files[rel]
@@ -565,6 +567,14 @@ class Prover:
         return bool(rets) and all(ctx.norm(r) == aobj for r in rets)
 
 
+def _read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def changed_files(pristine, migrated, top, spec):
     """Files under ``top`` of the migrated tree that use the spec's header."""
     proc = subprocess.run(
@@ -574,9 +584,13 @@ def changed_files(pristine, migrated, top, spec):
     return sorted(p for p in proc.stdout.split("\0") if p)
 
 
-def prove(spec, pristine, migrated, top):
-    pr = Prover(spec, pristine, migrated)
-    for rel in changed_files(pristine, migrated, top, spec):
+def prove(spec, pristine, migrated, top, before=None, files=None):
+    """The Prover of ``spec`` over the files under ``top`` of the
+    migrated tree that use its header (or ``files``, paths relative to
+    ``migrated``), checked."""
+    pr = Prover(spec, pristine, migrated, before)
+    for rel in (files if files is not None else
+                changed_files(pristine, migrated, top, spec)):
         pr.scan(rel)
     pr.check()
     return pr

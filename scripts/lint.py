@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Run each spec's generated lint (generated/lint/*.cocci) over a tree.
 
-    scripts/lint.py TREE [DIR]
+    scripts/lint.py TREE [DIR] [--spec NAME]
 
 Scans the .c and .h files under TREE/DIR (default: the whole tree) that
 call a spec's handle API, in coccicheck's report mode, and prints each
@@ -10,7 +10,7 @@ finding as ``path:line:col: message``, paths relative to TREE, then one
 summary line.  The report-only scripts of generated/coccinelle/ (a spec's
 migrate: section with patch: false, which has no patch mode) run the same
 way over the files that call the raw API they name, tagged
-``[<spec> reports]``.  Exit status: 0 with no findings, 1 with findings, 2 when
+``[<spec> reports]``.  --spec NAME runs that spec's scripts alone.  Exit status: 0 with no findings, 1 with findings, 2 when
 the tree, the directory or spatch is not usable.
 """
 
@@ -114,9 +114,16 @@ def report_only(directory):
 
 
 def main(argv):
+    only = None
+    if "--spec" in argv:
+        i = argv.index("--spec")
+        if i + 1 >= len(argv):
+            return fail("--spec needs a spec name")
+        only = argv[i + 1]
+        argv = argv[:i] + argv[i + 2:]
     if not argv or len(argv) > 2 or argv[0].startswith("-"):
         return fail("usage: make lint TREE=<kernel tree or directory> "
-                    "[DIR=<directory or file under it>]")
+                    "[DIR=<directory or file under it>] [SPEC=<name>]")
     tree = os.path.abspath(argv[0])
     if not os.path.isdir(tree):
         return fail(f"TREE {argv[0]}: no such directory")
@@ -133,6 +140,12 @@ def main(argv):
                for n in lints] + [
         (os.path.join(COCCI_DIR, n), n[:-len(".cocci")] + " reports")
         for n in report_only(COCCI_DIR)]
+    if only is not None:
+        known = sorted({t.split()[0] for _, t in scripts})
+        if only not in known:
+            return fail(f"no lint for spec '{only}'; known: "
+                        + ", ".join(known))
+        scripts = [(c, t) for c, t in scripts if t.split()[0] == only]
     total, scanned, raw = [], set(), set()
     for cocci, tag in scripts:
         pattern, opts = header(cocci)

@@ -775,11 +775,21 @@ def main(argv):
             if REPORT_LINE.match(x) and ": behaviour change: " in x
             and x.split(":", 1)[0] in changed)
         spec_yaml = os.path.join(ROOT, "specs", name[:-len(".cocci")] + ".yaml")
+        s["unproven"] = []
         if changed and os.path.exists(spec_yaml) and \
                 "virtual patch" in _read(cocci):
+            spec = mprove.Spec(spec_yaml)
+            # Every rewritten release shown to undo its acquire, from the
+            # files as they were (migcheck/prove.py); an argument equal to
+            # the acquire's by its spelling alone is a behaviour change
+            # where the values differ.
+            pr = mprove.prove(spec, None, tree_dir, sub, before, [
+                os.path.relpath(f, tree_dir) for f in changed])
+            s["unproven"] = ["%s:%s: unproven: %s" % x
+                             for x in sorted(pr.unproven)]
             s["behaviour_changes"] = sorted(set(s["behaviour_changes"]) | set(
-                mchanges.listed(mprove.Spec(spec_yaml), tree_dir, before,
-                                changed)))
+                mchanges.listed(spec, tree_dir, before, changed)) | {
+                "%s:%s:1-1: behaviour change: %s" % x for x in pr.by_name})
         summary["specs"][name] = s
         print(f"{name}: {len(files)} candidate files scanned under {sub}/ "
               f"with {s['headers_grouped']} local headers "
@@ -801,6 +811,8 @@ def main(argv):
             print(f"  file group split: {g}")
         for g in s["shared_structs"]:
             print(f"  struct under include/: {g}")
+        for line in s["unproven"]:
+            print(f"  {line}")
         if sites_mode:
             print(f"{name}: {s['sites']} acquire sites: {s['sites_migrated']} "
                   f"migrated, {s['sites_with_reason']} left with a reason; "

@@ -176,6 +176,13 @@ def test_make_lint_reports_and_fails(tmp_path):
     proc = run_lint(tree, "drivers/b")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("lint: 0 findings"), proc.stdout
+    # SPEC=<name>: that spec's lint alone, which finds nothing of sg_table.
+    proc = run_lint(tree, "--spec", "dma_single")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("lint: 0 findings"), proc.stdout
+    proc = run_lint(tree, "--spec", "sg_table")
+    assert proc.returncode == 1 and len(proc.stdout.splitlines()) == \
+        len(want) + 1
 
 
 @pytest.mark.parametrize("args, message", [
@@ -183,6 +190,9 @@ def test_make_lint_reports_and_fails(tmp_path):
     (["/nonexistent/tree"], "TREE /nonexistent/tree: no such directory"),
     (["TREE", "../.."], "not inside TREE"),
     (["TREE", "drivers/none"], "DIR drivers/none: not found under"),
+    (["TREE", "--spec", "nope"], "no lint for spec 'nope'; known: clk, "
+     "dma_single, sg_table"),
+    (["TREE", "--spec"], "--spec needs a spec name"),
 ])
 def test_make_lint_usage_errors(tmp_path, args, message):
     args = [str(tmp_path) if a == "TREE" else a for a in args]

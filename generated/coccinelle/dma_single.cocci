@@ -67,6 +67,7 @@ uses = {}       # (fn, obj) -> list of (kind, pos, what)
 rels = {}       # (fn, obj) -> list of (pos, args)
 escapes = {}    # (fn, obj) -> line of an acquire whose mapping outlives fn
 relpos = set()  # positions of the object in its releases
+acqpos = set()  # positions of the object in its acquires and their tests
 why = {}        # (fn, obj) -> (line, reason)
 done = set()    # (fn, obj) the patch rewrites
 names = {}      # fn -> identifiers taken
@@ -1099,6 +1100,7 @@ S1 << life.S1;
 args = {}
 cands[key(p)] = (fn, E, args, leaves(S1), S1)
 known.setdefault(group(fn, E), set()).update((key(pe), key(pf)))
+acqpos.update((key(pe), key(pf)))
 
 // Which defaults apply depends on the form: record them by position.
 @life_1 depends on patch || report || org@
@@ -1426,6 +1428,7 @@ fn(...) {
  if (\(R\|unlikely(R)\)) S1
 )
  ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
+     when any
  E@pu
  ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
      when any
@@ -1438,8 +1441,10 @@ p << life.p;
 pu << escape.pu;
 @@
 # A use of the object on the success path, then no release to the end:
-# the use must not be a release itself (the path would end released).
-if key(pu) not in relpos:
+# the use must not be a release itself (the path would end released), nor
+# an acquire or its test (a path round a loop to the acquire, which then
+# fails, holds nothing).
+if key(pu) not in relpos and key(pu) not in acqpos:
     escapes.setdefault(group(fn, E), p[0].line)
 
 // Parameters of the function (its locals: see localvar, before life):
@@ -1957,6 +1962,7 @@ uses.clear()
 rels.clear()
 escapes.clear()
 relpos.clear()
+acqpos.clear()
 why.clear()
 done.clear()
 names.clear()

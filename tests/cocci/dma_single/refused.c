@@ -149,3 +149,23 @@ static int foo_rx_post(struct foo_dev *fd, dma_addr_t *slots, void **bufs,
 exit:
 	return ret;
 }
+
+/*
+ * The caam_jr_enqueue() shape: unmapped only on a branch that returns
+ * before the descriptor's address is stored in the ring, which a raw
+ * unmap in the completion handler gives back.
+ */
+static int foo_enqueue_desc(struct foo_dev *fd, u32 *desc, int size)
+{
+	dma_addr_t desc_dma;
+
+	desc_dma = dma_map_single(fd->dev, desc, size, DMA_TO_DEVICE); /* expect: on a path from the acquire's success to the end of foo_enqueue_desc() nothing releases 'desc_dma' */
+	if (dma_mapping_error(fd->dev, desc_dma))
+		return -EIO;
+	if (!fd->ring_avail) {
+		dma_unmap_single(fd->dev, desc_dma, size, DMA_TO_DEVICE);
+		return -ENOSPC;
+	}
+	fd->ring[fd->head] = desc_dma;
+	return -EINPROGRESS;
+}
