@@ -62,6 +62,14 @@ class Lint(Node):
         self.producers = self.constructors + self.transitions
         self.fallible = [c.cname for c in spec.constructors + spec.transitions
                          + spec.composites if c.fails]
+        # Results that hold something once tested: a handle from one of
+        # these that reaches the end of its function unreleased leaks it.
+        self.holders = [c.cname for c in spec.constructors + spec.transitions
+                        + spec.composites if c.acquires and c.fails]
+        # Calls that only look at a handle: passing it to any other
+        # function hands it on.
+        self.looks = [self.is_err, self.err, self.body] + [
+            o.cname for o in spec.operations]
         m = getattr(spec, "migration", None)
         if m is not None and m.kind != "object":
             m = None            # a chain names no object accessor

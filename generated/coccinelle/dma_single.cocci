@@ -68,6 +68,8 @@ rels = {}       # (fn, obj) -> list of (pos, args)
 escapes = {}    # (fn, obj) -> line of an acquire whose mapping outlives fn
 relpos = set()  # positions of the object in its releases
 acqpos = set()  # positions of the object in its acquires and their tests
+leaks = {}      # (fn, obj) -> [(acquire, use, errno return)] of leak paths
+storepos = set()  # positions of the object stored whole (Y = obj)
 why = {}        # (fn, obj) -> (line, reason)
 done = set()    # (fn, obj) the patch rewrites
 names = {}      # fn -> identifiers taken
@@ -179,7 +181,7 @@ def decide(fn, E, line):
         refuse(g, fwhy[sf][0], "struct %s, member %s: %s" % (sf[0], sf[1], fwhy[sf][1]))
         return False
     if g in escapes and any(x[3] == "release" for x in rels.get(g, [])):
-        refuse(g, escapes[g], "line %s: on a path from the acquire's success to the end of %s() nothing releases '%s' (it outlives the function, for a raw release elsewhere): a handle local to %s() would be dropped while it holds the resource" % (escapes[g], fn, pretty(E), fn))
+        refuse(g, escapes[g], "line %s: on a path from the acquire's success to the end of %s() nothing releases '%s' (it is kept for a release elsewhere, or leaked): a handle local to %s() would be dropped while it holds the resource" % (escapes[g], fn, pretty(E), fn))
     bad = [k for k in mine if k not in cands or not cands[k][3]]
     r = rels.get(g, [])
     want = [cands[k][2] for k in mine if k in cands]
@@ -432,7 +434,8 @@ def only_use(pos, name):
 def failure_reads(k, s1, obj):
     """Line of the first read of ``obj`` that the failure branch ``s1`` may
     reach: in the branch itself, or after the label it jumps to, up to the
-    end of the function.  Textual, so it errs on the side of refusing."""
+    end of the function.  Textual (comments on a line do not count), so
+    it errs on the side of refusing."""
     flat = re.compile(r"(?<![\w.>])%s(?!\w)" % re.escape(re.sub(r"\s+", "", obj)))
     if flat.search(re.sub(r"\s+", "", s1)):
         return k[1]
@@ -449,7 +452,8 @@ def failure_reads(k, s1, obj):
             for j in range(i, len(lines)):
                 if lines[j].startswith("}"):
                     return None
-                if flat.search(re.sub(r"\s+", "", lines[j])):
+                code = re.sub(r"/\*.*?\*/|//.*$", "", lines[j])
+                if flat.search(re.sub(r"\s+", "", code)):
                     return str(j + 1)
             return None
     return None
@@ -1400,9 +1404,9 @@ q << twice.q;
 @@
 refuse(group(fn, E), q[0].line, "line %s may release the object a second time" % q[0].line)
 
-// A path from the acquire's success (one that uses the object, which the
-// failure branch may not) to the end of the function that releases
-// nothing: the object outlives the function there (stored for a
+// A path from the acquire's success (through the statement after the
+// failure test, which the failure branch leaves for good) to the end of
+// the function that releases nothing: the object outlives the function there (stored for a
 // raw release elsewhere, or returned), so a handle local to the function
 // would be dropped while it still holds the resource.  One rule for that
 // shape, with or without a release on other paths: refused, unless the
@@ -1411,8 +1415,62 @@ refuse(group(fn, E), q[0].line, "line %s may release the object a second time" %
 @escape depends on patch || report || org exists@
 identifier life.fn;
 expression life.E, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R;
+statement S1, S2;
+position life.p;
+@@
+fn(...) {
+ ... when any
+(
+ E = dma_map_single@p(P_dev, P_cpu_addr, P_size, P_dir);
+|
+ E = dma_map_single_attrs@p(P_dev, P_cpu_addr, P_size, P_dir, P_attrs);
+)
+(
+ if (\(dma_mapping_error(P_dev, E)\|unlikely(dma_mapping_error(P_dev, E))\)) S1
+|
+ R = dma_mapping_error(P_dev, E);
+ if (\(R\|unlikely(R)\)) S1
+)
+ S2
+ ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
+     when any
+}
+
+@script:python depends on patch || report || org@
+fn << life.fn;
+E << life.E;
+p << life.p;
+S2 << escape.S2;
+@@
+# S2 ties this script to the matches of escape (a script that inherits
+# only from life would run for every acquire); a statement after the test
+# that is the release itself ends the path released.
+if not re.match(r"\s*(dma_unmap_single|dma_unmap_single_attrs)\s*\(", S2):
+    escapes.setdefault(group(fn, E), p[0].line)
+
+// Where the object is stored as it is: a release elsewhere may find it.
+@stores depends on report || org@
+expression life.E, Y;
+position q;
+@@
+Y = E@q
+
+@script:python depends on report || org@
+q << stores.q;
+@@
+storepos.add(key(q))
+
+// A leak on an error path: a local object released on some path of the
+// function, used after its success test, and then, with no release and
+// never stored whole anywhere (where a release elsewhere could find it),
+// on a path that returns a negative errno (return -E..., or a variable
+// set to one and returned).  Reported as BUG? on the raw code.
+@leak depends on report || org exists@
+identifier life.fn;
+expression life.E, P_attrs, P_cpu_addr, P_dev, P_dir, P_size, R, X, Y, Z;
 statement S1;
-position life.p, pu;
+identifier C =~ "^E[A-Z0-9]+$";
+position life.p, pu, pr;
 @@
 fn(...) {
  ... when any
@@ -1428,24 +1486,32 @@ fn(...) {
  if (\(R\|unlikely(R)\)) S1
 )
  ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
+     when != Y = E
      when any
  E@pu
  ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
+     when != Y = E
      when any
+(
+ return@pr -C;
+|
+ X = -C;
+ ... when != \( dma_unmap_single(..., E, ...) \| dma_unmap_single_attrs(..., E, ...) \)
+     when != Y = E
+     when any
+     when != X = Z
+ return@pr X;
+)
 }
 
-@script:python depends on patch || report || org@
+@script:python depends on report || org@
 fn << life.fn;
 E << life.E;
 p << life.p;
-pu << escape.pu;
+pu << leak.pu;
+pr << leak.pr;
 @@
-# A use of the object on the success path, then no release to the end:
-# the use must not be a release itself (the path would end released), nor
-# an acquire or its test (a path round a loop to the acquire, which then
-# fails, holds nothing).
-if key(pu) not in relpos and key(pu) not in acqpos:
-    escapes.setdefault(group(fn, E), p[0].line)
+leaks.setdefault(group(fn, E), []).append((p[0], pu[0], pr[0]))
 
 // Parameters of the function (its locals: see localvar, before life):
 // an object that is neither a local nor a parameter (a field, a
@@ -1947,6 +2013,18 @@ for k in sorted(calls):
             coccilib.report.print_report(pos, msg)
     if "sites" in virtuals:
         print("%s:%s: acquire site: %s" % (pos.file, pos.line, "left" if reason else "migrated"))
+# Leaks on error paths (see the leak rule): of a local object that the
+# function releases on another path, used, never stored whole.
+for g, paths in sorted(leaks.items()):
+    fn, E = g
+    if E not in locals.get(fn, ()) or \
+            not any(x[3] == "release" for x in rels.get(g, [])):
+        continue
+    for p, pu, pr in sorted(paths, key=lambda x: (int(x[2].line), int(x[1].line))):
+        if key([pu]) in relpos or key([pu]) in acqpos or key([pu]) in storepos:
+            continue
+        bugs.setdefault((pr.file, pr.line), (pr, "BUG? %s() returns an error here without releasing '%s', acquired on line %s (%s() releases it on another path): a leak" % (fn, pretty(E), p.line, rels[g][0][2])))
+        break
 for k in sorted(bugs):
     pos, msg = bugs[k]
     if "org" in virtuals:
@@ -1963,6 +2041,8 @@ rels.clear()
 escapes.clear()
 relpos.clear()
 acqpos.clear()
+leaks.clear()
+storepos.clear()
 why.clear()
 done.clear()
 names.clear()

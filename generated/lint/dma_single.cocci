@@ -32,6 +32,7 @@ FALLIBLE = {"dmab_map_new", "dmab_map"}
 exempt = set()
 releases = {}
 returned = set()
+handoffs = set()
 tested = set()
 seen = set()
 
@@ -63,6 +64,15 @@ def free_name(p, h):
     if m and m.group(1) in FREE:
         return m.group(1)
     return None
+
+
+def declared_free(p, h):
+    """Whether h, whose initialiser is at p, is declared __free(): the
+    declaration may start a line or two above."""
+    with open(p.file, encoding="utf-8", errors="replace") as f:
+        text = f.read().split("\n")
+    lines = " ".join(text[max(0, int(p.line) - 3):int(p.line)])
+    return re.search(r"\b%s\s+__free\(" % re.escape(h), lines) is not None
 
 
 def backwards(p1, p2):
@@ -134,6 +144,48 @@ q << rets.q;
 @@
 for x in q:
     returned.add(key(x))
+
+// Where a handle is handed on: stored, passed to a function that is not
+// one of its operations (a release, a transition, a helper), its address
+// taken.  Such a use is not one after which a leak is looked for.
+@handoff_store depends on report || org@
+expression H, X;
+identifier g !~ "^(dmab_is_err|dmab_err|__dmab_body|dmab_cpu_addr|dmab_size|dmab_dma_addr|dmab_sync_for_cpu|dmab_sync_for_device)$";
+position q;
+@@
+X = H@q
+
+@script:python depends on report || org@
+q << handoff_store.q;
+@@
+for x in q:
+    handoffs.add(key(x))
+
+@handoff_call depends on report || org@
+expression H, X;
+identifier g !~ "^(dmab_is_err|dmab_err|__dmab_body|dmab_cpu_addr|dmab_size|dmab_dma_addr|dmab_sync_for_cpu|dmab_sync_for_device)$";
+position q;
+@@
+g(..., H@q, ...)
+
+@script:python depends on report || org@
+q << handoff_call.q;
+@@
+for x in q:
+    handoffs.add(key(x))
+
+@handoff_address depends on report || org@
+expression H, X;
+identifier g !~ "^(dmab_is_err|dmab_err|__dmab_body|dmab_cpu_addr|dmab_size|dmab_dma_addr|dmab_sync_for_cpu|dmab_sync_for_device)$";
+position q;
+@@
+ &H@q
+
+@script:python depends on report || org@
+q << handoff_address.q;
+@@
+for x in q:
+    handoffs.add(key(x))
 
 // Lines that test a result for an error: a use beside the test, as in
 // "dmab_err(h) ?: n(h)", is guarded by it.
@@ -779,6 +831,157 @@ if key(p2[0]) in returned or (p2[0].file, p2[0].line) in tested \
     msg = None
 else:
     msg = "%s from %s() on line %s used before %s() or %s() tested it for an error" % (T, fn, p1[0].line, "dmab_is_err", "dmab_err")
+emit(p2[0], msg, "org")
+
+// A local handle that holds something reaches the end of its function on
+// a path past its success test that uses it (a failed result is only
+// tested), and then neither releases it, moves it out or on, returns it,
+// stores it, takes its address nor hands it to a function that is not one
+// of its operations: what it holds leaks.
+@leak_assign depends on report || org exists@
+local idexpression T;
+expression E, X, R;
+statement S;
+identifier fn = {dmab_map_new, dmab_map};
+identifier f, g !~ "^(dmab_is_err|dmab_err|__dmab_body|dmab_cpu_addr|dmab_size|dmab_dma_addr|dmab_sync_for_cpu|dmab_sync_for_device)$";
+position p1, p2;
+@@
+f(...) {
+ ... when any
+ T = fn@p1(...);
+ ... when != T = E
+(
+ if (dmab_is_err(T)) S
+|
+ if (unlikely(dmab_is_err(T))) S
+|
+ R = dmab_err(T);
+ ... when != R = E
+ if (\(R\|R < 0\|unlikely(R)\)) S
+)
+ ... when != dmab_release(T)
+     when != dmab_release_if_live(T)
+     when != dmab_take(T)
+     when != g(..., T, ...)
+     when != X = T
+     when != return T;
+     when != &T
+     when any
+ T@p2
+ ... when != dmab_release(T)
+     when != dmab_release_if_live(T)
+     when != dmab_take(T)
+     when != g(..., T, ...)
+     when != X = T
+     when != return T;
+     when != &T
+     when any
+}
+
+@script:python depends on report@
+T << leak_assign.T;
+fn << leak_assign.fn;
+f << leak_assign.f;
+p1 << leak_assign.p1;
+p2 << leak_assign.p2;
+@@
+if indexed(T) or key(p2[0]) in exempt or (p2[0].file, p2[0].line) in tested \
+        or key(p2[0]) in releases or key(p2[0]) in returned \
+        or key(p2[0]) in handoffs or declared_free(p1[0], T):
+    msg = None
+else:
+    msg = "%s from %s() on line %s still holds what it acquired when %s() returns on a path through line %s: release it, or hand it on" % (T, fn, p1[0].line, f, p2[0].line)
+emit(p2[0], msg, "report")
+
+@script:python depends on org@
+T << leak_assign.T;
+fn << leak_assign.fn;
+f << leak_assign.f;
+p1 << leak_assign.p1;
+p2 << leak_assign.p2;
+@@
+if indexed(T) or key(p2[0]) in exempt or (p2[0].file, p2[0].line) in tested \
+        or key(p2[0]) in releases or key(p2[0]) in returned \
+        or key(p2[0]) in handoffs or declared_free(p1[0], T):
+    msg = None
+else:
+    msg = "%s from %s() on line %s still holds what it acquired when %s() returns on a path through line %s: release it, or hand it on" % (T, fn, p1[0].line, f, p2[0].line)
+emit(p2[0], msg, "org")
+
+// A local handle that holds something reaches the end of its function on
+// a path past its success test that uses it (a failed result is only
+// tested), and then neither releases it, moves it out or on, returns it,
+// stores it, takes its address nor hands it to a function that is not one
+// of its operations: what it holds leaks.
+@leak_decl depends on report || org exists@
+type TT;
+identifier T;
+expression E, X, R;
+statement S;
+identifier fn = {dmab_map_new, dmab_map};
+identifier f, g !~ "^(dmab_is_err|dmab_err|__dmab_body|dmab_cpu_addr|dmab_size|dmab_dma_addr|dmab_sync_for_cpu|dmab_sync_for_device)$";
+position p1, p2;
+@@
+f(...) {
+ ... when any
+ TT T = fn@p1(...);
+ ... when != T = E
+(
+ if (dmab_is_err(T)) S
+|
+ if (unlikely(dmab_is_err(T))) S
+|
+ R = dmab_err(T);
+ ... when != R = E
+ if (\(R\|R < 0\|unlikely(R)\)) S
+)
+ ... when != dmab_release(T)
+     when != dmab_release_if_live(T)
+     when != dmab_take(T)
+     when != g(..., T, ...)
+     when != X = T
+     when != return T;
+     when != &T
+     when any
+ T@p2
+ ... when != dmab_release(T)
+     when != dmab_release_if_live(T)
+     when != dmab_take(T)
+     when != g(..., T, ...)
+     when != X = T
+     when != return T;
+     when != &T
+     when any
+}
+
+@script:python depends on report@
+T << leak_decl.T;
+fn << leak_decl.fn;
+f << leak_decl.f;
+p1 << leak_decl.p1;
+p2 << leak_decl.p2;
+@@
+if indexed(T) or key(p2[0]) in exempt or (p2[0].file, p2[0].line) in tested \
+        or key(p2[0]) in releases or key(p2[0]) in returned \
+        or key(p2[0]) in handoffs or declared_free(p1[0], T):
+    msg = None
+else:
+    msg = "%s from %s() on line %s still holds what it acquired when %s() returns on a path through line %s: release it, or hand it on" % (T, fn, p1[0].line, f, p2[0].line)
+emit(p2[0], msg, "report")
+
+@script:python depends on org@
+T << leak_decl.T;
+fn << leak_decl.fn;
+f << leak_decl.f;
+p1 << leak_decl.p1;
+p2 << leak_decl.p2;
+@@
+if indexed(T) or key(p2[0]) in exempt or (p2[0].file, p2[0].line) in tested \
+        or key(p2[0]) in releases or key(p2[0]) in returned \
+        or key(p2[0]) in handoffs or declared_free(p1[0], T):
+    msg = None
+else:
+    msg = "%s from %s() on line %s still holds what it acquired when %s() returns on a path through line %s: release it, or hand it on" % (T, fn, p1[0].line, f, p2[0].line)
 emit(p2[0], msg, "org")
 
 // The raw API acquiring behind a handle: the handle would not know.

@@ -169,3 +169,28 @@ static int foo_enqueue_desc(struct foo_dev *fd, u32 *desc, int size)
 	fd->ring[fd->head] = desc_dma;
 	return -EINPROGRESS;
 }
+
+/*
+ * The meson_cipher() shape (amlogic-gxl-cipher.c): the key is mapped,
+ * used, and unmapped at the end; a later failure jumps past the unmap.
+ * Refused, and the error path reported as a leak.
+ */
+static int foo_cipher(struct foo_dev *fd, void *key, int len)
+{
+	dma_addr_t k;
+	int err;
+
+	k = dma_map_single(fd->dev, key, len, DMA_TO_DEVICE); /* expect: nothing releases 'k' (it is kept for a release elsewhere, or leaked) */
+	err = dma_mapping_error(fd->dev, k);
+	if (err)
+		goto theend;
+	fd->hw_key = cpu_to_le32(k);
+	if (foo_map_data(fd)) {
+		err = -EINVAL;
+		goto theend;
+	}
+	foo_run(fd);
+	dma_unmap_single(fd->dev, k, len, DMA_TO_DEVICE);
+theend:
+	return err; /* expect: BUG? foo_cipher() returns an error here without releasing 'k', acquired on line */
+}

@@ -54,3 +54,17 @@ static struct clkh_prepared_enabled scoped(struct clkh_unprepared_disabled u)
 
 	return e; /* expect: e is declared __free(clkh_prepared_enabled) */
 }
+
+/* Enabled, read, and returned early on one path: the counts leak. */
+static int leak_enable(struct clkh_unprepared_disabled u, unsigned long *rate)
+{
+	struct clkh_prepared_enabled e = clkh_prepare_enable(u);
+
+	if (clkh_is_err(e))
+		return clkh_err(e);
+	*rate = clkh_rate(e); /* expect: e from clkh_prepare_enable() on line 61 still holds what it acquired when leak_enable() returns */
+	if (!*rate)
+		return -EINVAL;
+	clkh_release(e);
+	return 0;
+}

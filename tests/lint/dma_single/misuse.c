@@ -129,3 +129,18 @@ static int untested_assign(struct foo_dev *fd, struct dmab *body)
 	dmab_release(m);
 	return 0;
 }
+
+/* An error path after the map's test that forgets the mapping: leaked. */
+static int leak_on_error(struct foo_dev *fd, struct dmab *body)
+{
+	struct dmab_managed m = dmab_map_new(body, fd->dev, fd->buf, 64,
+					     DMA_TO_DEVICE, 0);
+
+	if (dmab_is_err(m))
+		return dmab_err(m);
+	fd->addr = dmab_dma_addr(m); /* expect: m from dmab_map_new() on line 136 still holds what it acquired when leak_on_error() returns */
+	if (!fd->buf)
+		return -EIO;
+	dmab_release(m);
+	return 0;
+}

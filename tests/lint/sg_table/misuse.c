@@ -130,3 +130,19 @@ static void map_then_read(struct device *dev, struct sgt_owned_unmapped u)
 	pr_info("%u\n", sgt_cpu_nents(u)); /* expect: use of u after sgt_map() on line 128 consumed it, before its result was tested */
 	sgt_release(m); /* expect: m from sgt_map() on line 128 used before sgt_is_err() or sgt_err() tested it */
 }
+
+/* A table mapped and walked, then given back on one path only: leaked. */
+static int leak_after_walk(struct sgt_owned *body, struct device *dev,
+			   struct page **pages, bool keep)
+{
+	struct sgt_owned_unmapped u;
+
+	u = sgt_alloc_from_pages(body, dev, pages, 4, 0, 4 * PAGE_SIZE, GFP_KERNEL);
+	if (sgt_is_err(u))
+		return sgt_err(u);
+	pr_info("%u\n", sgt_cpu_nents(u)); /* expect: u from sgt_alloc_from_pages() on line 140 still holds what it acquired when leak_after_walk() returns */
+	if (keep)
+		return 0;
+	sgt_release(u);
+	return 0;
+}
