@@ -431,6 +431,50 @@ def only_use(pos, name):
         len(word.findall(body)) - in_relops(body, word) == 1
 
 
+def _code(line):
+    """A line without its comments (spatch reads a double slash in a
+    script as a comment of its own: it is spelled here as two)."""
+    line = re.sub(r"/\*.*?\*/", "", line)
+    cut = line.find("/" + "/")
+    return line if cut < 0 else line[:cut]
+
+
+def _openers(pos):
+    """The lines that open the blocks around position ``pos``, innermost
+    last, within its function (a line holding an unclosed "{")."""
+    lines = source(pos.file).split("\n")
+    n = int(pos.line) - 1
+    start = n
+    while start > 0 and not lines[start].startswith("{"):
+        start -= 1
+    stack = []
+    for i in range(start, n):
+        code = _code(lines[i])
+        for ch in code:
+            if ch == "{":
+                stack.append(i)
+            elif ch == "}" and stack:
+                stack.pop()
+    return [lines[i] for i in stack], lines[n - 1] if n else ""
+
+
+def in_loop(pos):
+    """Whether ``pos`` is inside a for, while or do block (textual)."""
+    opened, _ = _openers(pos)
+    return any(re.match(r"\s*(\}\s*)?(for|while|do)\b", x) for x in opened)
+
+
+def guarded(pos):
+    """Whether the statement at ``pos`` is the body of an if or else: the
+    line above opens a brace-less one, or its block is opened by one."""
+    opened, above = _openers(pos)
+    code = _code(above).strip()
+    if re.match(r"(\}\s*)?(else\b|if\s*\()", code) and not code.endswith((";", "{", "}")):
+        return True
+    return bool(opened) and len(opened) > 1 and \
+        re.match(r"\s*(\}\s*)?(else\b|if\s*\()", opened[-1]) is not None
+
+
 def failure_reads(k, s1, obj):
     """Line of the first read of ``obj`` that the failure branch ``s1`` may
     reach: in the branch itself, or after the label it jumps to, up to the
@@ -452,7 +496,7 @@ def failure_reads(k, s1, obj):
             for j in range(i, len(lines)):
                 if lines[j].startswith("}"):
                     return None
-                code = re.sub(r"/\*.*?\*/|//.*$", "", lines[j])
+                code = _code(lines[j])
                 if flat.search(re.sub(r"\s+", "", code)):
                     return str(j + 1)
             return None
@@ -2014,11 +2058,19 @@ for k in sorted(calls):
     if "sites" in virtuals:
         print("%s:%s: acquire site: %s" % (pos.file, pos.line, "left" if reason else "migrated"))
 # Leaks on error paths (see the leak rule): of a local object that the
-# function releases on another path, used, never stored whole.
+# function releases on another path, used, never stored whole.  Not when
+# the acquire is in a loop (a path round it mixes one iteration's object
+# with the next one's, which an unwind loop may give back), nor when a
+# release is under an if or else of its own (the condition is often the
+# one the acquire was made under, or the error itself: "if (ret) unmap",
+# which the paths do not correlate).
 for g, paths in sorted(leaks.items()):
     fn, E = g
     if E not in locals.get(fn, ()) or \
             not any(x[3] == "release" for x in rels.get(g, [])):
+        continue
+    if in_loop(paths[0][0]) or \
+            any(guarded(x[0]) for x in rels[g] if x[3] == "release"):
         continue
     for p, pu, pr in sorted(paths, key=lambda x: (int(x[2].line), int(x[1].line))):
         if key([pu]) in relpos or key([pu]) in acqpos or key([pu]) in storepos:
