@@ -99,6 +99,7 @@ style: deps-python
 	@scripts/style-specs.sh $(STYLE_SPECS)
 
 compile-fail: deps-python
+	@test -z "$(SPEC)" -o -d "generated/compile/$(SPEC)" || { echo "compile-fail: no compile cases for spec '$(SPEC)'; known: $(GENERATED_SPECS)" >&2; exit 2; }
 	@scripts/deps.sh kernel
 	@$(PYTHON) kernel_tests/compile_suite.py "$$(scripts/kernel-tree.sh src)" \
 		"$$(scripts/kernel-build.sh)" $(or $(SPEC),$(GENERATED_SPECS)) \
