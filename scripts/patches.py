@@ -453,6 +453,14 @@ def driver_message(prefix, files, diff, specs, report, fixes, summary=None):
             "with orig_nents, the count given to the map, as the DMA API "
             "requires.")
         break
+    for name in sorted(c for c in facts["added"]
+                       if c.endswith("_release_if_live")):
+        changes.append(
+            f"- A handle kept in a struct is released with {name}(): it "
+            "skips a handle whose acquire failed, or that was never "
+            "acquired or was already released, where the raw call gave "
+            "back whatever the member held (a path through another "
+            "function does not prove the handle live).")
     for line in behaviour_lines(summary or {"specs": {}}, files):
         path, rest = line.split(":", 1)
         msg = rest.split("behaviour change: ", 1)[1]
