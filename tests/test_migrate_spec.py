@@ -230,3 +230,29 @@ def test_precision_counts_only_what_was_reported():
     assert got["bugs_real"] == 1 and got["bugs_false"] == 0
     assert got["bugs_unclassified"] == [bugs[1]]
     assert got["precision"] == "100%"
+
+
+def test_a_reason_names_the_file_of_a_line_in_another_file(cocci, tmp_path):
+    """A member is judged over its file group and refused at its acquire:
+    a line in another file of the group is named with that file."""
+    (tmp_path / "q.h").write_text(
+        "struct q_dev {\n\tstruct device *dev;\n\tvoid *buf;\n"
+        "\tdma_addr_t d;\n};\n")
+    (tmp_path / "a.c").write_text(
+        '#include "q.h"\n\nint q_open(struct q_dev *q)\n{\n'
+        "\tq->d = dma_map_single(q->dev, q->buf, 64, DMA_TO_DEVICE);\n"
+        "\tif (dma_mapping_error(q->dev, q->d))\n\t\treturn -ENOMEM;\n"
+        "\treturn 0;\n}\n\nvoid q_close(struct q_dev *q)\n{\n"
+        "\tdma_unmap_single(q->dev, q->d, 64, DMA_TO_DEVICE);\n}\n")
+    (tmp_path / "b.c").write_text(
+        '#include "q.h"\n\nvoid q_poke(struct q_dev *q)\n{\n'
+        "\tq->d += 4;\n}\n")
+    groups = tmp_path / "groups"
+    groups.write_text("".join(str(tmp_path / f) + "\n"
+                              for f in ("a.c", "b.c", "q.h")))
+    proc = spatch(cocci["dma_single"], "report", "--file-groups",
+                  str(groups))
+    assert proc.stdout.splitlines() == [
+        f"{tmp_path}/a.c:5:8-22: not migrated: q_open(): struct q_dev, "
+        "member d: line 5 of b.c writes 'd' outside its acquire; the "
+        "handle would not follow"], proc.stdout + proc.stderr

@@ -301,6 +301,15 @@ def fname_members(F):
     return fmembers(next(v[:2] for v in fields.values() if v[1] == F))
 
 
+def line_at(pos, keys):
+    """'line N' of position ``pos``, with its file's name when an acquire
+    at ``keys`` (file, line, column) is in another file: a member is
+    judged over a file group, and its reason is printed at its acquires."""
+    if all(k[0] == pos.file for k in keys):
+        return "line %s" % pos.line
+    return "line %s of %s" % (pos.line, os.path.basename(pos.file))
+
+
 def frefuse(sf, line, reason):
     if sf not in fwhy:
         fwhy[sf] = (line, reason)
@@ -357,11 +366,11 @@ def fdecide(sf):
                 or (kind == "write" and (pos.file, pos.line) in ok):
             continue
         if kind == "write":
-            frefuse(sf, pos.line, "line %s writes '%s' outside its acquire; the handle would not follow" % (pos.line, sf[1]))
+            frefuse(sf, pos.line, "%s writes '%s' outside its acquire; the handle would not follow" % (line_at(pos, mine), sf[1]))
         elif kind == "address":
-            frefuse(sf, pos.line, "line %s takes the address of '%s'" % (pos.line, sf[1]))
+            frefuse(sf, pos.line, "%s takes the address of '%s'" % (line_at(pos, mine), sf[1]))
         else:
-            frefuse(sf, pos.line, "line %s passes '%s' to %s(), which the spec does not describe" % (pos.line, sf[1], what))
+            frefuse(sf, pos.line, "%s passes '%s' to %s(), which the spec does not describe" % (line_at(pos, mine), sf[1], what))
     r = frels.get(sf, [])
     if mine and not any(x[3] == "release" for x in r):
         frefuse(sf, mine[0][1], "never released in the files scanned")
@@ -375,7 +384,7 @@ def fdecide(sf):
         for pos, a, name, kind, raw in r:
             for k, v in a.items():
                 if v != want[0].get(k):
-                    frefuse(sf, pos.line, "line %s: %s() passes %s '%s', the acquire '%s'" % (pos.line, name, k, pretty(raw[k]), pretty(first.get(k) or "")))
+                    frefuse(sf, pos.line, "%s: %s() passes %s '%s', the acquire '%s'" % (line_at(pos, mine), name, k, pretty(raw[k]), pretty(first.get(k) or "")))
                     # A struct shared by two roles (a TX and an RX ring)
                     # may map the member both ways, through another acquire
                     # or a write.
@@ -387,7 +396,7 @@ def fdecide(sf):
         for v in raw.values():
             for w in base_idents(v) or re.findall(r"^[A-Za-z_]\w*$", v.strip()):
                 if only_use(pos, w):
-                    frefuse(sf, pos.line, "line %s: '%s' is used only by %s(), and the rewrite would leave it unused" % (pos.line, w, name))
+                    frefuse(sf, pos.line, "%s: '%s' is used only by %s(), and the rewrite would leave it unused" % (line_at(pos, mine), w, name))
     if sf in fwhy:
         return False
     fdone.add(sf)
